@@ -1,0 +1,134 @@
+import Type from 'typebox';
+
+/** Opaque identifier: letters, digits, dash and underscore, so ids are safe in paths and logs. */
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+/** Money is always integer euro cents. */
+export const Cents = Type.Integer({ minimum: 0, maximum: 100_000_000_00 });
+/** An instant, ISO 8601 with offset. */
+export const Instant = Type.String({ format: 'date-time' });
+/** A calendar date, YYYY-MM-DD. */
+export const CalendarDate = Type.String({ format: 'date' });
+export const Language = Type.Union([Type.Literal('fr'), Type.Literal('nl'), Type.Literal('en')]);
+
+/** 17 characters, never I, O or Q (ISO 3779). */
+export const Vin = Type.String({ pattern: '^[A-HJ-NPR-Z0-9]{17}$', description: 'ISO 3779 VIN: 17 characters, no I, O or Q' });
+/**
+ * A Belgian registration plate: the current 1-ABC-123 series, or the older ABC-123 and 123-ABC
+ * series, dashes optional, upper case.
+ */
+export const BelgianPlate = Type.String({
+  pattern: '^(?:[1-9]-?[A-Z]{3}-?[0-9]{3}|[A-Z]{3}-?[0-9]{3}|[0-9]{3}-?[A-Z]{3})$',
+  description: 'Belgian plate, e.g. 1-ABC-123',
+});
+
+export const VatRegime = Type.Union([Type.Literal('none'), Type.Literal('full'), Type.Literal('partial')]);
+export const Procedure = Type.Union([Type.Literal('standard'), Type.Literal('total_loss')]);
+export const Decision = Type.Union([
+  Type.Literal('validate'),
+  Type.Literal('pending_validation'),
+  Type.Literal('remote_intervention'),
+  Type.Literal('onsite_intervention'),
+]);
+export const VehicleStatus = Type.Union([Type.Literal('drivable'), Type.Literal('not_drivable'), Type.Literal('wreck')]);
+
+export const MissionStatus = Type.Union([
+  Type.Literal('new'),
+  Type.Literal('under_analysis'),
+  Type.Literal('pending_validation'),
+  Type.Literal('remote_intervention'),
+  Type.Literal('onsite_intervention'),
+  Type.Literal('closed'),
+  Type.Literal('expired'),
+  Type.Literal('abandoned'),
+]);
+export const BoardSection = Type.Union([
+  Type.Literal('smart.new'),
+  Type.Literal('smart.under_analysis'),
+  Type.Literal('smart.remote_intervention'),
+  Type.Literal('smart.onsite_intervention'),
+  Type.Literal('smart.closed'),
+  Type.Literal('classic.expired'),
+  Type.Literal('closed.abandoned'),
+]);
+export const Outcome = Type.Union([Type.Literal('validated'), Type.Literal('total_loss'), Type.Literal('abandoned')]);
+
+export const Claim = Type.Object(
+  {
+    claimNumber: Type.String({ minLength: 1, maxLength: 64 }),
+    policyNumber: Type.String({ minLength: 1, maxLength: 64 }),
+    lossDate: CalendarDate,
+    circumstances: Type.String({ minLength: 1, maxLength: 4000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const Vehicle = Type.Object(
+  {
+    vin: Vin,
+    plate: BelgianPlate,
+    make: Type.String({ minLength: 1, maxLength: 64 }),
+    model: Type.String({ minLength: 1, maxLength: 64 }),
+    firstRegistrationDate: CalendarDate,
+    valueCents: Type.Optional(Cents),
+  },
+  { additionalProperties: false },
+);
+
+export const Owner = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    phone: Type.String({ minLength: 6, maxLength: 32, pattern: '^\\+?[0-9 ()./-]{6,32}$' }),
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    vatRegime: VatRegime,
+    /** Required when vatRegime is partial: the share of VAT the owner recovers. */
+    vatDeductiblePercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const DirectPayment = Type.Object(
+  {
+    planned: Type.Boolean(),
+    ceilingCents: Cents,
+    deductibleCents: Cents,
+  },
+  { additionalProperties: false },
+);
+
+export const ReviewThresholds = Type.Object(
+  {
+    /** The labour rate agreed with the insurer's network, per hour, excl. VAT. */
+    agreedLabourRateCents: Cents,
+    /** Above this repair total (incl. VAT) a Smart Expertise deserves a closer look. */
+    smartCeilingCents: Cents,
+    /** Repair cost at or above this share of the vehicle's value suggests a total loss. */
+    totalLossRatioPercent: Type.Integer({ minimum: 1, maximum: 200 }),
+  },
+  { additionalProperties: false },
+);
+
+/** The insurer's policy in force when a mission is deposited. */
+export const InsurerPolicy = Type.Object(
+  {
+    workingDays: Type.Integer({ minimum: 1, maximum: 60 }),
+    minPhotos: Type.Integer({ minimum: 0, maximum: 50 }),
+    reviewThresholds: ReviewThresholds,
+  },
+  { additionalProperties: false },
+);
+
+export type InsurerPolicy = Type.Static<typeof InsurerPolicy>;
+export type Decision = Type.Static<typeof Decision>;
+export type Procedure = Type.Static<typeof Procedure>;
+export type MissionStatus = Type.Static<typeof MissionStatus>;
+export type BoardSection = Type.Static<typeof BoardSection>;
+export type Outcome = Type.Static<typeof Outcome>;
+export type VatRegime = Type.Static<typeof VatRegime>;
+export type VehicleStatus = Type.Static<typeof VehicleStatus>;
+
+/** Sensible defaults for an insurer that has set no policy. */
+export const DEFAULT_INSURER_POLICY: InsurerPolicy = {
+  workingDays: 5,
+  minPhotos: 4,
+  reviewThresholds: { agreedLabourRateCents: 65_00, smartCeilingCents: 5_000_00, totalLossRatioPercent: 70 },
+};

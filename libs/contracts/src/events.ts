@@ -1,0 +1,210 @@
+import Type from 'typebox';
+import { Compile } from 'typebox/compile';
+import {
+  CalendarDate,
+  Cents,
+  Claim,
+  Decision,
+  DirectPayment,
+  Id,
+  Instant,
+  InsurerPolicy,
+  Owner,
+  Procedure,
+  Vehicle,
+  VehicleStatus,
+} from './common.ts';
+
+/** The administrative snapshot of a mission, as deposited by the insurer. */
+export const MissionSnapshot = Type.Object({
+  id: Id,
+  insurerId: Id,
+  insurerMissionRef: Type.String({ minLength: 1, maxLength: 64 }),
+  garageId: Id,
+  expertOfficeId: Id,
+  claim: Claim,
+  vehicle: Vehicle,
+  owner: Owner,
+  directPayment: Type.Union([DirectPayment, Type.Null()]),
+});
+export type MissionSnapshot = Type.Static<typeof MissionSnapshot>;
+
+export const MissionReceivedV1 = Type.Object({
+  mission: MissionSnapshot,
+  deadline: Instant,
+  receivedAt: Instant,
+  policy: InsurerPolicy,
+});
+
+export const MissionAbandonedV1 = Type.Object({
+  garageId: Id,
+  reason: Type.String({ minLength: 1, maxLength: 500 }),
+  abandonedAt: Instant,
+  abandonedBy: Type.String({ minLength: 1, maxLength: 200 }),
+});
+
+export const CalculationLineKind = Type.Union([
+  Type.Literal('part'),
+  Type.Literal('labour'),
+  Type.Literal('paint'),
+  Type.Literal('sundry'),
+]);
+
+export const SubmittedCalculation = Type.Object({
+  calculationNumber: Type.String({ minLength: 1, maxLength: 64 }),
+  vatRate: Type.Integer({ minimum: 0, maximum: 100 }),
+  lines: Type.Array(
+    Type.Object({
+      kind: CalculationLineKind,
+      description: Type.String(),
+      quantity: Type.Optional(Type.Number()),
+      unitPriceCents: Type.Optional(Type.Integer()),
+      hours: Type.Optional(Type.Number()),
+      hourlyRateCents: Type.Optional(Type.Integer()),
+      discountPercent: Type.Optional(Type.Number()),
+      totalCents: Type.Integer(),
+    }),
+  ),
+  totalExclVatCents: Cents,
+  vatCents: Cents,
+  totalInclVatCents: Cents,
+});
+
+export const SmartFrame = Type.Object({
+  probableTotalLoss: Type.Boolean(),
+  multipleDamageZones: Type.Boolean(),
+  expertAdviceNeeded: Type.Boolean(),
+  technicalInspectionNeeded: Type.Boolean(),
+  onSiteExpertNeeded: Type.Boolean(),
+});
+export type SmartFrame = Type.Static<typeof SmartFrame>;
+
+export const SubmittedPhoto = Type.Object({
+  id: Id,
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  contentType: Type.String(),
+  sizeBytes: Type.Integer({ minimum: 0 }),
+  seenOnOtherMission: Type.Boolean(),
+});
+
+export const QuoteSubmittedV1 = Type.Object({
+  quoteId: Id,
+  garageId: Id,
+  expertOfficeId: Id,
+  procedure: Procedure,
+  closedAt: Instant,
+  calculation: Type.Union([SubmittedCalculation, Type.Null()]),
+  smartFrame: Type.Union([SmartFrame, Type.Null()]),
+  vehicleStatus: Type.Union([VehicleStatus, Type.Null()]),
+  vehicleStatusNote: Type.Union([Type.String(), Type.Null()]),
+  photos: Type.Array(SubmittedPhoto),
+});
+
+export const ReviewDecidedV1 = Type.Object({
+  reviewId: Id,
+  quoteId: Id,
+  expertOfficeId: Id,
+  decision: Decision,
+  expertName: Type.String({ minLength: 1 }),
+  expertPhone: Type.String({ minLength: 1 }),
+  note: Type.Union([Type.String(), Type.Null()]),
+  decidedAt: Instant,
+  /** 1 for the case's first decision, then +1: orders decisions whatever topic order is seen. */
+  sequence: Type.Integer({ minimum: 1 }),
+});
+
+export const DeadlineApproachingV1 = Type.Object({
+  deadline: Instant,
+  notifiedAt: Instant,
+});
+
+export const MissionExpiredV1 = Type.Object({
+  deadline: Instant,
+  expiredAt: Instant,
+  runId: Type.String(),
+});
+
+export const PaymentRequestedV1 = Type.Object({
+  quoteId: Id,
+  garageId: Id,
+  invoiceNumber: Type.String({ minLength: 1, maxLength: 64 }),
+  invoiceDate: CalendarDate,
+  amountCents: Cents,
+  replacementVehicle: Type.Boolean(),
+  insurerShareCents: Cents,
+  ownerShareCents: Cents,
+  recoverableVatCents: Cents,
+  deductibleAppliedCents: Cents,
+  aboveCeilingCents: Cents,
+  /** The invoice is above the validated quote's total: accepted, but the insurer should look. */
+  aboveValidatedQuote: Type.Boolean(),
+  requestedAt: Instant,
+});
+
+/** Every event type, its current version and its payload schema. */
+export const EventPayloads = {
+  'mission.received': { 1: MissionReceivedV1 },
+  'mission.abandoned': { 1: MissionAbandonedV1 },
+  'quote.submitted': { 1: QuoteSubmittedV1 },
+  'review.decided': { 1: ReviewDecidedV1 },
+  'mission.deadline-approaching': { 1: DeadlineApproachingV1 },
+  'mission.expired': { 1: MissionExpiredV1 },
+  'payment.requested': { 1: PaymentRequestedV1 },
+} as const;
+
+export type EventType = keyof typeof EventPayloads;
+export type EventPayload<T extends EventType> = Type.Static<(typeof EventPayloads)[T][1]>;
+export const EVENT_TYPES = Object.keys(EventPayloads) as EventType[];
+
+/** The envelope every event travels in; the Kafka key is `missionId`. */
+export const EventEnvelope = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  type: Type.String({ minLength: 1 }),
+  version: Type.Integer({ minimum: 1 }),
+  occurredAt: Instant,
+  missionId: Id,
+  correlationId: Type.String({ minLength: 1, maxLength: 128 }),
+  causationId: Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()]),
+  payload: Type.Unknown(),
+});
+export type EventEnvelope = Type.Static<typeof EventEnvelope>;
+
+/** A validated event: the envelope with its payload typed by its `type`. */
+export type DomainEvent<T extends EventType = EventType> = {
+  [K in T]: Omit<EventEnvelope, 'type' | 'payload'> & { type: K; payload: EventPayload<K> };
+}[T];
+
+const envelopeCheck = Compile(EventEnvelope);
+const payloadChecks = new Map<string, ReturnType<typeof Compile>>();
+for (const [type, versions] of Object.entries(EventPayloads)) {
+  for (const [version, schema] of Object.entries(versions)) payloadChecks.set(`${type}@${version}`, Compile(schema));
+}
+
+export type EventValidation = { ok: true; event: DomainEvent } | { ok: false; reason: string };
+
+function describeErrors(check: ReturnType<typeof Compile>, value: unknown, prefix: string): string {
+  return [...check.Errors(value)]
+    .slice(0, 5)
+    .map((e) => `${prefix}${e.instancePath || '/'} ${e.message}`)
+    .join('; ');
+}
+
+/** Validates raw bytes or a parsed object against the envelope and the payload's schema. */
+export function validateEvent(raw: unknown): EventValidation {
+  let value: unknown = raw;
+  if (typeof raw === 'string' || raw instanceof Uint8Array) {
+    try {
+      value = JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8'));
+    } catch (error) {
+      return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+    }
+  }
+  if (!envelopeCheck.Check(value)) return { ok: false, reason: `bad envelope: ${describeErrors(envelopeCheck, value, '')}` };
+  const envelope = value as EventEnvelope;
+  const check = payloadChecks.get(`${envelope.type}@${envelope.version}`);
+  if (!check) return { ok: false, reason: `unknown event type ${envelope.type} version ${envelope.version}` };
+  if (!check.Check(envelope.payload)) {
+    return { ok: false, reason: `bad ${envelope.type} payload: ${describeErrors(check, envelope.payload, 'payload')}` };
+  }
+  return { ok: true, event: envelope as DomainEvent };
+}

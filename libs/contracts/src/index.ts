@@ -1,0 +1,4 @@
+export * from './common.ts';
+export * from './events.ts';
+export * from './topics.ts';
+export * from './problem.ts';

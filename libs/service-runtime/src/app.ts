@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import pino, { type Logger } from 'pino';
+import { Problem, ALL_TOPICS, type TopicName } from '@smart-expertise/contracts';
+import { createAuthenticator, AuthError, type Principal, type Role } from './auth.ts';
+import type { BaseConfig } from './config.ts';
+import { createPool, migrate, type Pool } from './db.ts';
+import { createKafka, createProducer, ensureTopics, type Kafka } from './kafka.ts';
+import { createOutbox, type Outbox, type OutboxOptions } from './outbox.ts';
+import { createConsumer, type ConsumerSpec, type RunningConsumer } from './consumer.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { HttpProblem, commonProblems } from './problems.ts';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller; set on every route that declares `config.roles`. */
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed on the route; absent means public (health, metrics, docs). */
+    roles?: readonly Role[];
+    /** Per-route body limit is fastify's own `bodyLimit`; this one caps requests per minute. */
+    rateLimitPerMinute?: number;
+  }
+}
+
+export interface ServiceContext<C extends BaseConfig = BaseConfig> {
+  name: string;
+  config: C;
+  logger: Logger;
+  pool: Pool;
+  schema: string;
+  kafka: Kafka;
+  outbox: Outbox;
+  metrics: Metrics;
+  /** Time comes in: tests move it, production reads the system clock. */
+  clock: () => Date;
+}
+
+export interface BackgroundTask {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceDefinition<C extends BaseConfig> {
+  name: string;
+  description: string;
+  version?: string;
+  config: C;
+  migrationsDir: string;
+  /** Topics this service publishes to or reads from; created at start when KAFKA_CREATE_TOPICS. */
+  topics?: TopicName[];
+  routes(app: App, ctx: ServiceContext<C>): Promise<void> | void;
+  consumers?(ctx: ServiceContext<C>): ConsumerSpec[];
+  background?(ctx: ServiceContext<C>): BackgroundTask[];
+  clock?: () => Date;
+  logger?: Logger;
+  /** Test seams for the outbox relay. */
+  outbox?: Pick<OutboxOptions, 'afterPublish'>;
+}
+
+export interface Service<C extends BaseConfig> {
+  app: App;
+  ctx: ServiceContext<C>;
+  /** Brings the schema up to date (start does it too). */
+  migrate(): Promise<void>;
+  /** Migrates, connects, starts relay and consumers, then listens; returns the base URL. */
+  start(): Promise<string>;
+  /** Stops taking requests, drains in-flight ones and the consumers, then closes connections. */
+  stop(): Promise<void>;
+}
+
+/** Fields never written to logs: tokens, and owners' personal data. */
+export const LOG_REDACTIONS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.owner.name',
+  '*.owner.phone',
+  '*.owner.email',
+  'owner.name',
+  'owner.phone',
+  'owner.email',
+];
+
+export function createLogger(name: string, level: string): Logger {
+  return pino({
+    name,
+    level,
+    redact: { paths: LOG_REDACTIONS, censor: '[redacted]' },
+    base: { service: name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}
+
+type ValidationIssue = { instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown> };
+
+/** Turns validator output into field paths a client can act on. */
+export function validationErrors(issues: ValidationIssue[], part: string): { path: string; message: string }[] {
+  const out = new Map<string, string>();
+  for (const issue of issues) {
+    const base = `${part === 'body' ? '' : `/${part}`}${issue.instancePath ?? ''}`;
+    const params = issue.params ?? {};
+    if (issue.keyword === 'required' && Array.isArray(params.requiredProperties)) {
+      for (const p of params.requiredProperties) out.set(`${base}/${p}`, 'is required');
+    } else if (issue.keyword === 'additionalProperties' && Array.isArray(params.additionalProperties)) {
+      for (const p of params.additionalProperties) out.set(`${base}/${p}`, 'is not an allowed field');
+    } else if (issue.keyword === 'boolean' && issue.message === 'schema is false') {
+      out.set(base || '/', 'is not an allowed field');
+    } else if (!out.has(base || '/')) {
+      out.set(base || '/', issue.message ?? 'is invalid');
+    }
+  }
+  return [...out].map(([path, message]) => ({ path, message }));
+}
+
+export async function createService<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<Service<C>> {
+  const { config } = def;
+  const logger = def.logger ?? createLogger(def.name, config.LOG_LEVEL);
+  const schema = config.DB_SCHEMA ?? def.name.replaceAll('-', '_');
+  const pool = createPool({ url: config.DATABASE_URL, schema, max: config.DB_POOL_MAX, logger });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    clientId: config.KAFKA_CLIENT_ID ?? def.name,
+    logger,
+  });
+  const producer = createProducer(kafka);
+  const admin = kafka.admin();
+  const metrics = createMetrics(def.name);
+  const outbox = createOutbox({
+    pool,
+    schema,
+    producer,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    logger,
+    pollMs: config.OUTBOX_POLL_MS,
+    batchSize: config.OUTBOX_BATCH_SIZE,
+    afterPublish: def.outbox?.afterPublish,
+    onPublished: (n) => metrics.eventsPublished.inc(n),
+  });
+  const ctx: ServiceContext<C> = { name: def.name, config, logger, pool, schema, kafka, outbox, metrics, clock: def.clock ?? (() => new Date()) };
+  const authenticator = createAuthenticator({
+    secret: config.JWT_SECRET,
+    jwksUrl: config.JWT_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+
+  metrics.gauge('outbox_pending_events', 'Events written but not yet published to Kafka', async () => (await outbox.backlog()).pending);
+  metrics.gauge('outbox_oldest_pending_age_seconds', 'Age of the oldest unpublished event', async () => (await outbox.backlog()).oldestAgeSeconds);
+  metrics.gauge('parked_events', 'Events parked for ops (invalid or repeatedly failing)', async () => {
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM parked_events WHERE replayed_at IS NULL');
+    return rows[0]?.n ?? 0;
+  });
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.REQUEST_TIMEOUT_MS,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.addSchema(Problem);
+  app.decorateRequest('principal', null as unknown as Principal);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
+    let problem: HttpProblem;
+    if (error instanceof HttpProblem) problem = error;
+    else if ((error as FastifyError).validation) {
+      const fe = error as FastifyError;
+      const errors = validationErrors(fe.validation as ValidationIssue[], fe.validationContext ?? 'body');
+      problem = commonProblems.validationFailed(errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+    } else if ((error as FastifyError).statusCode === 429) problem = commonProblems.rateLimited(error.message);
+    else if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') problem = commonProblems.payloadTooLarge(error.message);
+    else if ((error as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem = commonProblems.unsupportedMediaType(error.message);
+    else if ((error as FastifyError).statusCode && (error as FastifyError).statusCode! < 500) {
+      const fe = error as FastifyError;
+      problem = new HttpProblem(fe.statusCode!, (fe.code ?? 'bad_request').toLowerCase(), 'Bad request', fe.message);
+    } else {
+      request.log.error({ err: error }, 'unhandled error');
+      problem = commonProblems.internal('An unexpected error occurred; it has been logged with this request id.');
+    }
+    if (problem.status === 503) reply.header('retry-after', '5');
+    void reply
+      .code(problem.status)
+      .type('application/problem+json')
+      .send({
+        type: `https://smart-expertise.example/problems/${problem.code}`,
+        title: problem.title,
+        status: problem.status,
+        code: problem.code,
+        detail: problem.detail,
+        instance: request.url,
+        requestId: request.id,
+        ...(problem.errors ? { errors: problem.errors } : {}),
+        ...problem.extra,
+      });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).type('application/problem+json').send({
+      type: 'https://smart-expertise.example/problems/not_found',
+      title: 'Not found',
+      status: 404,
+      code: 'not_found',
+      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+      requestId: request.id,
+    });
+  });
+
+  // Authentication first, so that rate limiting can count per organisation.
+  app.addHook('onRequest', async (request) => {
+    const roles = request.routeOptions.config?.roles;
+    if (!roles) return;
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header) : null;
+    if (!match) throw commonProblems.unauthorized('Send Authorization: Bearer <token>.');
+    try {
+      request.principal = await authenticator.verify(match[1]!);
+    } catch (error) {
+      if (error instanceof AuthError) throw commonProblems.unauthorized(error.message);
+      throw error;
+    }
+    if (!roles.includes(request.principal.role)) {
+      throw commonProblems.forbidden(`role ${request.principal.role} may not call ${request.method} ${request.routeOptions.url}`);
+    }
+  });
+
+  await app.register(helmet, { global: true, contentSecurityPolicy: false });
+  await app.register(rateLimit, {
+    global: true,
+    max: (request) => request.routeOptions.config?.rateLimitPerMinute ?? config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    hook: 'preHandler',
+    keyGenerator: (request) => (request.principal ? `org:${request.principal.org}` : `ip:${request.ip}`),
+    allowList: (request) => !request.routeOptions.config?.roles,
+    errorResponseBuilder: (_request, context) => {
+      const error = commonProblems.rateLimited(`more than ${context.max} requests per minute for this organisation; retry after ${context.after}`);
+      return Object.assign(error, { statusCode: 429 });
+    },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `Smart Expertise — ${def.name}`, description: def.description, version: def.version ?? '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  let kafkaHealthy = { at: 0, ok: false };
+  async function kafkaReachable(): Promise<boolean> {
+    if (Date.now() - kafkaHealthy.at < 2_000) return kafkaHealthy.ok;
+    let ok = false;
+    try {
+      await Promise.race([admin.describeCluster(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref())]);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    kafkaHealthy = { at: Date.now(), ok };
+    return ok;
+  }
+  async function databaseReachable(): Promise<boolean> {
+    try {
+      await Promise.race([pool.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref())]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  let started = false;
+  let stopping = false;
+  const Health = { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } } as const;
+  app.get('/health/live', { schema: { hide: true, response: { 200: Health } } }, async () => ({ status: 'live', checks: {} }));
+  app.get('/health/ready', { schema: { hide: true, response: { 200: Health, 503: Health } } }, async (_request, reply) => {
+    const [database, broker] = await Promise.all([databaseReachable(), kafkaReachable()]);
+    const ready = started && !stopping && database && broker;
+    const checks = { database: database ? 'up' : 'down', kafka: broker ? 'up' : 'down', service: stopping ? 'stopping' : started ? 'started' : 'starting' };
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  await def.routes(app, ctx);
+
+  const consumers: RunningConsumer[] = [];
+  const tasks: BackgroundTask[] = [];
+
+  const runMigrations = () => migrate({ url: config.DATABASE_URL, schema, dir: def.migrationsDir, logger });
+  return {
+    app,
+    ctx,
+    migrate: runMigrations,
+    async start() {
+      await runMigrations();
+      await admin.connect();
+      if (config.KAFKA_CREATE_TOPICS) {
+        const topics = (def.topics ?? ALL_TOPICS).map((t) => config.KAFKA_TOPIC_PREFIX + t);
+        await ensureTopics(admin, topics, { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR });
+      }
+      await producer.connect();
+      await outbox.start();
+      for (const spec of def.consumers?.(ctx) ?? []) {
+        const consumer = createConsumer({
+          kafka,
+          pool,
+          spec,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          logger,
+          metrics: { consumed: (type, outcome) => metrics.eventsConsumed.inc({ type, outcome }) },
+        });
+        await consumer.start();
+        consumers.push(consumer);
+      }
+      for (const task of def.background?.(ctx) ?? []) {
+        await task.start();
+        tasks.push(task);
+      }
+      const url = await app.listen({ host: config.HOST, port: config.PORT });
+      started = true;
+      logger.info({ url }, `${def.name} ready`);
+      return url;
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      // Stop taking requests and let in-flight ones finish, then stop producing work.
+      await app.close();
+      for (const task of tasks.splice(0)) await task.stop();
+      for (const consumer of consumers.splice(0)) await consumer.stop();
+      await outbox.stop();
+      await producer.disconnect().catch(() => {});
+      await admin.disconnect().catch(() => {});
+      await pool.end().catch(() => {});
+      logger.info(`${def.name} stopped`);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { runner } from 'node-pg-migrate';
+import type { Logger } from 'pino';
+
+export type Pool = pg.Pool;
+export type Tx = pg.PoolClient;
+
+// Instants stay strings from the database; BIGINT counts come back as numbers we can trust
+// (below 2^53 for any count this platform holds).
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe SQL identifier: ${name}`);
+  return `"${name}"`;
+}
+
+/** A pool whose connections work in the service's own schema. */
+export function createPool({ url, schema, max, logger }: { url: string; schema: string; max: number; logger: Logger }): Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    options: `-c search_path=${quoteIdent(schema)},public`,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: schema,
+  });
+  // An idle client losing its connection (database restart) must not crash the service.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+  return pool;
+}
+
+/** Runs `work` in one transaction; rolls back on any error. */
+export async function withTransaction<T>(pool: Pool, work: (tx: Tx) => Promise<T>, isolation?: 'SERIALIZABLE' | 'REPEATABLE READ'): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(isolation ? `BEGIN ISOLATION LEVEL ${isolation}` : 'BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const RUNTIME_MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/**
+ * Brings the service's schema up to date: the runtime's tables (outbox, inbox, parked events)
+ * and then the service's own migrations. Replicas starting together wait for each other.
+ */
+export async function migrate({ url, schema, dir, logger }: { url: string; schema: string; dir: string; logger: Logger }): Promise<void> {
+  const log = (message: string) => logger.debug({ migration: message.trim() }, 'migration');
+  const common = {
+    databaseUrl: url,
+    schema,
+    createSchema: true,
+    direction: 'up' as const,
+    checkOrder: true,
+    advisoryLockMode: 'wait' as const,
+    logger: { info: log, warn: log, error: (m: string) => logger.error(m), debug: () => {} },
+    log,
+  };
+  await runner({ ...common, dir: RUNTIME_MIGRATIONS, migrationsTable: 'runtime_migrations' });
+  await runner({ ...common, dir, migrationsTable: 'migrations' });
+}

