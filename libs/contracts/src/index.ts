@@ -2,3 +2,4 @@ export * from './common.ts';
 export * from './events.ts';
 export * from './topics.ts';
 export * from './problem.ts';
+export * from './routing.ts';

@@ -1,0 +1,12 @@
+/**
+ * Where each service answers under the platform's single host: the API path prefixes an ingress
+ * routes to it, and the prefix under which its health, metrics and docs are exposed.
+ */
+export const ServiceRoutes = {
+  'mission-intake': { port: 3001, apiPrefixes: ['/v1/missions', '/v1/board', '/v1/insurers'] },
+  quote: { port: 3002, apiPrefixes: ['/v1/quotes'] },
+  'expert-review': { port: 3003, apiPrefixes: ['/v1/reviews'] },
+  'expiry-scheduler': { port: 3004, apiPrefixes: ['/v1/expiry-runs'] },
+} as const;
+export type ServiceName = keyof typeof ServiceRoutes;
+export const SERVICE_NAMES = Object.keys(ServiceRoutes) as ServiceName[];
