@@ -1,0 +1,1 @@
+export { buildExpertReview, type BuildOptions } from './service.ts';

@@ -1,0 +1,4 @@
+import { runMain } from '@smart-expertise/service-runtime';
+import { buildExpertReview } from './service.ts';
+
+await runMain(() => buildExpertReview(process.env));

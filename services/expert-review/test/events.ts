@@ -1,0 +1,78 @@
+// Envelopes of other services' events, as they would publish them.
+import { randomUUID } from 'node:crypto';
+import { vatOf } from '../src/domain/findings.ts';
+import type { EventEnvelope, EventPayload } from '@smart-expertise/contracts';
+import { uniqueSuffix } from '@smart-expertise/service-runtime/testing';
+
+type QuoteSubmitted = EventPayload<'quote.submitted'>;
+type MissionReceived = EventPayload<'mission.received'>;
+type Line = NonNullable<QuoteSubmitted['calculation']>['lines'][number];
+
+export function envelope<T extends 'mission.received' | 'quote.submitted'>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
+  return { id: randomUUID(), type, version: 1, occurredAt: new Date().toISOString(), missionId, correlationId: `test-${uniqueSuffix()}`, causationId: null, payload };
+}
+
+export function missionReceived(missionId: string, options: { expertOfficeId: string; deadline: string; valueCents?: number; garageId?: string }): MissionReceived {
+  return {
+    mission: {
+      id: missionId,
+      insurerId: 'INS1',
+      insurerMissionRef: `ref-${missionId}`,
+      garageId: options.garageId ?? 'G1',
+      expertOfficeId: options.expertOfficeId,
+      claim: { claimNumber: `CL-${missionId}`, policyNumber: 'POL-1', lossDate: '2026-02-20', circumstances: 'Rear-ended at a red light' },
+      vehicle: {
+        vin: 'WVWZZZ1JZXW000001',
+        plate: '1-ABC-123',
+        make: 'Volkswagen',
+        model: 'Golf',
+        firstRegistrationDate: '2019-05-01',
+        ...(options.valueCents === undefined ? {} : { valueCents: options.valueCents }),
+      },
+      owner: { name: 'Marie Dubois', phone: '+32 470 00 00 00', email: 'marie@example.be', vatRegime: 'none' },
+      directPayment: { planned: true, ceilingCents: 5_000_00, deductibleCents: 250_00 },
+    },
+    deadline: options.deadline,
+    receivedAt: '2026-03-01T08:00:00.000Z',
+    // Insurer policy: 3 photos, labour agreed at €55.00/h, Smart ceiling €3,000.00, total loss at 75 %.
+    policy: { workingDays: 5, minPhotos: 3, reviewThresholds: { agreedLabourRateCents: 55_00, smartCeilingCents: 3_000_00, totalLossRatioPercent: 75 } },
+  };
+}
+
+export const part = (cents: number): Line => ({ kind: 'part', description: 'Front bumper', quantity: 1, unitPriceCents: cents, totalCents: cents });
+export const labour = (rateCents: number): Line => ({ kind: 'labour', description: 'Bumper R&R', hours: 2, hourlyRateCents: rateCents, totalCents: 2 * rateCents });
+
+export function calculation(lines: Line[]): NonNullable<QuoteSubmitted['calculation']> {
+  const totalExclVatCents = lines.reduce((s, l) => s + l.totalCents, 0);
+  const vatCents = vatOf(totalExclVatCents, 21);
+  return { calculationNumber: 'AX-2026-001', vatRate: 21, lines, totalExclVatCents, vatCents, totalInclVatCents: totalExclVatCents + vatCents };
+}
+
+export const noSmartYes = { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false };
+
+export function photos(count: number, seenOnOtherMission = false): QuoteSubmitted['photos'] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `ph${i + 1}-${uniqueSuffix()}`,
+    sha256: randomUUID().replaceAll('-', '').repeat(2),
+    contentType: 'image/jpeg',
+    sizeBytes: 1000 + i,
+    seenOnOtherMission: seenOnOtherMission && i === 0,
+  }));
+}
+
+/** A clean standard quote for the insurer policy above: €500.00 excl. VAT, three photos, all answers no. */
+export function quoteSubmitted(expertOfficeId: string, overrides: Partial<QuoteSubmitted> = {}): QuoteSubmitted {
+  return {
+    quoteId: `q-${uniqueSuffix()}`,
+    garageId: 'G1',
+    expertOfficeId,
+    procedure: 'standard',
+    closedAt: '2026-03-02T09:30:00.000Z',
+    calculation: calculation([part(400_00), labour(50_00)]),
+    smartFrame: noSmartYes,
+    vehicleStatus: null,
+    vehicleStatusNote: null,
+    photos: photos(3),
+    ...overrides,
+  };
+}

@@ -1,0 +1,493 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Topics, type DomainEvent, type EventPayload } from '@smart-expertise/contracts';
+import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { buildExpertReview } from '../src/service.ts';
+import { calculation, envelope, labour, missionReceived, noSmartYes, part, photos, quoteSubmitted } from './events.ts';
+
+type QuoteSubmitted = EventPayload<'quote.submitted'>;
+
+const topicPrefix = `t${uniqueSuffix()}.`;
+let service: Awaited<ReturnType<typeof buildExpertReview>>;
+let probe: Awaited<ReturnType<typeof createEventProbe>>;
+let request: ReturnType<typeof httpClient>;
+let jan: string;
+
+const JAN = { role: 'expert' as const, name: 'Jan Peeters', phone: '+32 470 12 34 56' };
+
+function office(): string {
+  return `EXP${uniqueSuffix()}`;
+}
+
+function expertOf(org: string, who: { name: string; phone: string } = JAN): Promise<string> {
+  return token({ role: 'expert', org, name: who.name, phone: who.phone });
+}
+
+interface CaseSpec {
+  expertOfficeId: string;
+  quote?: Partial<QuoteSubmitted>;
+  valueCents?: number;
+  deadline?: string;
+}
+
+/** Publishes each case's mission.received and quote.submitted as mission-intake and quote would. */
+async function publishCases(specs: CaseSpec[]): Promise<{ missionId: string; quote: QuoteSubmitted }[]> {
+  const cases = specs.map((spec) => ({
+    missionId: `m-${uniqueSuffix()}`,
+    quote: quoteSubmitted(spec.expertOfficeId, spec.quote),
+    spec,
+  }));
+  await publishRaw(
+    topicPrefix + Topics.missionIntake,
+    cases.map(({ missionId, spec }) => ({
+      key: missionId,
+      value: envelope('mission.received', missionId, missionReceived(missionId, { expertOfficeId: spec.expertOfficeId, deadline: spec.deadline ?? '2026-03-30T21:59:59.999Z', valueCents: spec.valueCents ?? 10_000_00 })),
+    })),
+  );
+  await publishRaw(
+    topicPrefix + Topics.quote,
+    cases.map(({ missionId, quote }) => ({ key: missionId, value: envelope('quote.submitted', missionId, quote) })),
+  );
+  return cases;
+}
+
+/** The case of a quote once the insurer's policy has been applied to it. */
+async function caseOfQuote(quoteId: string): Promise<{ id: string }> {
+  return waitFor(
+    async () => {
+      const { rows } = await service.ctx.pool.query("SELECT id FROM review_cases WHERE quote_id = $1 AND findings_basis = 'insurer_policy'", [quoteId]);
+      return rows[0] as { id: string } | undefined;
+    },
+    { message: `the review case of quote ${quoteId}` },
+  );
+}
+
+async function newCase(expertOfficeId: string, spec: Omit<CaseSpec, 'expertOfficeId'> = {}): Promise<string> {
+  const [published] = await publishCases([{ expertOfficeId, ...spec }]);
+  return (await caseOfQuote(published!.quote.quoteId)).id;
+}
+
+function decisionEvents(reviewId: string): DomainEvent<'review.decided'>[] {
+  return probe.events.filter((e): e is DomainEvent<'review.decided'> & { topic: string } => e.type === 'review.decided' && e.payload.reviewId === reviewId);
+}
+
+beforeAll(async () => {
+  service = await buildExpertReview(testEnvironment('expert-review', {}, { topicPrefix }));
+  const url = await service.start();
+  request = httpClient(url);
+  probe = await createEventProbe([topicPrefix + Topics.expertReview]);
+  jan = await expertOf('EXP1');
+});
+
+afterAll(async () => {
+  await probe?.stop();
+  await service?.stop();
+});
+
+describe('opening review cases from quote.submitted', () => {
+  it('opens one case for a quote submitted on Kafka, and only one when the event is delivered twice', async () => {
+    const expertOfficeId = office();
+    const missionId = `m-${uniqueSuffix()}`;
+    const quote = quoteSubmitted(expertOfficeId);
+    const submitted = envelope('quote.submitted', missionId, quote);
+    await publishRaw(topicPrefix + Topics.missionIntake, [{ key: missionId, value: envelope('mission.received', missionId, missionReceived(missionId, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' })) }]);
+    // The same event twice, then the same quote re-published under a new event id: all on one
+    // partition, so once the last is in the inbox both copies before it have been handled.
+    const republished = { ...submitted, id: crypto.randomUUID() };
+    await publishRaw(topicPrefix + Topics.quote, [
+      { key: missionId, value: submitted },
+      { key: missionId, value: submitted },
+      { key: missionId, value: republished },
+    ]);
+    await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [republished.id])).rowCount === 1, {
+      message: 'the re-published quote.submitted to be handled',
+    });
+    const { id } = await caseOfQuote(quote.quoteId);
+    const { rows } = await service.ctx.pool.query('SELECT id FROM review_cases WHERE quote_id = $1', [quote.quoteId]);
+    expect(rows).toEqual([{ id }]);
+
+    const queue = await request('GET', '/v1/reviews', { token: await expertOf(expertOfficeId) });
+    expect(queue.status).toBe(200);
+    expect(queue.json.items).toEqual([
+      {
+        id,
+        missionId,
+        quoteId: quote.quoteId,
+        status: 'open',
+        deadline: '2026-03-30T21:59:59.999Z',
+        procedure: 'standard',
+        garageId: 'G1',
+        vehicle: { plate: '1-ABC-123', make: 'Volkswagen', model: 'Golf' },
+        claimNumber: `CL-${missionId}`,
+        totalInclVatCents: 605_00,
+        suggestedDecision: 'validate',
+        findingsSummary: 'no findings',
+        openedAt: expect.any(String),
+        version: 0,
+      },
+    ]);
+    expect(queue.json.nextCursor).toBeNull();
+  });
+
+  it('opens the case from a quote that arrives before its mission, and applies the insurer policy when the mission arrives', async () => {
+    const expertOfficeId = office();
+    const missionId = `m-${uniqueSuffix()}`;
+    // Three photos and €60.00/h labour: the default and the insurer policies find different things.
+    const quote = quoteSubmitted(expertOfficeId, { calculation: calculation([part(400_00), labour(60_00)]) });
+    await publishRaw(topicPrefix + Topics.quote, [{ key: missionId, value: envelope('quote.submitted', missionId, quote) }]);
+    const expert = await expertOf(expertOfficeId);
+
+    const early = await waitFor(async () => {
+      const { rows } = await service.ctx.pool.query('SELECT id FROM review_cases WHERE quote_id = $1', [quote.quoteId]);
+      return rows[0] as { id: string } | undefined;
+    });
+    const before = await request('GET', `/v1/reviews/${early.id}`, { token: expert });
+    expect(before.status).toBe(200);
+    // Platform defaults: four photos, labour agreed at €65.00/h; no mission data yet.
+    expect(before.json).toMatchObject({ mission: null, deadline: null, findingsBasis: 'default_policy', suggestedDecision: 'remote_intervention' });
+    expect(before.json.findings.map((f: { code: string }) => f.code)).toEqual(['photos.too_few']);
+
+    await publishRaw(topicPrefix + Topics.missionIntake, [{ key: missionId, value: envelope('mission.received', missionId, missionReceived(missionId, { expertOfficeId, deadline: '2026-04-01T21:59:59.999Z' })) }]);
+    await caseOfQuote(quote.quoteId);
+    const after = await request('GET', `/v1/reviews/${early.id}`, { token: expert });
+    // Insurer policy: three photos, labour agreed at €55.00/h.
+    expect(after.json).toMatchObject({ deadline: '2026-04-01T21:59:59.999Z', findingsBasis: 'insurer_policy', suggestedDecision: 'pending_validation' });
+    expect(after.json.mission).toMatchObject({ insurerId: 'INS1', claim: { claimNumber: `CL-${missionId}` }, ownerName: 'Marie Dubois' });
+    expect(after.json.findings.map((f: { code: string }) => f.code)).toEqual(['labour.rate_above_agreed']);
+  });
+
+  it('opens a case for a total-loss file, which has no calculation, suggesting total-loss handling', async () => {
+    const expertOfficeId = office();
+    const id = await newCase(expertOfficeId, {
+      quote: { procedure: 'total_loss', calculation: null, smartFrame: null, vehicleStatus: 'not_drivable', vehicleStatusNote: 'front axle broken', photos: photos(1) },
+    });
+    const response = await request('GET', `/v1/reviews/${id}`, { token: await expertOf(expertOfficeId) });
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({
+      procedure: 'total_loss',
+      calculation: null,
+      smartFrame: null,
+      vehicleStatus: 'not_drivable',
+      vehicleStatusNote: 'front axle broken',
+      findings: [],
+      suggestedDecision: 'total_loss_handling',
+      status: 'open',
+    });
+  });
+});
+
+describe('the case', () => {
+  it('holds everything needed to decide: administrative data, calculation with totals, Smart answers, photo links and findings', async () => {
+    const expertOfficeId = office();
+    const smartFrame = { ...noSmartYes, technicalInspectionNeeded: true };
+    const [published] = await publishCases([{ expertOfficeId, quote: { smartFrame } }]);
+    const { quote, missionId } = published!;
+    const { id } = await caseOfQuote(quote.quoteId);
+    const response = await request('GET', `/v1/reviews/${id}`, { token: await expertOf(expertOfficeId) });
+    expect(response.status).toBe(200);
+    const c = response.json;
+    expect(c).toMatchObject({
+      id,
+      missionId,
+      quoteId: quote.quoteId,
+      expertOfficeId,
+      garageId: 'G1',
+      status: 'open',
+      version: 0,
+      procedure: 'standard',
+      quoteClosedAt: '2026-03-02T09:30:00.000Z',
+      deadline: '2026-03-30T21:59:59.999Z',
+      calculation: { calculationNumber: 'AX-2026-001', totalExclVatCents: 500_00, vatCents: 105_00, totalInclVatCents: 605_00, lines: quote.calculation!.lines },
+      smartFrame,
+      findingsBasis: 'insurer_policy',
+      suggestedDecision: 'validate',
+      decisions: [],
+    });
+    expect(c.mission).toEqual({
+      insurerId: 'INS1',
+      insurerMissionRef: `ref-${missionId}`,
+      garageId: 'G1',
+      expertOfficeId,
+      deadline: '2026-03-30T21:59:59.999Z',
+      receivedAt: '2026-03-01T08:00:00.000Z',
+      claim: { claimNumber: `CL-${missionId}`, policyNumber: 'POL-1', lossDate: '2026-02-20', circumstances: 'Rear-ended at a red light' },
+      vehicle: { vin: 'WVWZZZ1JZXW000001', plate: '1-ABC-123', make: 'Volkswagen', model: 'Golf', firstRegistrationDate: '2019-05-01', valueCents: 10_000_00 },
+      ownerName: 'Marie Dubois',
+      directPayment: { planned: true, ceilingCents: 5_000_00, deductibleCents: 250_00 },
+    });
+    expect(c.photos).toEqual(quote.photos.map((p) => ({ ...p, href: `/v1/quotes/${quote.quoteId}/photos/${p.id}` })));
+    expect(c.findings).toEqual([{ code: 'smart.technical_inspection_needed', severity: 'info', message: expect.stringMatching(/technical inspection/) }]);
+    expect(c.findingsSummary).toBe('1 info: technical inspection required');
+  });
+});
+
+describe('automatic pre-checks on crafted quotes (insurer policy: 3 photos, €55.00/h, ceiling €3,000.00, total loss at 75 %)', () => {
+  const clean = calculation([part(400_00), labour(50_00)]);
+  const checks: { name: string; spec: Omit<CaseSpec, 'expertOfficeId'>; code: string; severity: string; message: RegExp; suggested: string }[] = [
+    {
+      name: 'a calculation whose totals do not add up is critical',
+      spec: { quote: { calculation: { ...clean, totalExclVatCents: 510_00, vatCents: 107_10, totalInclVatCents: 617_10 } } },
+      code: 'calculation.inconsistent',
+      severity: 'critical',
+      message: /lines sum to €500\.00 but the stated total excl\. VAT is €510\.00/,
+      suggested: 'remote_intervention',
+    },
+    {
+      name: 'a labour rate above the insurer’s agreed rate is a warning',
+      spec: { quote: { calculation: calculation([part(400_00), labour(60_00)]) } },
+      code: 'labour.rate_above_agreed',
+      severity: 'warning',
+      message: /€60\.00 per hour, above the agreed rate of €55\.00 per hour/,
+      suggested: 'pending_validation',
+    },
+    {
+      name: 'a repair total above the insurer’s Smart ceiling is a warning',
+      spec: { quote: { calculation: calculation([part(3_000_00), labour(50_00)]) }, valueCents: 50_000_00 },
+      code: 'repair.above_smart_ceiling',
+      severity: 'warning',
+      message: /€3,751\.00 incl\. VAT, above the Smart ceiling of €3,000\.00/,
+      suggested: 'pending_validation',
+    },
+    {
+      name: 'a repair cost reaching the total-loss share of the vehicle value is critical',
+      spec: { valueCents: 800_00 },
+      code: 'repair.probable_total_loss',
+      severity: 'critical',
+      message: /€605\.00 incl\. VAT, 75\.6 % of the vehicle's value of €800\.00/,
+      suggested: 'total_loss_handling',
+    },
+    {
+      name: 'fewer photos than the insurer’s minimum is critical',
+      spec: { quote: { photos: photos(2) } },
+      code: 'photos.too_few',
+      severity: 'critical',
+      message: /2 distinct photos, fewer than the 3 required/,
+      suggested: 'remote_intervention',
+    },
+    {
+      name: 'a photo already seen on another mission is critical',
+      spec: { quote: { photos: photos(3, true) } },
+      code: 'photo.seen_on_other_mission',
+      severity: 'critical',
+      message: /already submitted on another mission/,
+      suggested: 'remote_intervention',
+    },
+    {
+      name: 'the Smart answer "probable total loss" suggests total-loss handling',
+      spec: { quote: { smartFrame: { ...noSmartYes, probableTotalLoss: true } } },
+      code: 'smart.probable_total_loss',
+      severity: 'warning',
+      message: /probably a total loss/,
+      suggested: 'total_loss_handling',
+    },
+    {
+      name: 'the Smart answer "several damage zones" suggests a remote intervention',
+      spec: { quote: { smartFrame: { ...noSmartYes, multipleDamageZones: true } } },
+      code: 'smart.multiple_damage_zones',
+      severity: 'warning',
+      message: /several damage zones/,
+      suggested: 'remote_intervention',
+    },
+    {
+      name: 'the Smart answer "expert advice needed" suggests a remote intervention',
+      spec: { quote: { smartFrame: { ...noSmartYes, expertAdviceNeeded: true } } },
+      code: 'smart.expert_advice_needed',
+      severity: 'warning',
+      message: /technical advice is needed/,
+      suggested: 'remote_intervention',
+    },
+    {
+      name: 'the Smart answer "technical inspection needed" is information that still allows validation',
+      spec: { quote: { smartFrame: { ...noSmartYes, technicalInspectionNeeded: true } } },
+      code: 'smart.technical_inspection_needed',
+      severity: 'info',
+      message: /technical inspection \(contrôle technique\)/,
+      suggested: 'validate',
+    },
+    {
+      name: 'the Smart answer "expert on site needed" suggests an on-site intervention',
+      spec: { quote: { smartFrame: { ...noSmartYes, onSiteExpertNeeded: true } } },
+      code: 'smart.onsite_expert_needed',
+      severity: 'warning',
+      message: /expert on site/,
+      suggested: 'onsite_intervention',
+    },
+  ];
+  const expertOfficeId = office();
+  let expert: string;
+  let quoteIds: string[];
+
+  beforeAll(async () => {
+    expert = await expertOf(expertOfficeId);
+    const published = await publishCases(checks.map((c) => ({ expertOfficeId, ...c.spec })));
+    quoteIds = published.map((p) => p.quote.quoteId);
+  });
+
+  it.each(checks.map((c, i) => ({ ...c, i })))('$name', async ({ i, code, severity, message, suggested }) => {
+    const { id } = await caseOfQuote(quoteIds[i]!);
+    const response = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(response.status).toBe(200);
+    expect(response.json.findings).toEqual([{ code, severity, message: expect.stringMatching(message) }]);
+    expect(response.json.suggestedDecision).toBe(suggested);
+  });
+
+  it('a clean quote has no findings and suggests validation', async () => {
+    const id = await newCase(expertOfficeId);
+    const response = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(response.json).toMatchObject({ findings: [], findingsSummary: 'no findings', suggestedDecision: 'validate' });
+  });
+});
+
+describe('the queue', () => {
+  it('lists the office’s open cases oldest deadline first, keyset-paginated', async () => {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const published = await publishCases([
+      { expertOfficeId, deadline: '2026-04-03T21:59:59.999Z' },
+      { expertOfficeId, deadline: '2026-04-01T21:59:59.999Z' },
+      { expertOfficeId, deadline: '2026-04-02T21:59:59.999Z' },
+      { expertOfficeId, deadline: '2026-03-31T21:59:59.999Z' },
+    ]);
+    const ids = await Promise.all(published.map(async (p) => (await caseOfQuote(p.quote.quoteId)).id));
+    // The earliest deadline is validated: it leaves the open queue.
+    expect((await request('POST', `/v1/reviews/${ids[3]}/decision`, { token: expert, body: { decision: 'validate' } })).status).toBe(200);
+
+    const first = await request('GET', '/v1/reviews?status=open&limit=2', { token: expert });
+    expect(first.status).toBe(200);
+    expect(first.json.items.map((i: { id: string }) => i.id)).toEqual([ids[1], ids[2]]);
+    expect(first.json.nextCursor).toEqual(expect.any(String));
+    const second = await request('GET', `/v1/reviews?status=open&limit=2&cursor=${first.json.nextCursor}`, { token: expert });
+    expect(second.json.items.map((i: { id: string }) => i.id)).toEqual([ids[0]]);
+    expect(second.json.nextCursor).toBeNull();
+
+    const validated = await request('GET', '/v1/reviews?status=validated', { token: expert });
+    expect(validated.json.items.map((i: { id: string; status: string }) => [i.id, i.status])).toEqual([[ids[3], 'validated']]);
+    const all = await request('GET', '/v1/reviews?status=all', { token: expert });
+    expect(all.json.items.map((i: { id: string }) => i.id)).toEqual([ids[3], ids[1], ids[2], ids[0]]);
+  });
+
+  it('shows another office’s cases to nobody else, and refuses a forged cursor', async () => {
+    await newCase(office());
+    const empty = await request('GET', '/v1/reviews', { token: await expertOf(office()) });
+    expect(empty.json).toEqual({ items: [], nextCursor: null });
+    const forged = await request('GET', '/v1/reviews?cursor=bm90LWEtY3Vyc29y', { token: jan });
+    expect(forged.status).toBe(400);
+    expect(forged.json.code).toBe('invalid_cursor');
+  });
+});
+
+describe('deciding', () => {
+  it.each(['validate', 'pending_validation', 'remote_intervention', 'onsite_intervention'] as const)(
+    '%s on an open case is recorded with the expert from the token and announced as review.decided',
+    async (decision) => {
+      const id = await newCase('EXP1');
+      const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision, note: '  looks fine  ', expectedVersion: 0 } });
+      expect(response.status).toBe(200);
+      const status = decision === 'validate' ? 'validated' : decision;
+      expect(response.json).toMatchObject({ id, status, version: 1 });
+
+      const event = await probe.waitForEvent((e) => e.type === 'review.decided' && e.payload.reviewId === id, 'review.decided');
+      expect(event).toMatchObject({
+        type: 'review.decided',
+        correlationId: response.headers.get('x-request-id'),
+        payload: { reviewId: id, decision, expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'looks fine', sequence: 1, expertOfficeId: 'EXP1' },
+      });
+      const c = await request('GET', `/v1/reviews/${id}`, { token: jan });
+      expect(c.json).toMatchObject({ status, version: 1, decisions: [{ sequence: 1, decision, expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'looks fine' }] });
+    },
+  );
+
+  it('pending, remote and on-site may move between each other and are then validated, each decision numbered in order', async () => {
+    const id = await newCase('EXP1');
+    const steps = ['pending_validation', 'remote_intervention', 'onsite_intervention', 'pending_validation', 'validate'] as const;
+    for (const [i, decision] of steps.entries()) {
+      const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision, expectedVersion: i } });
+      expect(response.status, decision).toBe(200);
+    }
+    await waitFor(() => decisionEvents(id).length === steps.length, { message: 'every review.decided' });
+    expect(decisionEvents(id).map((e) => [e.payload.sequence, e.payload.decision])).toEqual(steps.map((d, i) => [i + 1, d]));
+    const c = await request('GET', `/v1/reviews/${id}`, { token: jan });
+    expect(c.json.status).toBe('validated');
+    expect(c.json.decisions.map((d: { decision: string }) => d.decision)).toEqual([...steps]);
+  });
+
+  it.each(['validate', 'pending_validation', 'remote_intervention', 'onsite_intervention'] as const)('%s on a validated case is refused with 409 case_final', async (decision) => {
+    const id = await newCase('EXP1');
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'validate' } })).status).toBe(200);
+    const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision } });
+    expect(response.status).toBe(409);
+    expect(response.json).toMatchObject({ code: 'case_final', status: 409 });
+    expect((await request('GET', `/v1/reviews/${id}`, { token: jan })).json).toMatchObject({ status: 'validated', version: 1 });
+  });
+
+  it.each(['pending_validation', 'remote_intervention', 'onsite_intervention'] as const)('%s repeated on a case already there is refused with 409 same_decision', async (decision) => {
+    const id = await newCase('EXP1');
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision } })).status).toBe(200);
+    const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision } });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('same_decision');
+  });
+
+  it('a decision made on a stale version is refused with 409 version_conflict', async () => {
+    const id = await newCase('EXP1');
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'pending_validation', expectedVersion: 0 } })).status).toBe(200);
+    const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'remote_intervention', expectedVersion: 0 } });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('version_conflict');
+  });
+
+  it('an unknown decision is a 400 naming the field', async () => {
+    const id = await newCase('EXP1');
+    const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'reject' } });
+    expect(response.status).toBe(400);
+    expect(response.json.errors.map((e: { path: string }) => e.path)).toContain('/decision');
+  });
+
+  it('two experts validating the same case at once: one wins, the other gets 409, and one event is published', async () => {
+    const id = await newCase('EXP1');
+    const an = await expertOf('EXP1', { name: 'An Janssens', phone: '+32 475 98 76 54' });
+    const answers = await Promise.all([
+      request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'validate' } }),
+      request('POST', `/v1/reviews/${id}/decision`, { token: an, body: { decision: 'validate' } }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)!.json.code).toBe('case_final');
+    const { rows } = await service.ctx.pool.query('SELECT count(*)::int AS n FROM review_decisions WHERE case_id = $1', [id]);
+    expect(rows[0].n).toBe(1);
+    const outbox = await service.ctx.pool.query("SELECT count(*)::int AS n FROM outbox WHERE event_type = 'review.decided' AND envelope->'payload'->>'reviewId' = $1", [id]);
+    expect(outbox.rows[0].n).toBe(1);
+  });
+
+  it('two experts deciding differently on the version they both read: one wins, the other gets 409 version_conflict', async () => {
+    const id = await newCase('EXP1');
+    const an = await expertOf('EXP1', { name: 'An Janssens', phone: '+32 475 98 76 54' });
+    const answers = await Promise.all([
+      request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'remote_intervention', expectedVersion: 0 } }),
+      request('POST', `/v1/reviews/${id}/decision`, { token: an, body: { decision: 'onsite_intervention', expectedVersion: 0 } }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)!.json.code).toBe('version_conflict');
+    const c = await request('GET', `/v1/reviews/${id}`, { token: jan });
+    expect(c.json.version).toBe(1);
+    expect(c.json.decisions).toHaveLength(1);
+  });
+});
+
+describe('access', () => {
+  it('another office’s expert gets 404 on the case and on a decision, exactly like a missing case', async () => {
+    const id = await newCase('EXP1');
+    const other = await expertOf('EXP2', { name: 'Piet Claes', phone: '+32 476 11 22 33' });
+    const read = await request('GET', `/v1/reviews/${id}`, { token: other });
+    const decide = await request('POST', `/v1/reviews/${id}/decision`, { token: other, body: { decision: 'validate' } });
+    const missing = await request('GET', '/v1/reviews/rv_does_not_exist', { token: other });
+    expect([read.status, decide.status, missing.status]).toEqual([404, 404, 404]);
+    expect(read.json.code).toBe(missing.json.code);
+    expect(decide.json.code).toBe('review_not_found');
+    expect((await request('GET', `/v1/reviews/${id}`, { token: jan })).json).toMatchObject({ status: 'open', version: 0 });
+  });
+
+  it('only experts may call the review routes', async () => {
+    const garage = await token({ role: 'garage', org: 'G1' });
+    expect((await request('GET', '/v1/reviews', { token: garage })).status).toBe(403);
+    expect((await request('GET', '/v1/reviews')).status).toBe(401);
+  });
+});
