@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { formatDeadlineDate, resolveDeadline } from './deadline.ts';
+
+const deposited = (iso: string): Date => new Date(iso);
+
+function deadlineOf(input: Parameters<typeof resolveDeadline>[0]): string {
+  const result = resolveDeadline(input);
+  if (!result.ok) throw new Error(`expected a deadline, got: ${result.reason}`);
+  return result.deadline.toISOString();
+}
+
+function refusalOf(input: Parameters<typeof resolveDeadline>[0]): string {
+  const result = resolveDeadline(input);
+  if (result.ok) throw new Error(`expected a refusal, got ${result.deadline.toISOString()}`);
+  return result.reason;
+}
+
+describe('a deadline date sent by the insurer', () => {
+  const depositedAt = deposited('2026-01-05T09:00:00Z');
+
+  it('means the last millisecond of that day in Brussels in winter', () => {
+    expect(deadlineOf({ requested: '2026-01-15', depositedAt, workingDays: 5 })).toBe('2026-01-15T22:59:59.999Z');
+  });
+
+  it('means the last millisecond of the day the clocks go forward in March', () => {
+    expect(deadlineOf({ requested: '2026-03-29', depositedAt, workingDays: 5 })).toBe('2026-03-29T21:59:59.999Z');
+  });
+
+  it('means the last millisecond of the day the clocks go back in October', () => {
+    expect(deadlineOf({ requested: '2026-10-25', depositedAt, workingDays: 5 })).toBe('2026-10-25T22:59:59.999Z');
+  });
+
+  it('is refused when the day is already over', () => {
+    expect(refusalOf({ requested: '2026-01-04', depositedAt, workingDays: 5 })).toMatch(/after the deposit/);
+  });
+
+  it('is accepted on the deposit day itself, whose end is still to come', () => {
+    expect(deadlineOf({ requested: '2026-01-05', depositedAt, workingDays: 5 })).toBe('2026-01-05T22:59:59.999Z');
+  });
+
+  it('is refused when it is not a calendar date', () => {
+    expect(refusalOf({ requested: '2026-02-30', depositedAt, workingDays: 5 })).toMatch(/not a valid calendar date/);
+  });
+
+  it('is refused when it is neither a date nor a date-time', () => {
+    expect(refusalOf({ requested: '30/03/26', depositedAt, workingDays: 5 })).toMatch(/YYYY-MM-DD/);
+  });
+});
+
+describe('a deadline date-time sent by the insurer', () => {
+  const depositedAt = deposited('2026-04-01T08:00:00Z');
+
+  it('is taken as given when it carries an offset', () => {
+    expect(deadlineOf({ requested: '2026-04-01T12:00:00+02:00', depositedAt, workingDays: 5 })).toBe(
+      '2026-04-01T10:00:00.000Z',
+    );
+  });
+
+  it('is taken as given in UTC', () => {
+    expect(deadlineOf({ requested: '2026-04-02T16:30:00.250Z', depositedAt, workingDays: 5 })).toBe(
+      '2026-04-02T16:30:00.250Z',
+    );
+  });
+
+  it('is refused without an offset, which would be ambiguous', () => {
+    expect(refusalOf({ requested: '2026-04-01T12:00:00', depositedAt, workingDays: 5 })).toMatch(/offset/);
+  });
+
+  it('is refused when it is in the past', () => {
+    expect(refusalOf({ requested: '2026-03-31T12:00:00Z', depositedAt, workingDays: 5 })).toMatch(/after the deposit/);
+  });
+
+  it('is refused when it is exactly the deposit instant', () => {
+    expect(refusalOf({ requested: '2026-04-01T08:00:00Z', depositedAt, workingDays: 5 })).toMatch(/after the deposit/);
+  });
+});
+
+describe('a deadline computed from the insurer policy in working days', () => {
+  it('skips the weekend', () => {
+    // Friday 13 March 2026 → Monday 16, Tuesday 17, Wednesday 18.
+    expect(deadlineOf({ depositedAt: deposited('2026-03-13T10:00:00Z'), workingDays: 3 })).toBe(
+      '2026-03-18T22:59:59.999Z',
+    );
+  });
+
+  it('starts counting after a deposit made on a Saturday', () => {
+    expect(deadlineOf({ depositedAt: deposited('2026-03-14T10:00:00Z'), workingDays: 1 })).toBe(
+      '2026-03-16T22:59:59.999Z',
+    );
+  });
+
+  it('counts from the Brussels calendar day of the deposit, not the UTC one', () => {
+    // 23:30 UTC on Thursday 12 March is already Friday 13 in Brussels.
+    expect(deadlineOf({ depositedAt: deposited('2026-03-12T23:30:00Z'), workingDays: 1 })).toBe(
+      '2026-03-16T22:59:59.999Z',
+    );
+  });
+
+  it('ends at the Brussels end of day after the clocks went forward', () => {
+    // Friday 27 March 2026 → Monday 30 March, in summer time.
+    expect(deadlineOf({ depositedAt: deposited('2026-03-27T10:00:00Z'), workingDays: 1 })).toBe(
+      '2026-03-30T21:59:59.999Z',
+    );
+  });
+
+  it('skips Easter Monday', () => {
+    // Thursday 2 April 2026 → Friday 3, (Monday 6 is Easter Monday), Tuesday 7.
+    expect(deadlineOf({ depositedAt: deposited('2026-04-02T10:00:00Z'), workingDays: 2 })).toBe(
+      '2026-04-07T21:59:59.999Z',
+    );
+  });
+
+  it('skips Christmas and New Year', () => {
+    // Wednesday 23 Dec 2026 → 24, (25 Christmas), 28, 29, 30, 31, (1 Jan New Year), Monday 4 Jan 2027.
+    expect(deadlineOf({ depositedAt: deposited('2026-12-23T10:00:00Z'), workingDays: 6 })).toBe(
+      '2027-01-04T22:59:59.999Z',
+    );
+  });
+
+  it('skips the Armistice on 11 November', () => {
+    // Tuesday 10 Nov 2026 → (Wednesday 11 Armistice), Thursday 12.
+    expect(deadlineOf({ depositedAt: deposited('2026-11-10T10:00:00Z'), workingDays: 1 })).toBe(
+      '2026-11-12T22:59:59.999Z',
+    );
+  });
+
+  it('does not skip observances such as Saint-Nicolas', () => {
+    // Friday 3 Dec 2027 → Monday 6 Dec 2027, Saint-Nicolas, an observance and still a working day.
+    expect(deadlineOf({ depositedAt: deposited('2027-12-03T10:00:00Z'), workingDays: 1 })).toBe(
+      '2027-12-06T22:59:59.999Z',
+    );
+  });
+
+  it('is refused when the policy gives no working day', () => {
+    expect(refusalOf({ depositedAt: deposited('2026-03-13T10:00:00Z'), workingDays: 0 })).toMatch(/at least 1/);
+  });
+});
+
+describe('the deadline as printed in the tracking', () => {
+  it('reads dd/mm/yy like the seed', () => {
+    expect(formatDeadlineDate(new Date('2016-03-30T21:59:59.999Z'))).toBe('30/03/16');
+  });
+
+  it('uses the Brussels calendar day', () => {
+    expect(formatDeadlineDate(new Date('2026-03-29T22:30:00Z'))).toBe('30/03/26');
+  });
+});

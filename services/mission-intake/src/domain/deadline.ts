@@ -1,0 +1,110 @@
+import Holidays from 'date-holidays';
+import { DateTime } from 'luxon';
+
+/**
+ * The mission's deadline. The seed: "le délai de traitement est dépendant de la compagnie", so the
+ * insurer either sends it (a date or an exact date-time) or it follows from the insurer's policy
+ * (a number of working days). Dates are shown, and days counted, in Europe/Brussels.
+ */
+
+export const brusselsZone = 'Europe/Brussels';
+
+export type DeadlineResolution =
+  | { readonly ok: true; readonly deadline: Date }
+  | { readonly ok: false; readonly reason: string };
+
+export interface DeadlineInput {
+  /** `YYYY-MM-DD` (end of that day in Brussels) or an ISO 8601 date-time with an offset. */
+  readonly requested?: string;
+  readonly depositedAt: Date;
+  /** The insurer's policy: how many working days after the deposit day, at least 1. */
+  readonly workingDays: number;
+}
+
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+// An instant is only unambiguous with its offset; a local date-time could mean two instants at a DST change.
+const dateTimeWithOffsetPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const dateTimePattern = /^\d{4}-\d{2}-\d{2}T/;
+
+export function resolveDeadline(input: DeadlineInput): DeadlineResolution {
+  const { requested, depositedAt, workingDays } = input;
+  if (Number.isNaN(depositedAt.getTime())) {
+    return { ok: false, reason: 'the deposit instant is not a valid date' };
+  }
+  if (requested === undefined) {
+    if (!Number.isInteger(workingDays) || workingDays < 1) {
+      return { ok: false, reason: `the insurer's policy must give at least 1 working day, got ${workingDays}` };
+    }
+    return { ok: true, deadline: endOfNthWorkingDayAfter(depositedAt, workingDays) };
+  }
+
+  const parsed = parseRequested(requested);
+  if (!parsed.ok) return parsed;
+  if (parsed.deadline.getTime() <= depositedAt.getTime()) {
+    return {
+      ok: false,
+      reason: `the deadline ${parsed.deadline.toISOString()} must be after the deposit (${depositedAt.toISOString()})`,
+    };
+  }
+  return parsed;
+}
+
+/** `dd/mm/yy` in Brussels time, as the seed prints it ("AU PLUS TARD LE 30/03/16"). */
+export function formatDeadlineDate(deadline: Date): string {
+  return DateTime.fromJSDate(deadline, { zone: brusselsZone }).toFormat('dd/MM/yy');
+}
+
+/** Mon–Fri and not a Belgian public holiday; `date` is a Brussels calendar day. */
+export function isWorkingDay(date: DateTime): boolean {
+  return date.weekday <= 5 && !publicHolidaysOf(date.year).has(date.toISODate() ?? '');
+}
+
+function parseRequested(requested: string): DeadlineResolution {
+  if (datePattern.test(requested)) {
+    const day = DateTime.fromISO(requested, { zone: brusselsZone });
+    if (!day.isValid) return { ok: false, reason: `the deadline ${requested} is not a valid calendar date` };
+    // A date means the whole of that day in Brussels: its last millisecond, whatever the DST offset.
+    return { ok: true, deadline: day.endOf('day').toJSDate() };
+  }
+  if (dateTimeWithOffsetPattern.test(requested)) {
+    const instant = DateTime.fromISO(requested, { setZone: true });
+    if (!instant.isValid) return { ok: false, reason: `the deadline ${requested} is not a valid date-time` };
+    return { ok: true, deadline: instant.toJSDate() };
+  }
+  if (dateTimePattern.test(requested)) {
+    return {
+      ok: false,
+      reason: `the deadline ${requested} must carry a UTC offset (Z or ±hh:mm) to name one instant`,
+    };
+  }
+  return { ok: false, reason: `the deadline ${requested} must be a date YYYY-MM-DD or an ISO 8601 date-time with offset` };
+}
+
+function endOfNthWorkingDayAfter(depositedAt: Date, workingDays: number): Date {
+  let day = DateTime.fromJSDate(depositedAt, { zone: brusselsZone }).startOf('day');
+  let counted = 0;
+  while (counted < workingDays) {
+    day = day.plus({ days: 1 });
+    if (isWorkingDay(day)) counted += 1;
+  }
+  return day.endOf('day').toJSDate();
+}
+
+const belgium = new Holidays('BE');
+const holidaysByYear = new Map<number, ReadonlySet<string>>();
+
+/** Only the legal public holidays close garages and insurers; 'observance' days (Saint-Nicolas…) do not. */
+function publicHolidaysOf(year: number): ReadonlySet<string> {
+  let days = holidaysByYear.get(year);
+  if (days === undefined) {
+    days = new Set(
+      belgium
+        .getHolidays(year)
+        .filter((holiday) => holiday.type === 'public')
+        // `date` is the local calendar day, "YYYY-MM-DD hh:mm:ss".
+        .map((holiday) => holiday.date.slice(0, 10)),
+    );
+    holidaysByYear.set(year, days);
+  }
+  return days;
+}

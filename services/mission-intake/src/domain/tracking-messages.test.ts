@@ -1,0 +1,96 @@
+// The catalogue lives in libs/contracts; its tests sit here, where the tracking is rendered, as only that file of contracts is ours to edit.
+import { describe, expect, it } from 'vitest';
+import {
+  languages,
+  trackingCodes,
+  trackingMessage,
+  type TrackingParams,
+} from '@smart-expertise/contracts/tracking-messages';
+
+const expert = { expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56' };
+
+describe('the French seed texts are reproduced exactly', () => {
+  it('tells the garage the deadline on reception', () => {
+    expect(trackingMessage('mission.received', { deadlineDate: '30/03/16' }, 'fr')).toBe(
+      'SMART EXPERTISE : VEUILLEZ ETABLIR ET CLOTURER VOTRE DEVIS AU PLUS TARD LE 30/03/16',
+    );
+  });
+
+  it('tells the garage its closed quote is under analysis', () => {
+    expect(trackingMessage('quote.under_analysis', {}, 'fr')).toBe(
+      "SUIVI SMART EXPERTISE : VOTRE DEVIS EST EN COURS D'ANALYSE, VEUILLEZ ATTENDRE LA CONFIRMATION",
+    );
+  });
+
+  it('tells the garage the expert is validating', () => {
+    expect(trackingMessage('review.pending_validation', {}, 'fr')).toBe(
+      "SMART EXPERTISE : EN COURS DE VALIDATION PAR L'EXPERT",
+    );
+  });
+
+  it('names the expert to call for a remote intervention', () => {
+    expect(trackingMessage('review.remote_intervention', expert, 'fr')).toBe(
+      "SMART EXPERTISE : DOIT ETRE TRAITEE A DISTANCE AVEC L'EXPERT (Jan Peeters - +32 470 12 34 56)",
+    );
+  });
+
+  it('names the expert coming for an on-site intervention', () => {
+    expect(trackingMessage('review.onsite_intervention', expert, 'fr')).toBe(
+      "SMART EXPERTISE : DOIT ETRE TRAITEE SUR PLACE AVEC L'EXPERT (Jan Peeters - +32 470 12 34 56)",
+    );
+  });
+});
+
+describe('our own texts', () => {
+  it('gives the Dutch reception text with the deadline', () => {
+    expect(trackingMessage('mission.received', { deadlineDate: '30/03/16' }, 'nl')).toBe(
+      'SMART EXPERTISE: GELIEVE UW BESTEK OP TE STELLEN EN AF TE SLUITEN UITERLIJK OP 30/03/16',
+    );
+  });
+
+  it('shows the abandon reason as the garage typed it', () => {
+    expect(trackingMessage('mission.abandoned', { reason: 'Véhicule déjà réparé' }, 'fr')).toBe(
+      'SMART EXPERTISE : MISSION ABANDONNEE (Véhicule déjà réparé)',
+    );
+  });
+
+  it('interpolates every param a message needs, in every language', () => {
+    const params: TrackingParams = {
+      deadlineDate: '30/03/16',
+      ...expert,
+      reason: 'R-REASON',
+      invoiceNumber: 'INV-42',
+    };
+    const expectations: Partial<Record<(typeof trackingCodes)[number], string[]>> = {
+      'mission.received': ['30/03/16'],
+      'mission.expired': ['30/03/16'],
+      'deadline.approaching': ['30/03/16'],
+      'review.remote_intervention': ['(Jan Peeters - +32 470 12 34 56)'],
+      'review.onsite_intervention': ['(Jan Peeters - +32 470 12 34 56)'],
+      'mission.abandoned': ['(R-REASON)'],
+      'payment.requested': ['INV-42'],
+    };
+    for (const lang of languages) {
+      for (const code of trackingCodes) {
+        const message = trackingMessage(code, params, lang);
+        expect(message, `${lang} ${code}`).toMatch(/SMART EXPERTISE/);
+        for (const fragment of expectations[code] ?? []) expect(message, `${lang} ${code}`).toContain(fragment);
+      }
+    }
+  });
+
+  it('gives each code a distinct text within a language', () => {
+    for (const lang of languages) {
+      const texts = trackingCodes.map((code) =>
+        trackingMessage(code, { deadlineDate: '01/01/26', ...expert, reason: 'x', invoiceNumber: '1' }, lang),
+      );
+      expect(new Set(texts).size, lang).toBe(trackingCodes.length);
+    }
+  });
+
+  it('refuses to render a message whose param is missing', () => {
+    expect(() => trackingMessage('review.remote_intervention', { expertName: 'Jan Peeters' }, 'en')).toThrow(
+      /expertPhone/,
+    );
+  });
+});
