@@ -313,6 +313,32 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
 
   const consumers: RunningConsumer[] = [];
   const tasks: BackgroundTask[] = [];
+  const consumerSpecs = def.consumers?.(ctx) ?? [];
+
+  metrics.gauge(
+    'kafka_consumer_lag',
+    'Messages on the topic not yet consumed by this service, per topic and consumer group',
+    async () => {
+      const out: Array<{ labels: Record<string, string>; value: number }> = [];
+      for (const spec of consumerSpecs) {
+        const groupId = config.KAFKA_TOPIC_PREFIX + spec.groupId;
+        const topics = spec.topics.map((t) => config.KAFKA_TOPIC_PREFIX + t);
+        const committed = await admin.fetchOffsets({ groupId, topics });
+        for (const { topic, partitions } of committed) {
+          const latest = await admin.fetchTopicOffsets(topic);
+          let lag = 0;
+          for (const p of partitions) {
+            const high = Number(latest.find((l) => l.partition === p.partition)?.high ?? 0);
+            const done = Number(p.offset) < 0 ? 0 : Number(p.offset);
+            lag += Math.max(0, high - done);
+          }
+          out.push({ labels: { topic, group: groupId }, value: lag });
+        }
+      }
+      return out;
+    },
+    ['topic', 'group'],
+  );
 
   const runMigrations = () => migrate({ url: config.DATABASE_URL, schema, dir: def.migrationsDir, logger });
   return {
@@ -328,7 +354,7 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
       }
       await producer.connect();
       await outbox.start();
-      for (const spec of def.consumers?.(ctx) ?? []) {
+      for (const spec of consumerSpecs) {
         const consumer = createConsumer({
           kafka,
           pool,

@@ -1,0 +1,136 @@
+// Starts the four services as separate processes, as in production, and the local gateway in
+// front of them. Used by `npm start`, the end-to-end tests and `npm run demo`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVICE_NAMES, ServiceRoutes, type ServiceName } from '@smart-expertise/contracts';
+import { startGateway } from './gateway.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function freePort(preferred = 0): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(freePort(0)));
+    server.listen(preferred, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    try {
+      const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+export interface PlatformOptions {
+  /** DATABASE_URL, KAFKA_BROKERS, JWT_SECRET and anything else every service gets. */
+  env: Record<string, string>;
+  /** Per-service extra environment (e.g. a faster cron for the scheduler). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  logDir: string;
+  /** Preferred ports: the well-known ones for npm start, any free one for tests. */
+  preferredPorts?: boolean;
+  gatewayPort?: number;
+  readyTimeoutMs?: number;
+}
+
+export interface Platform {
+  url: string;
+  upstreams: Record<ServiceName, string>;
+  processes: Map<ServiceName, ChildProcess>;
+  /** Restarts one service process (fault tests). */
+  restart(name: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  mkdirSync(options.logDir, { recursive: true });
+  const processes = new Map<ServiceName, ChildProcess>();
+  const upstreams = {} as Record<ServiceName, string>;
+  const ports = {} as Record<ServiceName, number>;
+  let stopping = false;
+
+  function launch(name: ServiceName): ChildProcess {
+    const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src', 'main.ts')], {
+      cwd: join(root, 'services', name),
+      env: {
+        ...process.env,
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        ...options.env,
+        ...options.serviceEnv?.[name],
+        PORT: String(ports[name]),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Out of the terminal's process group: Ctrl-C reaches the launcher, which drains them in order.
+      detached: true,
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    child.on('exit', (code, signal) => {
+      if (!stopping && processes.get(name) === child) console.error(`${name} exited (${signal ?? code}); see ${join(options.logDir, `${name}.log`)}`);
+    });
+    processes.set(name, child);
+    return child;
+  }
+
+  async function stopProcess(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+    });
+  }
+
+  for (const name of SERVICE_NAMES) {
+    ports[name] = await freePort(options.preferredPorts ? ServiceRoutes[name].port : 0);
+    upstreams[name] = `http://127.0.0.1:${ports[name]}`;
+    launch(name);
+  }
+  const failed: ServiceName[] = [];
+  await Promise.all(
+    SERVICE_NAMES.map(async (name) => {
+      if (!(await waitReady(upstreams[name], processes.get(name)!, options.readyTimeoutMs ?? 90_000))) failed.push(name);
+    }),
+  );
+  if (failed.length > 0) {
+    stopping = true;
+    await Promise.all([...processes.values()].map(stopProcess));
+    throw new Error(`${failed.join(', ')} did not become ready; see the logs in ${options.logDir}`);
+  }
+  const gateway = await startGateway({ port: options.gatewayPort ?? (await freePort(0)), upstreams });
+
+  return {
+    url: gateway.url,
+    upstreams,
+    processes,
+    async restart(name) {
+      const old = processes.get(name)!;
+      processes.delete(name);
+      await stopProcess(old);
+      const child = launch(name);
+      if (!(await waitReady(upstreams[name], child, options.readyTimeoutMs ?? 90_000))) throw new Error(`${name} did not come back`);
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all([...processes.values()].map(stopProcess));
+      await gateway.close();
+    },
+  };
+}
