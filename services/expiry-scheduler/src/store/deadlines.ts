@@ -1,0 +1,105 @@
+import type { Pool, Tx } from '@smart-expertise/service-runtime';
+import type { DeadlineState, DeadlineStatus } from '../domain/deadline.ts';
+import { initialState } from '../domain/deadline.ts';
+
+interface DeadlineRow {
+  mission_id: string;
+  status: DeadlineStatus;
+  deadline: string | null;
+  received_event_id: string | null;
+  quote_closed_at: string | null;
+  abandoned_at: string | null;
+  expired_at: string | null;
+}
+
+const date = (value: string | null) => (value === null ? null : new Date(value));
+
+/**
+ * The mission's row, locked for the rest of the transaction; created blank when the mission was
+ * never heard of. Two consumers (one per topic) racing on a new mission serialise on the insert.
+ */
+export async function lockDeadline(tx: Tx, missionId: string): Promise<DeadlineState> {
+  await tx.query("INSERT INTO deadlines (mission_id, status) VALUES ($1, 'awaiting_mission') ON CONFLICT (mission_id) DO NOTHING", [missionId]);
+  const { rows } = await tx.query<DeadlineRow>(
+    'SELECT mission_id, status, deadline, received_event_id, quote_closed_at, abandoned_at, expired_at FROM deadlines WHERE mission_id = $1 FOR UPDATE',
+    [missionId],
+  );
+  const row = rows[0];
+  if (!row) return initialState(missionId);
+  return {
+    missionId: row.mission_id,
+    status: row.status,
+    deadline: date(row.deadline),
+    receivedEventId: row.received_event_id,
+    quoteClosedAt: date(row.quote_closed_at),
+    abandonedAt: date(row.abandoned_at),
+    expiredAt: date(row.expired_at),
+  };
+}
+
+/** Writes the facts and status the domain decided (never the sweep's columns). */
+export async function saveDeadline(tx: Tx, state: DeadlineState): Promise<void> {
+  await tx.query(
+    `UPDATE deadlines
+        SET status = $2, deadline = $3, received_event_id = $4, quote_closed_at = $5, abandoned_at = $6, updated_at = now()
+      WHERE mission_id = $1`,
+    [state.missionId, state.status, state.deadline, state.receivedEventId, state.quoteClosedAt, state.abandonedAt],
+  );
+}
+
+export interface DueDeadline {
+  missionId: string;
+  deadline: Date;
+  receivedEventId: string | null;
+}
+
+/**
+ * Locks up to `limit` running deadlines before `cutoff`, oldest first. SKIP LOCKED: rows another
+ * replica's batch holds are left to it, so replicas ticking together share the work and never
+ * announce the same expiry twice (the row is 'expired' once that batch commits).
+ */
+export async function claimExpiryBatch(tx: Tx, cutoff: Date, limit: number): Promise<DueDeadline[]> {
+  const { rows } = await tx.query<{ mission_id: string; deadline: string; received_event_id: string | null }>(
+    `SELECT mission_id, deadline, received_event_id FROM deadlines
+      WHERE status = 'running' AND deadline < $1
+      ORDER BY deadline, mission_id
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED`,
+    [cutoff, limit],
+  );
+  return rows.map((r) => ({ missionId: r.mission_id, deadline: new Date(r.deadline), receivedEventId: r.received_event_id }));
+}
+
+export async function markExpired(tx: Tx, missionIds: string[], expiredAt: Date, runId: string): Promise<number> {
+  const result = await tx.query(
+    "UPDATE deadlines SET status = 'expired', expired_at = $2, run_id = $3, updated_at = now() WHERE mission_id = ANY($1::text[]) AND status = 'running'",
+    [missionIds, expiredAt, runId],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Running, not yet warned, deadline in (now, horizon]: same locking as the expiry batch. */
+export async function claimWarningBatch(tx: Tx, now: Date, horizon: Date, limit: number): Promise<DueDeadline[]> {
+  const { rows } = await tx.query<{ mission_id: string; deadline: string; received_event_id: string | null }>(
+    `SELECT mission_id, deadline, received_event_id FROM deadlines
+      WHERE status = 'running' AND warned_at IS NULL AND deadline > $1 AND deadline <= $2
+      ORDER BY deadline, mission_id
+      LIMIT $3
+      FOR UPDATE SKIP LOCKED`,
+    [now, horizon, limit],
+  );
+  return rows.map((r) => ({ missionId: r.mission_id, deadline: new Date(r.deadline), receivedEventId: r.received_event_id }));
+}
+
+export async function markWarned(tx: Tx, missionIds: string[], warnedAt: Date): Promise<number> {
+  const result = await tx.query(
+    "UPDATE deadlines SET warned_at = $2, updated_at = now() WHERE mission_id = ANY($1::text[]) AND status = 'running' AND warned_at IS NULL",
+    [missionIds, warnedAt],
+  );
+  return result.rowCount ?? 0;
+}
+
+export async function countRunning(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM deadlines WHERE status = 'running'");
+  return rows[0]?.n ?? 0;
+}
