@@ -19,6 +19,8 @@ export interface NewEvent<T extends EventType> {
 export interface Outbox {
   /** Writes the event in the caller's transaction: it is published only if that transaction commits. */
   append<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<EventEnvelope>;
+  /** The same for many events in one statement (batches of a sweep, say), in the given order. */
+  appendMany(tx: Tx, events: NewEvent<EventType>[]): Promise<EventEnvelope[]>;
   /** Publishes what is pending now; returns how many events were published. */
   relayOnce(): Promise<number>;
   start(): Promise<void>;
@@ -50,8 +52,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let loop: Promise<void> | null = null;
   let listener: pg.PoolClient | null = null;
 
-  async function append<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<EventEnvelope> {
-    const envelope: EventEnvelope = {
+  function envelopeOf(event: NewEvent<EventType>): EventEnvelope {
+    return {
       id: randomUUID(),
       type: event.type,
       version: event.version ?? 1,
@@ -61,13 +63,31 @@ export function createOutbox(options: OutboxOptions): Outbox {
       causationId: event.causationId ?? null,
       payload: event.payload,
     };
+  }
+
+  async function appendMany(tx: Tx, events: NewEvent<EventType>[]): Promise<EventEnvelope[]> {
+    if (events.length === 0) return [];
+    const envelopes = events.map(envelopeOf);
+    // unnest keeps the array order, so seq follows the order of `events`.
     await tx.query(
-      'INSERT INTO outbox (event_id, topic, mission_id, event_type, envelope) VALUES ($1, $2, $3, $4, $5)',
-      [envelope.id, TopicOf[event.type], event.missionId, event.type, envelope],
+      `INSERT INTO outbox (event_id, topic, mission_id, event_type, envelope)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`,
+      [
+        envelopes.map((e) => e.id),
+        envelopes.map((e) => TopicOf[e.type as EventType]),
+        envelopes.map((e) => e.missionId),
+        envelopes.map((e) => e.type),
+        envelopes.map((e) => JSON.stringify(e)),
+      ],
     );
     // Delivered at commit only, so the relay never wakes for a rolled-back change.
     await tx.query('SELECT pg_notify($1, $2)', [channel, '']);
-    return envelope;
+    return envelopes;
+  }
+
+  async function append<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<EventEnvelope> {
+    const [envelope] = await appendMany(tx, [event as NewEvent<EventType>]);
+    return envelope!;
   }
 
   async function relayOnce(): Promise<number> {
@@ -170,6 +190,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   return {
     append,
+    appendMany,
     relayOnce,
     async start() {
       if (running) return;

@@ -55,16 +55,17 @@ export async function sweep(ctx: SchedulerContext, now: Date, options: SweepOpti
       const count = await withTransaction(pool, async (tx) => {
         const due = await claimExpiryBatch(tx, cutoff, batchSize);
         if (due.length === 0) return 0;
-        for (const row of due) {
-          await outbox.append(tx, {
-            type: 'mission.expired',
+        await outbox.appendMany(
+          tx,
+          due.map((row) => ({
+            type: 'mission.expired' as const,
             missionId: row.missionId,
             payload: { deadline: row.deadline.toISOString(), expiredAt: now.toISOString(), runId },
             correlationId: runId,
             causationId: row.receivedEventId,
             occurredAt: now,
-          });
-        }
+          })),
+        );
         const updated = await markExpired(tx, due.map((r) => r.missionId), now, runId);
         // The rows are locked by this transaction: anything else means a broken invariant, not a race.
         if (updated !== due.length) throw new Error(`expired ${updated} of ${due.length} locked deadlines`);
@@ -86,16 +87,17 @@ export async function sweep(ctx: SchedulerContext, now: Date, options: SweepOpti
         const count = await withTransaction(pool, async (tx) => {
           const due = await claimWarningBatch(tx, now, horizon, batchSize);
           if (due.length === 0) return 0;
-          for (const row of due) {
-            await outbox.append(tx, {
-              type: 'mission.deadline-approaching',
+          await outbox.appendMany(
+            tx,
+            due.map((row) => ({
+              type: 'mission.deadline-approaching' as const,
               missionId: row.missionId,
               payload: { deadline: row.deadline.toISOString(), notifiedAt: now.toISOString() },
               correlationId: runId,
               causationId: row.receivedEventId,
               occurredAt: now,
-            });
-          }
+            })),
+          );
           const updated = await markWarned(tx, due.map((r) => r.missionId), now);
           if (updated !== due.length) throw new Error(`warned ${updated} of ${due.length} locked deadlines`);
           await recordBatch(tx, runId, { expired: 0, warned: due.length });
