@@ -98,6 +98,8 @@ export const QuoteSubmittedV1 = Type.Object({
   vehicleStatus: Type.Union([VehicleStatus, Type.Null()]),
   vehicleStatusNote: Type.Union([Type.String(), Type.Null()]),
   photos: Type.Array(SubmittedPhoto),
+  /** The administrative data the quote copied from the mission (added without a new version). */
+  administrative: Type.Optional(MissionSnapshot),
 });
 
 export const ReviewDecidedV1 = Type.Object({

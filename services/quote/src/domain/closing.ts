@@ -110,6 +110,16 @@ function conflictsOf(quote: QuoteDraft, mission: MissionView, now: Date): Condit
     // Seed §3: once closed, the quote is immutable; a second close would transmit it twice.
     conflicts.push({ code: 'quote_already_closed', message: 'the quote is already closed' });
   }
+  conflicts.push(...missionConflicts(mission, now));
+  return conflicts;
+}
+
+/**
+ * Why the mission no longer accepts work on a quote (creating, editing or closing one): it left
+ * the Smart procedure, is already past the quote stage, or its deadline has passed.
+ */
+export function missionConflicts(mission: MissionView, now: Date): Condition<ConflictCode>[] {
+  const conflicts: Condition<ConflictCode>[] = [];
   switch (mission.status) {
     case 'received':
       break;

@@ -1,0 +1,201 @@
+// HTTP bodies of the quote service (services/quote). One source for validation, serialisation
+// and the OpenAPI document.
+import Type from 'typebox';
+import { CalendarDate, Cents, Id, Instant, Procedure, VehicleStatus } from '../common.ts';
+import { CalculationLineKind, MissionSnapshot, SmartFrame } from '../events.ts';
+
+export const QuoteParams = Type.Object({ id: Id });
+export const PhotoParams = Type.Object({ id: Id, photoId: Id });
+
+export const CreateQuoteBody = Type.Object(
+  {
+    missionId: Id,
+    procedure: Type.Optional(Procedure),
+  },
+  { additionalProperties: false },
+);
+
+/** Rules beyond types (positive quantities, decimals, one pricing per kind) are checked by the service and answered 422 all at once. */
+export const CalculationLineInput = Type.Object(
+  {
+    kind: CalculationLineKind,
+    description: Type.String({ minLength: 1, maxLength: 500 }),
+    quantity: Type.Optional(Type.Number({ description: 'part, paint, sundry: > 0, at most 3 decimals' })),
+    unitPriceCents: Type.Optional(Type.Integer({ description: 'part, paint, sundry: cents excl. VAT, >= 0' })),
+    hours: Type.Optional(Type.Number({ description: 'labour: > 0, at most 2 decimals' })),
+    hourlyRateCents: Type.Optional(Type.Integer({ description: 'labour: cents per hour excl. VAT, >= 0' })),
+    discountPercent: Type.Optional(Type.Number({ description: '0 to 100, at most 2 decimals' })),
+  },
+  { additionalProperties: false },
+);
+
+const SubtotalsInput = Type.Object(
+  {
+    part: Type.Optional(Type.Integer()),
+    labour: Type.Optional(Type.Integer()),
+    paint: Type.Optional(Type.Integer()),
+    sundry: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+/** Totals the client computed; each one sent must equal the service's figure. */
+export const ClientTotals = Type.Object(
+  {
+    subtotalsCents: Type.Optional(SubtotalsInput),
+    totalExclVatCents: Type.Optional(Type.Integer()),
+    vatCents: Type.Optional(Type.Integer()),
+    totalInclVatCents: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+export const PutCalculationBody = Type.Object(
+  {
+    calculationNumber: Type.String({ minLength: 1, maxLength: 64 }),
+    lines: Type.Array(CalculationLineInput, { maxItems: 1000 }),
+    vatRate: Type.Optional(Type.Integer({ description: 'percent: 21 (default) or 6' })),
+    totals: Type.Optional(ClientTotals),
+  },
+  { additionalProperties: false },
+);
+
+export const Subtotals = Type.Object({ part: Cents, labour: Cents, paint: Cents, sundry: Cents });
+
+export const CalculationView = Type.Object({
+  calculationNumber: Type.String(),
+  vatRate: Type.Integer(),
+  lines: Type.Array(
+    Type.Object({
+      kind: CalculationLineKind,
+      description: Type.String(),
+      quantity: Type.Optional(Type.Number()),
+      unitPriceCents: Type.Optional(Type.Integer()),
+      hours: Type.Optional(Type.Number()),
+      hourlyRateCents: Type.Optional(Type.Integer()),
+      discountPercent: Type.Optional(Type.Number()),
+      grossCents: Type.Integer(),
+      discountCents: Type.Integer(),
+      totalCents: Type.Integer(),
+    }),
+  ),
+  subtotalsCents: Subtotals,
+  totalExclVatCents: Cents,
+  vatCents: Cents,
+  totalInclVatCents: Cents,
+  roundingRule: Type.String(),
+});
+
+export const SmartFrameBody = Type.Object(
+  {
+    probableTotalLoss: Type.Boolean(),
+    multipleDamageZones: Type.Boolean(),
+    expertAdviceNeeded: Type.Boolean(),
+    technicalInspectionNeeded: Type.Boolean(),
+    onSiteExpertNeeded: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export const VehicleStatusBody = Type.Object(
+  {
+    vehicleStatus: VehicleStatus,
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const PhotoView = Type.Object({
+  id: Id,
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  contentType: Type.String(),
+  sizeBytes: Type.Integer({ minimum: 1 }),
+  fileName: Type.Union([Type.String(), Type.Null()]),
+  /** The same image (SHA-256) is attached to another mission: a finding for the expert. */
+  seenOnOtherMission: Type.Boolean(),
+  uploadedAt: Instant,
+  href: Type.String(),
+});
+
+export const PhotoUploadResponse = Type.Object({
+  quoteId: Id,
+  photos: Type.Array(PhotoView),
+  photoCount: Type.Integer({ minimum: 0 }),
+  maxPhotos: Type.Integer({ minimum: 1 }),
+});
+
+export const PaymentRequestBody = Type.Object(
+  {
+    invoiceNumber: Type.String({ minLength: 1, maxLength: 64 }),
+    invoiceDate: CalendarDate,
+    amountCents: Cents,
+    replacementVehicle: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export const PaymentRequestView = Type.Object({
+  quoteId: Id,
+  missionId: Id,
+  invoiceNumber: Type.String(),
+  invoiceDate: CalendarDate,
+  amountCents: Cents,
+  replacementVehicle: Type.Boolean(),
+  vatRatePercent: Type.Integer(),
+  ceilingCents: Cents,
+  deductibleCents: Cents,
+  ownerVatRegime: Type.String(),
+  insurerShareCents: Cents,
+  ownerShareCents: Cents,
+  recoverableVatCents: Cents,
+  deductibleAppliedCents: Cents,
+  aboveCeilingCents: Cents,
+  aboveValidatedQuote: Type.Boolean(),
+  validatedQuoteTotalInclVatCents: Type.Union([Cents, Type.Null()]),
+  roundingRule: Type.String(),
+  requestedAt: Instant,
+});
+
+export const QuoteStatus = Type.Union([Type.Literal('draft'), Type.Literal('closed')]);
+export const QuoteMissionStatus = Type.Union([
+  Type.Literal('received'),
+  Type.Literal('under_analysis'),
+  Type.Literal('pending_validation'),
+  Type.Literal('remote_intervention'),
+  Type.Literal('on_site_intervention'),
+  Type.Literal('validated'),
+  Type.Literal('expired'),
+  Type.Literal('abandoned'),
+]);
+
+export const QuoteView = Type.Object({
+  id: Id,
+  missionId: Id,
+  procedure: Procedure,
+  status: QuoteStatus,
+  /** The mission's state as the quote service knows it from events. */
+  missionStatus: QuoteMissionStatus,
+  deadline: Instant,
+  /** Every administrative field, copied from the mission when the quote was created. */
+  administrative: MissionSnapshot,
+  minPhotos: Type.Integer({ minimum: 0 }),
+  calculation: Type.Union([CalculationView, Type.Null()]),
+  smartFrame: Type.Union([SmartFrame, Type.Null()]),
+  vehicleStatus: Type.Union([VehicleStatus, Type.Null()]),
+  vehicleStatusNote: Type.Union([Type.String(), Type.Null()]),
+  photos: Type.Array(PhotoView),
+  paymentRequest: Type.Union([PaymentRequestView, Type.Null()]),
+  createdAt: Instant,
+  updatedAt: Instant,
+  closedAt: Type.Union([Instant, Type.Null()]),
+});
+
+export type CreateQuoteBody = Type.Static<typeof CreateQuoteBody>;
+export type PutCalculationBody = Type.Static<typeof PutCalculationBody>;
+export type CalculationView = Type.Static<typeof CalculationView>;
+export type SmartFrameBody = Type.Static<typeof SmartFrameBody>;
+export type VehicleStatusBody = Type.Static<typeof VehicleStatusBody>;
+export type PhotoView = Type.Static<typeof PhotoView>;
+export type PaymentRequestBody = Type.Static<typeof PaymentRequestBody>;
+export type PaymentRequestView = Type.Static<typeof PaymentRequestView>;
+export type QuoteView = Type.Static<typeof QuoteView>;

@@ -1,0 +1,149 @@
+// /v1/quotes/:id/photos: multipart upload, and the image served back.
+import { createHash, randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import Type from 'typebox';
+import type { Problem } from '@smart-expertise/contracts';
+import { PhotoParams, PhotoUploadResponse, QuoteParams } from '@smart-expertise/contracts/http/quote';
+import type { App, ServiceContext } from '@smart-expertise/service-runtime';
+import type { QuoteServiceConfig } from '../config.ts';
+import { detectImageType, type PhotoMimeType } from '../domain/photo-type.ts';
+import { countPhotos, findPhotoBySha, findPhotoBytes, insertPhoto, type PhotoRecord } from '../store/photos.ts';
+import { touchQuote } from '../store/quotes.ts';
+import { quoteForCaller } from './access.ts';
+import { problems } from './problems.ts';
+import { changeDraft } from './quotes.ts';
+import { photoView } from './views.ts';
+
+const tags = ['photos'];
+const ProblemRef = Type.Unsafe<Problem>({ $ref: 'Problem#' });
+
+interface Upload {
+  fileName: string | null;
+  bytes: Buffer;
+  sha256: string;
+  contentType: PhotoMimeType;
+}
+
+export async function photoRoutes(app: App, ctx: ServiceContext<QuoteServiceConfig>): Promise<void> {
+  const { PHOTO_MAX_BYTES, PHOTO_MAX_COUNT, PHOTO_MAX_FILES_PER_REQUEST } = ctx.config;
+  await app.register(multipart, {
+    limits: { fileSize: PHOTO_MAX_BYTES, files: PHOTO_MAX_FILES_PER_REQUEST, fields: 10, parts: PHOTO_MAX_FILES_PER_REQUEST + 10 },
+    throwFileSizeLimit: true,
+  });
+
+  app.post(
+    '/v1/quotes/:id/photos',
+    {
+      config: { roles: ['garage'] },
+      schema: {
+        tags,
+        summary: 'Upload photos (multipart/form-data, one or more files)',
+        description:
+          `JPEG, PNG or HEIC, recognised from the bytes, never from the name or declared type: anything else is 415 photo_type_not_supported. ` +
+          `Each file at most PHOTO_MAX_BYTES (default 10 MiB; 413 photo_too_large), at most PHOTO_MAX_FILES_PER_REQUEST files per request (default 10; 413), ` +
+          `at most PHOTO_MAX_COUNT photos per quote (default 30; 422 too_many_photos). A batch is accepted whole or not at all. ` +
+          `The same image sent twice on one quote is one photo. A photo whose SHA-256 is already attached to another mission is flagged seenOnOtherMission.`,
+        consumes: ['multipart/form-data'],
+        params: QuoteParams,
+        response: { 201: PhotoUploadResponse, 400: ProblemRef, 404: ProblemRef, 409: ProblemRef, 413: ProblemRef, 415: ProblemRef, 422: ProblemRef },
+      },
+    },
+    async (request, reply) => {
+      const quoteId = request.params.id;
+      // Refuse early, before reading megabytes, when the quote is not the caller's or not a draft;
+      // the same checks run again under lock when the photos are stored.
+      await changeDraft(ctx, request.principal, quoteId, async () => undefined);
+
+      const uploads: Upload[] = [];
+      const refused: { path: string; message: string }[] = [];
+      try {
+        let index = 0;
+        for await (const part of request.files()) {
+          const bytes = await part.toBuffer();
+          const contentType = await detectImageType(bytes);
+          const name = part.filename || null;
+          if (!contentType) {
+            refused.push({ path: `/photos/${index}`, message: `${name ?? 'the file'} is not a JPEG, PNG or HEIC image (checked from its bytes)` });
+          } else {
+            uploads.push({ fileName: name, bytes, contentType, sha256: createHash('sha256').update(bytes).digest('hex') });
+          }
+          index += 1;
+        }
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'FST_REQ_FILE_TOO_LARGE') throw problems.photoTooLarge(`each photo may be at most ${PHOTO_MAX_BYTES} bytes`, { maxBytes: PHOTO_MAX_BYTES });
+        if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
+          throw problems.tooManyFilesInRequest(`at most ${PHOTO_MAX_FILES_PER_REQUEST} files per upload`, { maxFiles: PHOTO_MAX_FILES_PER_REQUEST });
+        }
+        throw error;
+      }
+      if (refused.length > 0) throw problems.photoTypeNotSupported(refused.map((r) => r.message).join('; '), { errors: refused });
+      if (uploads.length === 0) throw problems.noPhotoInRequest('send one or more image files as multipart/form-data');
+
+      const result = await changeDraft(ctx, request.principal, quoteId, async (tx, quote, mission, now) => {
+        // The quote row is locked: concurrent uploads count one after the other.
+        const already = await countPhotos(tx, quote.id);
+        const stored: PhotoRecord[] = [];
+        const fresh: Upload[] = [];
+        for (const upload of uploads) {
+          const existing = await findPhotoBySha(tx, quote.id, upload.sha256);
+          if (existing) stored.push(existing);
+          else if (!fresh.some((f) => f.sha256 === upload.sha256)) fresh.push(upload);
+        }
+        if (already + fresh.length > PHOTO_MAX_COUNT) {
+          throw problems.tooManyPhotos(`a quote carries at most ${PHOTO_MAX_COUNT} photos; it has ${already} and ${fresh.length} more were sent`, {
+            errors: [{ path: '/photos', message: `at most ${PHOTO_MAX_COUNT} photos per quote` }],
+            maxPhotos: PHOTO_MAX_COUNT,
+          });
+        }
+        for (const upload of fresh) {
+          stored.push(
+            await insertPhoto(tx, {
+              id: `ph_${randomUUID().replaceAll('-', '')}`,
+              quoteId: quote.id,
+              missionId: mission.id,
+              sha256: upload.sha256,
+              contentType: upload.contentType,
+              fileName: upload.fileName,
+              bytes: upload.bytes,
+              now,
+            }),
+          );
+        }
+        await touchQuote(tx, quote.id, now);
+        // Answer in the order the files were sent.
+        const bySha = new Map(stored.map((p) => [p.sha256, p]));
+        return { photos: uploads.map((u) => bySha.get(u.sha256)!), photoCount: already + fresh.length };
+      });
+      return reply.code(201).send({ quoteId, photos: result.photos.map(photoView), photoCount: result.photoCount, maxPhotos: PHOTO_MAX_COUNT });
+    },
+  );
+
+  app.get(
+    '/v1/quotes/:id/photos/:photoId',
+    {
+      config: { roles: ['garage', 'expert', 'insurer'] },
+      schema: {
+        tags,
+        summary: 'The image, with its content type (the garage of the mission, its expert office, its insurer)',
+        params: PhotoParams,
+        response: {
+          200: { description: 'the image bytes', content: { 'image/jpeg': { schema: {} }, 'image/png': { schema: {} }, 'image/heic': { schema: {} } } },
+          404: ProblemRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id, photoId } = request.params;
+      await quoteForCaller(ctx.pool, request.principal, id);
+      const photo = await findPhotoBytes(ctx.pool, id, photoId);
+      if (!photo) throw problems.photoNotFound(`no photo ${photoId} on quote ${id}`);
+      return reply
+        .type(photo.contentType)
+        .header('etag', `"${photo.sha256}"`)
+        .header('cache-control', 'private, max-age=3600, immutable')
+        .header('x-content-type-options', 'nosniff')
+        .send(photo.bytes);
+    },
+  );
+}

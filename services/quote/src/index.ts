@@ -1,0 +1,1 @@
+export { buildQuote, type BuildQuoteOptions } from './service.ts';

@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { Topics } from '@smart-expertise/contracts';
+import { createService, type App } from '@smart-expertise/service-runtime';
+import { loadQuoteConfig } from './config.ts';
+import { quoteConsumers } from './events/consumers.ts';
+import { paymentRequestRoutes } from './http/payment-requests.ts';
+import { photoRoutes } from './http/photos.ts';
+import { quoteRoutes } from './http/quotes.ts';
+
+export interface BuildQuoteOptions {
+  /** Tests move time: deadlines and invoice dates are judged against this clock. */
+  clock?: () => Date;
+}
+
+/** The quote service: quotes, calculations, photos and direct-payment requests. */
+export async function buildQuote(env: Record<string, string | undefined>, options: BuildQuoteOptions = {}) {
+  const config = loadQuoteConfig(env);
+  return createService({
+    name: 'quote',
+    description: 'Quotes of Smart Expertise missions (standard and total-loss procedures), calculations, photos and direct-payment requests.',
+    config,
+    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    topics: [Topics.missionIntake, Topics.quote, Topics.expertReview, Topics.expiryScheduler],
+    ...(options.clock ? { clock: options.clock } : {}),
+    async routes(app, ctx) {
+      // One encapsulated plugin per resource; multipart parsing lives in the photos plugin only.
+      await app.register(async (scope) => quoteRoutes(scope as unknown as App, ctx));
+      await app.register(async (scope) => photoRoutes(scope as unknown as App, ctx));
+      await app.register(async (scope) => paymentRequestRoutes(scope as unknown as App, ctx));
+    },
+    consumers: () => quoteConsumers(),
+  });
+}

@@ -1,0 +1,592 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Topics, type EventEnvelope } from '@smart-expertise/contracts';
+import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { buildQuote } from '../src/service.ts';
+import { heic, jpeg, missionAbandoned, missionExpired, missionReceived, png, reviewDecided, upload, type MissionOptions } from './support.ts';
+
+const env = testEnvironment('quote', { PHOTO_MAX_BYTES: '65536', PHOTO_MAX_COUNT: '5' });
+const prefix = env.KAFKA_TOPIC_PREFIX!;
+/** The service's clock: real time unless a test pins it. */
+let pinnedNow: Date | null = null;
+let service: Awaited<ReturnType<typeof buildQuote>>;
+let probe: Awaited<ReturnType<typeof createEventProbe>>;
+let baseUrl: string;
+let request: ReturnType<typeof httpClient>;
+
+const GARAGE = `G-${uniqueSuffix()}`;
+const OTHER_GARAGE = `G-${uniqueSuffix()}`;
+let garage: string;
+let otherGarage: string;
+let expert: string;
+let otherExpert: string;
+let insurer: string;
+
+beforeAll(async () => {
+  service = await buildQuote(env, { clock: () => pinnedNow ?? new Date() });
+  baseUrl = await service.start();
+  request = httpClient(baseUrl);
+  probe = await createEventProbe([prefix + Topics.quote]);
+  garage = await token({ role: 'garage', org: GARAGE });
+  otherGarage = await token({ role: 'garage', org: OTHER_GARAGE });
+  expert = await token({ role: 'expert', org: 'EXP1', name: 'Jan Janssens', phone: '+32 2 555 01 01' });
+  otherExpert = await token({ role: 'expert', org: 'EXP2', name: 'Piet Pieters', phone: '+32 2 555 02 02' });
+  insurer = await token({ role: 'insurer', org: 'INS1' });
+});
+
+afterAll(async () => {
+  pinnedNow = null;
+  await probe?.stop();
+  await service?.stop();
+});
+
+async function publish(event: EventEnvelope, topic: string = Topics.missionIntake): Promise<void> {
+  await publishRaw(prefix + topic, [{ key: event.missionId, value: event }]);
+}
+
+async function missionRow(missionId: string) {
+  const { rows } = await service.ctx.pool.query('SELECT * FROM missions WHERE id = $1', [missionId]);
+  return rows[0];
+}
+
+/** Deposits a mission through its event and waits until the quote service holds its copy. */
+async function receivedMission(options: Partial<MissionOptions> = {}): Promise<{ missionId: string; deadline: Date }> {
+  const missionId = `m-${uniqueSuffix()}`;
+  const deadline = options.deadline ?? new Date(Date.now() + 7 * 24 * 3600_000);
+  await publish(missionReceived(missionId, { garageId: GARAGE, ...options, deadline }));
+  await waitFor(async () => (await missionRow(missionId))?.received_at, { message: `mission.received of ${missionId}` });
+  return { missionId, deadline };
+}
+
+async function createQuote(missionId: string, procedure: 'standard' | 'total_loss' = 'standard'): Promise<string> {
+  const response = await request('POST', '/v1/quotes', { token: garage, body: { missionId, procedure } });
+  expect(response.status, response.text).toBe(201);
+  return response.json.id as string;
+}
+
+const LINES = [{ kind: 'part', description: 'Rear bumper', quantity: 1, unitPriceCents: 100_000 }];
+const SMART_FRAME = { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false };
+
+/** A standard quote ready to close: calculation of 1 210.00 € incl. VAT, two photos, the Smart frame. */
+async function completeQuote(missionId: string): Promise<string> {
+  const quoteId = await createQuote(missionId);
+  expect((await request('PUT', `/v1/quotes/${quoteId}/calculation`, { token: garage, body: { calculationNumber: 'AUD-1', lines: LINES } })).status).toBe(200);
+  expect((await upload(baseUrl, quoteId, garage, [{ name: 'a.jpg', bytes: jpeg() }, { name: 'b.jpg', bytes: jpeg() }])).status).toBe(201);
+  expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: SMART_FRAME })).status).toBe(200);
+  return quoteId;
+}
+
+async function outboxEvents(missionId: string, type: string): Promise<EventEnvelope[]> {
+  const { rows } = await service.ctx.pool.query('SELECT envelope FROM outbox WHERE mission_id = $1 AND event_type = $2 ORDER BY seq', [missionId, type]);
+  return rows.map((r) => r.envelope as EventEnvelope);
+}
+
+describe('creating a quote', () => {
+  it('creates a draft with every administrative field copied from the mission', async () => {
+    const { missionId, deadline } = await receivedMission();
+    const response = await request('POST', '/v1/quotes', { token: garage, body: { missionId } });
+    expect(response.status).toBe(201);
+    expect(response.json).toMatchObject({ missionId, procedure: 'standard', status: 'draft', missionStatus: 'received', deadline: deadline.toISOString(), minPhotos: 2 });
+    expect(response.json.administrative).toMatchObject({
+      id: missionId,
+      garageId: GARAGE,
+      insurerId: 'INS1',
+      expertOfficeId: 'EXP1',
+      claim: { claimNumber: 'CL-2026-001', policyNumber: 'POL-77' },
+      vehicle: { vin: 'WVWZZZ1JZXW000001', plate: '1-ABC-123' },
+      owner: { name: 'Anne Peeters', vatRegime: 'none' },
+      directPayment: { planned: true, ceilingCents: 110_000, deductibleCents: 25_000 },
+    });
+  });
+
+  it('refuses a second quote for the same mission, also when both are created at once', async () => {
+    const { missionId } = await receivedMission();
+    const both = await Promise.all([1, 2].map(() => request('POST', '/v1/quotes', { token: garage, body: { missionId } })));
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(both.find((r) => r.status === 409)!.json.code).toBe('quote_already_exists');
+    const again = await request('POST', '/v1/quotes', { token: garage, body: { missionId, procedure: 'total_loss' } });
+    expect(again.status).toBe(409);
+  });
+
+  it('answers 404 for a mission it has not heard of yet and for another garage’s mission', async () => {
+    const unknown = await request('POST', '/v1/quotes', { token: garage, body: { missionId: `m-${uniqueSuffix()}` } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.code).toBe('mission_not_found');
+    const { missionId } = await receivedMission();
+    const foreign = await request('POST', '/v1/quotes', { token: otherGarage, body: { missionId } });
+    expect(foreign.status).toBe(404);
+    expect(foreign.json.code).toBe('mission_not_found');
+  });
+
+  it('refuses a quote after the deadline and on an abandoned mission', async () => {
+    const late = await receivedMission({ deadline: new Date(Date.now() - 60_000) });
+    const afterDeadline = await request('POST', '/v1/quotes', { token: garage, body: { missionId: late.missionId } });
+    expect(afterDeadline.status).toBe(409);
+    expect(afterDeadline.json.code).toBe('deadline_passed');
+
+    const { missionId } = await receivedMission();
+    await publish(missionAbandoned(missionId, GARAGE));
+    await waitFor(async () => (await missionRow(missionId))?.abandoned_at, { message: 'the abandon' });
+    const abandoned = await request('POST', '/v1/quotes', { token: garage, body: { missionId } });
+    expect(abandoned.status).toBe(409);
+    expect(abandoned.json.code).toBe('mission_abandoned');
+  });
+
+  it('is for garages only', async () => {
+    const { missionId } = await receivedMission();
+    expect((await request('POST', '/v1/quotes', { token: insurer, body: { missionId } })).status).toBe(403);
+    expect((await request('POST', '/v1/quotes', { body: { missionId } })).status).toBe(401);
+  });
+});
+
+describe('reading a quote', () => {
+  it('shows the quote to the garage, the designated expert office and the insurer, and to nobody else', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await createQuote(missionId);
+    for (const caller of [garage, expert, insurer]) expect((await request('GET', `/v1/quotes/${quoteId}`, { token: caller })).status).toBe(200);
+    for (const caller of [otherGarage, otherExpert, await token({ role: 'insurer', org: 'INS2' })]) {
+      const response = await request('GET', `/v1/quotes/${quoteId}`, { token: caller });
+      expect(response.status).toBe(404);
+      expect(response.json.code).toBe('quote_not_found');
+    }
+    // Only the garage changes it: the expert gets 403 for the role, another garage 404.
+    expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: expert, body: SMART_FRAME })).status).toBe(403);
+    expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: otherGarage, body: SMART_FRAME })).status).toBe(404);
+  });
+});
+
+describe('the calculation', () => {
+  const lines = [
+    { kind: 'part', description: 'Front bumper', quantity: 1, unitPriceCents: 45_000 },
+    { kind: 'labour', description: 'Bodywork', hours: 2.5, hourlyRateCents: 6_000 },
+    { kind: 'paint', description: 'Paint materials', quantity: 1, unitPriceCents: 12_345 },
+    { kind: 'sundry', description: 'Clips', quantity: 4, unitPriceCents: 150, discountPercent: 10 },
+  ];
+
+  it('computes the totals in cents at 21 % and states the rounding rule', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const response = await request('PUT', `/v1/quotes/${quoteId}/calculation`, { token: garage, body: { calculationNumber: 'AUD-77', lines } });
+    expect(response.status).toBe(200);
+    // 45 000 + 15 000 + 12 345 + 540 = 72 885; VAT 21 % = 15 305.85 → 15 306.
+    expect(response.json).toMatchObject({
+      calculationNumber: 'AUD-77',
+      vatRate: 21,
+      subtotalsCents: { part: 45_000, labour: 15_000, paint: 12_345, sundry: 540 },
+      totalExclVatCents: 72_885,
+      vatCents: 15_306,
+      totalInclVatCents: 88_191,
+    });
+    expect(response.json.roundingRule).toMatch(/half away from zero/);
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json.calculation.totalInclVatCents).toBe(88_191);
+  });
+
+  it('accepts 6 % VAT and client totals that agree', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const response = await request('PUT', `/v1/quotes/${quoteId}/calculation`, {
+      token: garage,
+      body: { calculationNumber: 'AUD-6', vatRate: 6, lines: LINES, totals: { totalExclVatCents: 100_000, vatCents: 6_000, totalInclVatCents: 106_000 } },
+    });
+    expect(response.status).toBe(200);
+    expect(response.json.totalInclVatCents).toBe(106_000);
+  });
+
+  it('refuses client totals off by one cent, with both figures', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const response = await request('PUT', `/v1/quotes/${quoteId}/calculation`, {
+      token: garage,
+      body: { calculationNumber: 'AUD-78', lines, totals: { totalExclVatCents: 72_885, vatCents: 15_306, totalInclVatCents: 88_192 } },
+    });
+    expect(response.status).toBe(422);
+    expect(response.json.code).toBe('calculation_totals_mismatch');
+    expect(response.json.errors).toEqual([{ path: '/totals/totalInclVatCents', message: 'sent 88192, computed 88191' }]);
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json.calculation).toBeNull();
+  });
+
+  it('lists every invalid line field at once', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const response = await request('PUT', `/v1/quotes/${quoteId}/calculation`, {
+      token: garage,
+      body: {
+        calculationNumber: 'AUD-79',
+        vatRate: 12,
+        lines: [
+          { kind: 'labour', description: 'Body', hours: 0, hourlyRateCents: 5_000 },
+          { kind: 'part', description: 'Door', quantity: 1 },
+        ],
+      },
+    });
+    expect(response.status).toBe(422);
+    expect(response.json.code).toBe('calculation_invalid');
+    expect(response.json.errors.map((e: { path: string }) => e.path)).toEqual(['/vatRate', '/lines/0/hours', '/lines/1/unitPriceCents']);
+  });
+
+  it('is refused on a total-loss file', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId, 'total_loss');
+    const response = await request('PUT', `/v1/quotes/${quoteId}/calculation`, { token: garage, body: { calculationNumber: 'AUD-1', lines: LINES } });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('wrong_procedure');
+  });
+});
+
+describe('photos', () => {
+  it('accepts JPEG, PNG and HEIC recognised from the bytes and serves them back with their type', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const files = [
+      { name: 'front.jpg', bytes: jpeg() },
+      { name: 'side.bin', bytes: png(), type: 'application/octet-stream' },
+      { name: 'rear.heic', bytes: heic() },
+    ];
+    const response = await upload(baseUrl, quoteId, garage, files);
+    expect(response.status).toBe(201);
+    expect(response.json.photos.map((p: { contentType: string }) => p.contentType)).toEqual(['image/jpeg', 'image/png', 'image/heic']);
+    expect(response.json.photoCount).toBe(3);
+    const [first] = response.json.photos;
+    for (const caller of [garage, expert, insurer]) {
+      const image = await fetch(`${baseUrl}${first.href}`, { headers: { authorization: `Bearer ${caller}` } });
+      expect(image.status).toBe(200);
+      expect(image.headers.get('content-type')).toBe('image/jpeg');
+      expect(Buffer.from(await image.arrayBuffer()).equals(files[0]!.bytes)).toBe(true);
+    }
+    const foreign = await fetch(`${baseUrl}${first.href}`, { headers: { authorization: `Bearer ${otherGarage}` } });
+    expect(foreign.status).toBe(404);
+    const { rows } = await service.ctx.pool.query("SELECT sha256, size_bytes FROM photos WHERE id = $1", [first.id]);
+    expect(rows[0]).toEqual({ sha256: first.sha256, size_bytes: files[0]!.bytes.length });
+  });
+
+  it('refuses a text file named .jpg, and the whole batch with it', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const text = Buffer.from('This is not a photo of a damaged bumper.\n');
+    const response = await upload(baseUrl, quoteId, garage, [
+      { name: 'ok.jpg', bytes: jpeg() },
+      { name: 'bumper.jpg', bytes: text, type: 'image/jpeg' },
+    ]);
+    expect(response.status).toBe(415);
+    expect(response.json.code).toBe('photo_type_not_supported');
+    expect(response.json.errors).toEqual([{ path: '/photos/1', message: expect.stringContaining('bumper.jpg') }]);
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json.photos).toEqual([]);
+  });
+
+  it('refuses an oversize photo with 413', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const response = await upload(baseUrl, quoteId, garage, [{ name: 'huge.jpg', bytes: jpeg(65_537) }]);
+    expect(response.status).toBe(413);
+    expect(response.json.code).toBe('photo_too_large');
+    const atLimit = await upload(baseUrl, quoteId, garage, [{ name: 'max.jpg', bytes: jpeg(65_536) }]);
+    expect(atLimit.status).toBe(201);
+  });
+
+  it('refuses more than ten files in one request with 413', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const response = await upload(baseUrl, quoteId, garage, Array.from({ length: 11 }, (_, i) => ({ name: `${i}.jpg`, bytes: jpeg() })));
+    expect(response.status).toBe(413);
+    expect(response.json.code).toBe('too_many_files_in_request');
+  });
+
+  it('refuses photos beyond the per-quote limit with 422', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    expect((await upload(baseUrl, quoteId, garage, [1, 2, 3, 4].map((i) => ({ name: `${i}.jpg`, bytes: jpeg() })))).status).toBe(201);
+    const tooMany = await upload(baseUrl, quoteId, garage, [{ name: '5.jpg', bytes: jpeg() }, { name: '6.jpg', bytes: jpeg() }]);
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.json.code).toBe('too_many_photos');
+    expect((await upload(baseUrl, quoteId, garage, [{ name: '5.jpg', bytes: jpeg() }])).status).toBe(201);
+  });
+
+  it('counts a re-sent photo once and flags a photo already used on another mission', async () => {
+    const first = await createQuote((await receivedMission()).missionId);
+    const second = await createQuote((await receivedMission()).missionId);
+    const bytes = jpeg();
+    const original = await upload(baseUrl, first, garage, [{ name: 'a.jpg', bytes }]);
+    expect(original.json.photos[0].seenOnOtherMission).toBe(false);
+    const retried = await upload(baseUrl, first, garage, [{ name: 'a.jpg', bytes }]);
+    expect(retried.json.photos[0].id).toBe(original.json.photos[0].id);
+    expect(retried.json.photoCount).toBe(1);
+    const reused = await upload(baseUrl, second, garage, [{ name: 'same.jpg', bytes }]);
+    expect(reused.status).toBe(201);
+    expect(reused.json.photos[0].seenOnOtherMission).toBe(true);
+  });
+});
+
+describe('the Smart frame', () => {
+  it('requires all five answers', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const { onSiteExpertNeeded: _left, ...four } = SMART_FRAME;
+    const response = await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: four });
+    expect(response.status).toBe(400);
+    expect(response.json.errors).toEqual([{ path: '/onSiteExpertNeeded', message: 'is required' }]);
+  });
+});
+
+describe('closing a standard quote', () => {
+  it('lists every unmet condition at once', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    await upload(baseUrl, quoteId, garage, [{ name: 'a.jpg', bytes: jpeg() }]);
+    const response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
+    expect(response.status).toBe(422);
+    expect(response.json.code).toBe('closing_conditions_unmet');
+    expect(response.json.errors.map((e: { path: string }) => e.path)).toEqual([
+      '/calculation',
+      '/photos',
+      '/smartFrame/probableTotalLoss',
+      '/smartFrame/multipleDamageZones',
+      '/smartFrame/expertAdviceNeeded',
+      '/smartFrame/technicalInspectionNeeded',
+      '/smartFrame/onSiteExpertNeeded',
+    ]);
+    expect(response.json.errors[1].message).toBe('at least 2 photos required, 1 attached');
+  });
+
+  it('closes one second before the deadline, publishes quote.submitted, and the quote becomes immutable', async () => {
+    const deadline = new Date(Date.now() + 3_600_000);
+    const { missionId } = await receivedMission({ deadline });
+    const quoteId = await completeQuote(missionId);
+    pinnedNow = new Date(deadline.getTime() - 1_000);
+    let response;
+    try {
+      response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
+    } finally {
+      pinnedNow = null;
+    }
+    expect(response.status, response.text).toBe(200);
+    expect(response.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis', closedAt: new Date(deadline.getTime() - 1_000).toISOString() });
+
+    const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'quote.submitted', 'quote.submitted');
+    expect(event.correlationId).toBe(response.headers.get('x-request-id'));
+    expect(event.payload).toMatchObject({
+      quoteId,
+      garageId: GARAGE,
+      expertOfficeId: 'EXP1',
+      procedure: 'standard',
+      closedAt: new Date(deadline.getTime() - 1_000).toISOString(),
+      smartFrame: SMART_FRAME,
+      vehicleStatus: null,
+      calculation: { calculationNumber: 'AUD-1', vatRate: 21, totalExclVatCents: 100_000, vatCents: 21_000, totalInclVatCents: 121_000 },
+    });
+    const photos = (event.payload as { photos: { id: string; sha256: string }[] }).photos;
+    expect(photos).toHaveLength(2);
+    expect(photos.every((p) => /^[0-9a-f]{64}$/.test(p.sha256))).toBe(true);
+
+    const calc = await request('PUT', `/v1/quotes/${quoteId}/calculation`, { token: garage, body: { calculationNumber: 'AUD-2', lines: LINES } });
+    expect(calc.status).toBe(409);
+    expect(calc.json.code).toBe('quote_closed');
+    expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: SMART_FRAME })).json.code).toBe('quote_closed');
+    const photo = await upload(baseUrl, quoteId, garage, [{ name: 'late.jpg', bytes: jpeg() }]);
+    expect(photo.status).toBe(409);
+    expect(photo.json.code).toBe('quote_closed');
+  });
+
+  it('refuses to close one second after the deadline', async () => {
+    const deadline = new Date(Date.now() + 3_600_000);
+    const { missionId } = await receivedMission({ deadline });
+    const quoteId = await completeQuote(missionId);
+    pinnedNow = new Date(deadline.getTime() + 1_000);
+    let response;
+    try {
+      response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
+    } finally {
+      pinnedNow = null;
+    }
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('deadline_passed');
+    expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(0);
+  });
+
+  it('two concurrent closes make exactly one submission', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    const responses = await Promise.all([1, 2, 3].map(() => request('POST', `/v1/quotes/${quoteId}/close`, { token: garage })));
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+    expect(responses.filter((r) => r.status === 409).map((r) => r.json.code)).toEqual(['quote_already_closed', 'quote_already_closed']);
+    expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(1);
+  });
+});
+
+describe('a close racing an abandon', () => {
+  it('an abandon applied before the close makes the close 409', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    await publish(missionAbandoned(missionId, GARAGE));
+    await waitFor(async () => (await missionRow(missionId))?.abandoned_at, { message: 'the abandon' });
+    const response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('mission_abandoned');
+    expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(0);
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json).toMatchObject({ status: 'draft', missionStatus: 'abandoned' });
+  });
+
+  it('an abandon arriving after the close does not un-close the quote', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    expect((await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage })).status).toBe(200);
+    await publish(missionAbandoned(missionId, GARAGE));
+    await waitFor(async () => (await missionRow(missionId))?.abandoned_at, { message: 'the abandon' });
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis' });
+    expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(1);
+  });
+
+  it('a close and an abandon at the same moment end consistently, whichever wins', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    const [close] = await Promise.all([request('POST', `/v1/quotes/${quoteId}/close`, { token: garage }), publish(missionAbandoned(missionId, GARAGE))]);
+    await waitFor(async () => (await missionRow(missionId))?.abandoned_at, { message: 'the abandon' });
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    const submissions = await outboxEvents(missionId, 'quote.submitted');
+    if (close.status === 200) {
+      expect(quote.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis' });
+      expect(submissions).toHaveLength(1);
+    } else {
+      expect(close.json.code).toBe('mission_abandoned');
+      expect(quote.json).toMatchObject({ status: 'draft', missionStatus: 'abandoned' });
+      expect(submissions).toHaveLength(0);
+    }
+  });
+});
+
+describe('expiry', () => {
+  it('an expired mission refuses the close', async () => {
+    const { missionId, deadline } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    await publish(missionExpired(missionId, deadline), Topics.expiryScheduler);
+    await waitFor(async () => (await missionRow(missionId))?.expired_at, { message: 'the expiry' });
+    const response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('mission_expired');
+  });
+
+  it('a quote closed before the deadline wins over a later expiry', async () => {
+    const { missionId, deadline } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    expect((await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage })).status).toBe(200);
+    await publish(missionExpired(missionId, deadline), Topics.expiryScheduler);
+    await waitFor(async () => (await missionRow(missionId))?.expired_at, { message: 'the expiry' });
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis' });
+  });
+});
+
+describe('the total-loss procedure', () => {
+  it('needs the vehicle status and a photo, not a calculation or Smart frame, and is then submitted', async () => {
+    const { missionId } = await receivedMission({ minPhotos: 4 });
+    const quoteId = await createQuote(missionId, 'total_loss');
+    const incomplete = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
+    expect(incomplete.status).toBe(422);
+    expect(incomplete.json.errors.map((e: { path: string }) => e.path)).toEqual(['/vehicleStatus', '/photos']);
+    expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: SMART_FRAME })).json.code).toBe('wrong_procedure');
+
+    expect((await request('PUT', `/v1/quotes/${quoteId}/vehicle-status`, { token: garage, body: { vehicleStatus: 'wreck', note: 'roof crushed' } })).status).toBe(200);
+    expect((await upload(baseUrl, quoteId, garage, [{ name: 'wreck.jpg', bytes: jpeg() }])).status).toBe(201);
+    const closed = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
+    expect(closed.status).toBe(200);
+    const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'quote.submitted', 'quote.submitted');
+    expect(event.payload).toMatchObject({ procedure: 'total_loss', calculation: null, smartFrame: null, vehicleStatus: 'wreck', vehicleStatusNote: 'roof crushed' });
+  });
+
+  it('refuses the vehicle status on a standard quote', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const response = await request('PUT', `/v1/quotes/${quoteId}/vehicle-status`, { token: garage, body: { vehicleStatus: 'drivable' } });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('wrong_procedure');
+  });
+});
+
+describe('direct payment', () => {
+  const invoice = { invoiceNumber: 'F-2026-001', invoiceDate: '2026-01-15', amountCents: 121_000, replacementVehicle: true };
+
+  /** A closed quote of 1 210.00 € incl. VAT on a mission with ceiling 1 100.00 € and deductible 250.00 €. */
+  async function closedQuote(options: Partial<MissionOptions> = {}) {
+    const { missionId } = await receivedMission(options);
+    const quoteId = await completeQuote(missionId);
+    expect((await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage })).status).toBe(200);
+    return { missionId, quoteId };
+  }
+
+  async function validate(missionId: string, quoteId: string) {
+    await publish(reviewDecided(missionId, quoteId, 'validate', 2), Topics.expertReview);
+    await waitFor(async () => (await missionRow(missionId))?.latest_decision === 'validate', { message: 'the validation' });
+  }
+
+  it('is refused before the expert validates, accepted after, and idempotent', async () => {
+    const { missionId, quoteId } = await closedQuote();
+    const before = await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: invoice });
+    expect(before.status).toBe(409);
+    expect(before.json.code).toBe('mission_not_validated');
+
+    await publish(reviewDecided(missionId, quoteId, 'remote_intervention', 1), Topics.expertReview);
+    await waitFor(async () => (await missionRow(missionId))?.latest_decision === 'remote_intervention', { message: 'the remote intervention' });
+    expect((await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: invoice })).json.code).toBe('mission_not_validated');
+
+    await validate(missionId, quoteId);
+    const first = await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: invoice });
+    expect(first.status, first.text).toBe(201);
+    const repeat = await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: invoice });
+    expect(repeat.status).toBe(200);
+    expect(repeat.json).toEqual(first.json);
+    const different = await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: { ...invoice, amountCents: 120_000 } });
+    expect(different.status).toBe(409);
+    expect(different.json.code).toBe('payment_already_requested');
+
+    expect(await outboxEvents(missionId, 'payment.requested')).toHaveLength(1);
+    const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'payment.requested', 'payment.requested');
+    expect(event.payload).toMatchObject({ quoteId, garageId: GARAGE, invoiceNumber: 'F-2026-001', amountCents: 121_000, replacementVehicle: true, insurerShareCents: 85_000, ownerShareCents: 36_000 });
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: insurer });
+    expect(quote.json.paymentRequest).toEqual(first.json);
+    expect(quote.json.missionStatus).toBe('validated');
+  });
+
+  it('an older decision redelivered after the validation does not undo it', async () => {
+    const { missionId, quoteId } = await closedQuote();
+    await validate(missionId, quoteId);
+    const older = reviewDecided(missionId, quoteId, 'pending_validation', 1);
+    await publish(older, Topics.expertReview);
+    await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [older.id])).rowCount === 1, { message: 'the older decision applied' });
+    expect((await missionRow(missionId)).latest_decision).toBe('validate');
+  });
+
+  it('is refused when the insurer did not plan direct payment, and for an invoice dated in the future', async () => {
+    const notPlanned = await closedQuote({ directPayment: null });
+    await validate(notPlanned.missionId, notPlanned.quoteId);
+    const refused = await request('POST', `/v1/quotes/${notPlanned.quoteId}/payment-request`, { token: garage, body: invoice });
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe('direct_payment_not_planned');
+
+    const planned = await closedQuote();
+    await validate(planned.missionId, planned.quoteId);
+    const tomorrow = new Date(Date.now() + 2 * 24 * 3600_000).toISOString().slice(0, 10);
+    const future = await request('POST', `/v1/quotes/${planned.quoteId}/payment-request`, { token: garage, body: { ...invoice, invoiceDate: tomorrow } });
+    expect(future.status).toBe(422);
+    expect(future.json.code).toBe('invoice_date_in_future');
+  });
+
+  it('splits the invoice for each VAT regime with a ceiling and a deductible', async () => {
+    // 1 210.00 € incl. 21 % VAT (1 000.00 + 210.00), ceiling 1 100.00 €, deductible 250.00 €.
+    const cases = [
+      { owner: { vatRegime: 'none' as const }, expected: { recoverableVatCents: 0, aboveCeilingCents: 11_000, deductibleAppliedCents: 25_000, insurerShareCents: 85_000, ownerShareCents: 36_000 } },
+      { owner: { vatRegime: 'full' as const }, expected: { recoverableVatCents: 21_000, aboveCeilingCents: 0, deductibleAppliedCents: 25_000, insurerShareCents: 75_000, ownerShareCents: 46_000 } },
+      {
+        owner: { vatRegime: 'partial' as const, vatDeductiblePercent: 60 },
+        expected: { recoverableVatCents: 12_600, aboveCeilingCents: 0, deductibleAppliedCents: 25_000, insurerShareCents: 83_400, ownerShareCents: 37_600 },
+      },
+    ];
+    for (const { owner, expected } of cases) {
+      const { missionId, quoteId } = await closedQuote({ owner });
+      await validate(missionId, quoteId);
+      const response = await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: invoice });
+      expect(response.status, `${owner.vatRegime}: ${response.text}`).toBe(201);
+      expect(response.json, owner.vatRegime).toMatchObject({ ...expected, vatRatePercent: 21, ceilingCents: 110_000, deductibleCents: 25_000, aboveValidatedQuote: false, ownerVatRegime: owner.vatRegime });
+      expect(response.json.roundingRule).toMatch(/half away from zero/);
+    }
+  });
+
+  it('accepts an invoice above the validated quote total and flags it for the insurer', async () => {
+    const { missionId, quoteId } = await closedQuote();
+    await validate(missionId, quoteId);
+    const response = await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: { ...invoice, amountCents: 121_001 } });
+    expect(response.status).toBe(201);
+    expect(response.json).toMatchObject({ aboveValidatedQuote: true, validatedQuoteTotalInclVatCents: 121_000 });
+    const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'payment.requested', 'payment.requested');
+    expect((event.payload as { aboveValidatedQuote: boolean }).aboveValidatedQuote).toBe(true);
+  });
+});

@@ -1,0 +1,103 @@
+// Test helpers: envelopes of other services' events, images, and multipart uploads.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { EventEnvelope, EventPayload, EventType, MissionSnapshot } from '@smart-expertise/contracts';
+import { uniqueSuffix } from '@smart-expertise/service-runtime/testing';
+
+export function envelope<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
+  return {
+    id: randomUUID(),
+    type,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    missionId,
+    correlationId: `test-${uniqueSuffix()}`,
+    causationId: null,
+    payload,
+  };
+}
+
+export interface MissionOptions {
+  garageId: string;
+  insurerId?: string;
+  expertOfficeId?: string;
+  deadline?: Date;
+  minPhotos?: number;
+  directPayment?: MissionSnapshot['directPayment'];
+  owner?: Partial<MissionSnapshot['owner']>;
+}
+
+export function missionReceived(missionId: string, options: MissionOptions): EventEnvelope {
+  const mission: MissionSnapshot = {
+    id: missionId,
+    insurerId: options.insurerId ?? 'INS1',
+    insurerMissionRef: `REF-${missionId}`,
+    garageId: options.garageId,
+    expertOfficeId: options.expertOfficeId ?? 'EXP1',
+    claim: { claimNumber: 'CL-2026-001', policyNumber: 'POL-77', lossDate: '2026-03-01', circumstances: 'Rear-ended at a red light' },
+    vehicle: { vin: 'WVWZZZ1JZXW000001', plate: '1-ABC-123', make: 'Volkswagen', model: 'Golf', firstRegistrationDate: '2019-05-02', valueCents: 1_500_000 },
+    owner: { name: 'Anne Peeters', phone: '+32 470 12 34 56', email: 'anne@example.be', vatRegime: 'none', ...options.owner },
+    directPayment: options.directPayment === undefined ? { planned: true, ceilingCents: 110_000, deductibleCents: 25_000 } : options.directPayment,
+  };
+  return envelope('mission.received', missionId, {
+    mission,
+    deadline: (options.deadline ?? new Date(Date.now() + 7 * 24 * 3600_000)).toISOString(),
+    receivedAt: new Date().toISOString(),
+    policy: {
+      workingDays: 5,
+      minPhotos: options.minPhotos ?? 2,
+      reviewThresholds: { agreedLabourRateCents: 6_500, smartCeilingCents: 500_000, totalLossRatioPercent: 70 },
+    },
+  });
+}
+
+export function missionAbandoned(missionId: string, garageId: string): EventEnvelope {
+  return envelope('mission.abandoned', missionId, { garageId, reason: 'customer went elsewhere', abandonedAt: new Date().toISOString(), abandonedBy: garageId });
+}
+
+export function missionExpired(missionId: string, deadline: Date): EventEnvelope {
+  return envelope('mission.expired', missionId, { deadline: deadline.toISOString(), expiredAt: new Date().toISOString(), runId: `run-${uniqueSuffix()}` });
+}
+
+export function reviewDecided(missionId: string, quoteId: string, decision: EventPayload<'review.decided'>['decision'], sequence: number, expertOfficeId = 'EXP1'): EventEnvelope {
+  return envelope('review.decided', missionId, {
+    reviewId: `r-${uniqueSuffix()}`,
+    quoteId,
+    expertOfficeId,
+    decision,
+    expertName: 'Jan Janssens',
+    expertPhone: '+32 2 555 01 01',
+    note: null,
+    decidedAt: new Date().toISOString(),
+    sequence,
+  });
+}
+
+const ascii = (text: string): number[] => [...text].map((c) => c.charCodeAt(0));
+const uint32 = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+
+/** A JPEG header followed by random bytes: unique per call, so its SHA-256 is too. */
+export function jpeg(size = 256): Buffer {
+  const header = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, ...ascii('JFIF'), 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00];
+  return Buffer.concat([Buffer.from(header), randomBytes(Math.max(0, size - header.length))]);
+}
+
+export function png(): Buffer {
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...uint32(13), ...ascii('IHDR'), ...uint32(1), ...uint32(1), 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89]),
+    randomBytes(64),
+  ]);
+}
+
+export function heic(): Buffer {
+  const body = [...ascii('heic'), ...uint32(0), ...ascii('mif1'), ...ascii('heic')];
+  return Buffer.concat([Buffer.from([...uint32(8 + body.length), ...ascii('ftyp'), ...body]), randomBytes(64)]);
+}
+
+/** Posts files as multipart/form-data; the declared type is the client's word, the bytes decide. */
+export async function upload(baseUrl: string, quoteId: string, token: string, files: { name: string; bytes: Buffer; type?: string }[]) {
+  const form = new FormData();
+  for (const file of files) form.append('photos', new Blob([file.bytes], { type: file.type ?? 'image/jpeg' }), file.name);
+  const response = await fetch(`${baseUrl}/v1/quotes/${quoteId}/photos`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as any) : undefined };
+}
