@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import pino, { type Logger } from 'pino';
+import { Settings } from 'typebox/system';
 import { Problem, ALL_TOPICS, type TopicName } from '@smart-expertise/contracts';
 import { createAuthenticator, AuthError, type Principal, type Role } from './auth.ts';
 import type { BaseConfig } from './config.ts';
@@ -122,6 +123,10 @@ export function validationErrors(issues: ValidationIssue[], part: string): { pat
   }
   return [...out].map(([path, message]) => ({ path, message }));
 }
+
+// A bad request names every bad field at once: TypeBox stops at 8 errors by default, and one
+// failed union of literals alone uses 3.
+if (Settings.Get().maxErrors < 100) Settings.Set({ maxErrors: 100 });
 
 export async function createService<C extends BaseConfig>(def: ServiceDefinition<C>): Promise<Service<C>> {
   const { config } = def;

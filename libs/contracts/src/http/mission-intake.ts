@@ -1,0 +1,204 @@
+/**
+ * HTTP bodies of the mission-intake service (`/v1/missions`, `/v1/board`, `/v1/insurers`): the
+ * deposit, the mission as each party sees it, its tracking, the garage's board and the insurers'
+ * policies. One source for validation, serialisation and the OpenAPI document.
+ */
+import Type from 'typebox';
+import {
+  BoardSection,
+  Claim,
+  DirectPayment,
+  Id,
+  Instant,
+  InsurerPolicy,
+  MissionStatus,
+  Outcome,
+  Owner,
+  ReviewThresholds,
+  Vehicle,
+} from '../common.ts';
+
+export const InsurerMissionRef = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: "the insurer's own reference of the mission; re-sending it does not create a second mission",
+});
+
+/**
+ * The deposit of a Smart Expertise. Rules beyond types are checked by the service and answered 400
+ * naming each field: `claim.lossDate` and `vehicle.firstRegistrationDate` not in the future,
+ * `owner.vatDeductiblePercent` required exactly when `owner.vatRegime` is `partial`,
+ * `directPayment.deductibleCents` not above `directPayment.ceilingCents`, and `deadline` in the future.
+ */
+export const DepositMissionBody = Type.Object(
+  {
+    insurerMissionRef: InsurerMissionRef,
+    garageId: Id,
+    expertOfficeId: Id,
+    claim: Claim,
+    vehicle: Vehicle,
+    owner: Owner,
+    directPayment: Type.Optional(DirectPayment),
+    deadline: Type.Optional(
+      Type.String({
+        minLength: 10,
+        maxLength: 40,
+        description:
+          "`YYYY-MM-DD` (the end of that day in Europe/Brussels) or an ISO 8601 date-time with offset; must be in the future. Absent: computed from the insurer's policy (working days, weekends and Belgian public holidays excluded).",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type DepositMissionBody = Type.Static<typeof DepositMissionBody>;
+
+export const MissionIdParams = Type.Object({ id: Id });
+export const InsurerIdParams = Type.Object({ insurerId: Id });
+
+/** One tracking line, rendered in the language of `Accept-Language` (fr by default, nl, en). */
+export const TrackingEntry = Type.Object({
+  at: Instant,
+  code: Type.String({ description: 'stable message code, e.g. quote.under_analysis' }),
+  message: Type.String(),
+});
+
+export const PaymentRequestView = Type.Object({
+  requestedAt: Instant,
+  invoiceNumber: Type.String(),
+  insurerShareCents: Type.Integer(),
+  ownerShareCents: Type.Integer(),
+  /** The invoice is above the validated quote: accepted, but the insurer should look. */
+  flagged: Type.Boolean(),
+});
+
+export const PolicyInForce = InsurerPolicy;
+
+/** The mission: administrative data, lifecycle state and tracking, oldest first. */
+export const MissionView = Type.Object({
+  id: Id,
+  insurerId: Id,
+  insurerMissionRef: Type.String(),
+  garageId: Id,
+  expertOfficeId: Id,
+  claim: Claim,
+  vehicle: Vehicle,
+  owner: Owner,
+  directPayment: Type.Union([DirectPayment, Type.Null()]),
+  status: MissionStatus,
+  section: BoardSection,
+  outcome: Type.Union([Outcome, Type.Null()]),
+  deadline: Instant,
+  receivedAt: Instant,
+  updatedAt: Instant,
+  /** The insurer's policy in force at deposit. */
+  policy: PolicyInForce,
+  paymentRequested: Type.Boolean(),
+  payment: Type.Union([PaymentRequestView, Type.Null()]),
+  tracking: Type.Array(TrackingEntry),
+});
+export type MissionView = Type.Static<typeof MissionView>;
+
+export const MissionTracking = Type.Object({
+  missionId: Id,
+  /** Oldest first. */
+  tracking: Type.Array(TrackingEntry),
+});
+
+const Cursor = Type.String({ maxLength: 512, description: 'opaque; the nextCursor of the previous page' });
+const Limit = Type.Integer({ minimum: 1, maximum: 100, default: 20 });
+
+export const MissionListQuery = Type.Object(
+  {
+    status: Type.Optional(MissionStatus),
+    cursor: Type.Optional(Cursor),
+    limit: Type.Optional(Limit),
+  },
+  { additionalProperties: false },
+);
+
+export const MissionSummary = Type.Object({
+  id: Id,
+  insurerId: Id,
+  insurerMissionRef: Type.String(),
+  garageId: Id,
+  expertOfficeId: Id,
+  claimNumber: Type.String(),
+  plate: Type.String(),
+  status: MissionStatus,
+  section: BoardSection,
+  outcome: Type.Union([Outcome, Type.Null()]),
+  deadline: Instant,
+  receivedAt: Instant,
+  updatedAt: Instant,
+  paymentRequested: Type.Boolean(),
+});
+
+export const MissionListPage = Type.Object({
+  items: Type.Array(MissionSummary),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const BoardQuery = Type.Object(
+  {
+    section: Type.Optional(BoardSection),
+    cursor: Type.Optional(Cursor),
+    limit: Type.Optional(Limit),
+  },
+  { additionalProperties: false },
+);
+
+export const BoardItem = Type.Object({
+  id: Id,
+  insurerMissionRef: Type.String(),
+  claimNumber: Type.String(),
+  plate: Type.String(),
+  make: Type.String(),
+  model: Type.String(),
+  status: MissionStatus,
+  section: BoardSection,
+  deadline: Instant,
+  receivedAt: Instant,
+  paymentRequested: Type.Boolean(),
+  /** The newest tracking line, or null when none is known yet. */
+  lastTracking: Type.Union([TrackingEntry, Type.Null()]),
+});
+
+const count = Type.Integer({ minimum: 0 });
+/** How many of the garage's missions are in each section (every section is present, 0 included). */
+export const BoardCounts = Type.Object({
+  'smart.new': count,
+  'smart.under_analysis': count,
+  'smart.remote_intervention': count,
+  'smart.onsite_intervention': count,
+  'smart.closed': count,
+  'classic.expired': count,
+  'closed.abandoned': count,
+});
+
+export const Board = Type.Object({
+  counts: BoardCounts,
+  /** The section listed in `items`. */
+  section: BoardSection,
+  /** Newest first. */
+  items: Type.Array(BoardItem),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const AbandonBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 500, description: 'why the garage abandons; shown in the tracking' }),
+  },
+  { additionalProperties: false },
+);
+
+export const PutPolicyBody = InsurerPolicy;
+
+/** The insurer's policy; `isDefault` when the insurer has set none and the platform's defaults apply. */
+export const InsurerPolicyView = Type.Object({
+  insurerId: Id,
+  workingDays: Type.Integer(),
+  minPhotos: Type.Integer(),
+  reviewThresholds: ReviewThresholds,
+  isDefault: Type.Boolean(),
+  updatedAt: Type.Union([Instant, Type.Null()]),
+});

@@ -1,0 +1,80 @@
+// /v1/board: the garage's board, a count per section and one section's missions, newest first.
+import { Problem, type BoardSection } from '@smart-expertise/contracts';
+import { Board, BoardQuery } from '@smart-expertise/contracts/http/mission-intake';
+import type { App, ServiceContext } from '@smart-expertise/service-runtime';
+import Type from 'typebox';
+import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
+import { languageOf } from '../domain/language.ts';
+import { evolve, initialState, project } from '../domain/lifecycle.ts';
+import { factsOfMissions } from '../store/facts.ts';
+import { boardCounts, boardPage } from '../store/missions.ts';
+import { problems } from './problems.ts';
+import { renderTracking } from './views.ts';
+
+const ProblemRef = { $ref: 'Problem' } as unknown as typeof Problem;
+
+export const SECTIONS: readonly BoardSection[] = [
+  'smart.new',
+  'smart.under_analysis',
+  'smart.remote_intervention',
+  'smart.onsite_intervention',
+  'smart.closed',
+  'classic.expired',
+  'closed.abandoned',
+];
+
+export function boardRoutes(app: App, ctx: ServiceContext): void {
+  app.get(
+    '/v1/board',
+    {
+      config: { roles: ['garage'] },
+      schema: {
+        tags: ['board'],
+        summary: "The garage's board: a count per section and the missions of one section (default smart.new)",
+        description: 'Newest first, keyset-paginated: pass `nextCursor` back as `cursor` with the same section.',
+        headers: Type.Object({ 'accept-language': Type.Optional(Type.String()) }),
+        querystring: BoardQuery,
+        response: { 200: Board, 400: ProblemRef },
+      },
+    },
+    async (request) => {
+      const garageId = request.principal.org;
+      const { section = 'smart.new', cursor, limit = 20 } = request.query;
+      const after = cursor === undefined ? null : decodeCursor(cursor);
+      if (cursor !== undefined && after === null) throw problems.invalidCursor('Pass back the nextCursor of a previous page unchanged.');
+      const lang = languageOf(request.headers['accept-language']);
+
+      const [counted, rows] = await Promise.all([boardCounts(ctx.pool, garageId), boardPage(ctx.pool, garageId, section, after, limit + 1)]);
+      const page = rows.slice(0, limit);
+      const facts = await factsOfMissions(
+        ctx.pool,
+        page.map((r) => r.id),
+      );
+      const counts = Object.fromEntries(SECTIONS.map((s) => [s, counted.get(s) ?? 0])) as Record<BoardSection, number>;
+      const last = page.at(-1);
+      return {
+        counts,
+        section,
+        items: page.map((row) => {
+          const tracking = project((facts.get(row.id) ?? []).reduce(evolve, initialState)).tracking;
+          const lastEntry = tracking.at(-1);
+          return {
+            id: row.id,
+            insurerMissionRef: row.insurerMissionRef,
+            claimNumber: row.snapshot.claim.claimNumber,
+            plate: row.snapshot.vehicle.plate,
+            make: row.snapshot.vehicle.make,
+            model: row.snapshot.vehicle.model,
+            status: row.status,
+            section: row.section,
+            deadline: row.deadline.toISOString(),
+            receivedAt: row.receivedAt.toISOString(),
+            paymentRequested: row.paymentRequested,
+            lastTracking: lastEntry ? renderTracking([lastEntry], lang)[0]! : null,
+          };
+        }),
+        nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+      };
+    },
+  );
+}

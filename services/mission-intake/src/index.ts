@@ -1,0 +1,1 @@
+export { buildMissionIntake, type BuildOptions } from './service.ts';

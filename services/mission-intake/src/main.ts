@@ -1,0 +1,4 @@
+import { runMain } from '@smart-expertise/service-runtime';
+import { buildMissionIntake } from './service.ts';
+
+await runMain(() => buildMissionIntake(process.env));

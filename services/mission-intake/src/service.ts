@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import { Topics } from '@smart-expertise/contracts';
+import { createService } from '@smart-expertise/service-runtime';
+import { loadMissionIntakeConfig } from './config.ts';
+import { lifecycleConsumers } from './events/consumers.ts';
+import { boardRoutes } from './http/board.ts';
+import { missionRoutes } from './http/missions.ts';
+import { policyRoutes } from './http/policies.ts';
+
+// TypeBox stops at 8 validation errors by default (a failed union alone takes 3 of them); a deposit
+// has more fields than that, and the insurer must see every bad field at once.
+
+export interface BuildOptions {
+  /** Time comes in: tests fix it so that deadlines computed from the policy are known. */
+  clock?: () => Date;
+}
+
+/** The mission-intake service: missions, insurer policies, the lifecycle state, board and tracking. */
+export async function buildMissionIntake(env: Record<string, string | undefined>, options: BuildOptions = {}) {
+  const config = loadMissionIntakeConfig(env);
+  return createService({
+    name: 'mission-intake',
+    description: "Deposit of Smart Expertise missions, their lifecycle and tracking, the garage's board and the insurers' policies.",
+    config,
+    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    topics: [Topics.missionIntake, Topics.quote, Topics.expertReview, Topics.expiryScheduler],
+    routes: (app, ctx) => {
+      missionRoutes(app, ctx);
+      boardRoutes(app, ctx);
+      policyRoutes(app, ctx);
+    },
+    consumers: (ctx) => lifecycleConsumers(ctx),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+}

@@ -1,0 +1,166 @@
+// missions: the deposited snapshot and the projected lifecycle columns the board and lists query.
+import type { BoardSection, InsurerPolicy, MissionSnapshot, MissionStatus, Outcome } from '@smart-expertise/contracts';
+import type { Pool, Tx } from '@smart-expertise/service-runtime';
+import type { ListPosition } from '../domain/cursor.ts';
+import type { MissionView } from '../domain/lifecycle.ts';
+
+type Db = Pool | Tx;
+
+export interface MissionRow {
+  id: string;
+  insurerId: string;
+  insurerMissionRef: string;
+  garageId: string;
+  expertOfficeId: string;
+  snapshot: MissionSnapshot;
+  requestHash: string;
+  deadline: Date;
+  receivedAt: Date;
+  policy: InsurerPolicy;
+  status: MissionStatus;
+  section: BoardSection;
+  outcome: Outcome | null;
+  paymentRequested: boolean;
+  updatedAt: Date;
+}
+
+interface Raw {
+  id: string;
+  insurer_id: string;
+  insurer_mission_ref: string;
+  garage_id: string;
+  expert_office_id: string;
+  snapshot: MissionSnapshot;
+  request_hash: string;
+  deadline: Date;
+  received_at: Date;
+  policy: InsurerPolicy;
+  status: MissionStatus;
+  section: BoardSection;
+  outcome: Outcome | null;
+  payment_requested: boolean;
+  updated_at: Date;
+}
+
+function fromRaw(r: Raw): MissionRow {
+  return {
+    id: r.id,
+    insurerId: r.insurer_id,
+    insurerMissionRef: r.insurer_mission_ref,
+    garageId: r.garage_id,
+    expertOfficeId: r.expert_office_id,
+    snapshot: r.snapshot,
+    requestHash: r.request_hash,
+    deadline: r.deadline,
+    receivedAt: r.received_at,
+    policy: r.policy,
+    status: r.status,
+    section: r.section,
+    outcome: r.outcome,
+    paymentRequested: r.payment_requested,
+    updatedAt: r.updated_at,
+  };
+}
+
+/**
+ * Inserts the mission unless (insurer, insurerMissionRef) is already taken; returns whether it did.
+ * A concurrent identical deposit waits on the unique index and then finds the other's row.
+ */
+export async function insertMission(tx: Tx, row: MissionRow): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `INSERT INTO missions (id, insurer_id, insurer_mission_ref, garage_id, expert_office_id, snapshot, request_hash, deadline,
+                           received_at, policy, status, section, outcome, payment_requested, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+     ON CONFLICT ON CONSTRAINT missions_insurer_ref_key DO NOTHING`,
+    [
+      row.id,
+      row.insurerId,
+      row.insurerMissionRef,
+      row.garageId,
+      row.expertOfficeId,
+      JSON.stringify(row.snapshot),
+      row.requestHash,
+      row.deadline,
+      row.receivedAt,
+      JSON.stringify(row.policy),
+      row.status,
+      row.section,
+      row.outcome,
+      row.paymentRequested,
+      row.updatedAt,
+    ],
+  );
+  return rowCount === 1;
+}
+
+export async function findMission(db: Db, id: string, options: { lock?: boolean } = {}): Promise<MissionRow | null> {
+  const { rows } = await db.query<Raw>(`SELECT * FROM missions WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0] ? fromRaw(rows[0]) : null;
+}
+
+export async function findMissionByRef(db: Db, insurerId: string, insurerMissionRef: string): Promise<MissionRow | null> {
+  const { rows } = await db.query<Raw>('SELECT * FROM missions WHERE insurer_id = $1 AND insurer_mission_ref = $2', [insurerId, insurerMissionRef]);
+  return rows[0] ? fromRaw(rows[0]) : null;
+}
+
+/** Writes the projected lifecycle columns; updated_at is when the last fact was applied. */
+export async function saveProjection(tx: Tx, id: string, view: MissionView, at: Date): Promise<void> {
+  await tx.query(
+    `UPDATE missions SET status = $2, section = $3, outcome = $4, payment_requested = $5, updated_at = $6 WHERE id = $1`,
+    [id, view.status, view.section, view.outcome, view.paymentRequested, at],
+  );
+}
+
+export interface MissionListFilter {
+  /** null: every insurer (ops). */
+  insurerId: string | null;
+  status: MissionStatus | null;
+  after: ListPosition | null;
+  limit: number;
+}
+
+export async function listMissions(db: Db, filter: MissionListFilter): Promise<MissionRow[]> {
+  // Only the conditions that apply, so the planner sees a plain keyset walk of an index.
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.insurerId !== null) conditions.push(`insurer_id = ${param(filter.insurerId)}`);
+  if (filter.status !== null) conditions.push(`status = ${param(filter.status)}`);
+  if (filter.after !== null) conditions.push(`(received_at, id) < (${param(filter.after.receivedAt)}::timestamptz, ${param(filter.after.id)}::text)`);
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const { rows } = await db.query<Raw>(`SELECT * FROM missions ${where} ORDER BY received_at DESC, id DESC LIMIT ${param(filter.limit)}`, params);
+  return rows.map(fromRaw);
+}
+
+export async function boardCounts(db: Db, garageId: string): Promise<Map<BoardSection, number>> {
+  const { rows } = await db.query<{ section: BoardSection; n: number }>(
+    'SELECT section, count(*)::int AS n FROM missions WHERE garage_id = $1 GROUP BY section',
+    [garageId],
+  );
+  return new Map(rows.map((r) => [r.section, r.n]));
+}
+
+/**
+ * One section of the garage's board, newest first. The row comparison on (received_at, id) walks
+ * missions_board_idx (garage_id, section, received_at DESC, id DESC) from the cursor on, so a page
+ * costs the same on the first and the thousandth page. Exported for the query-plan test.
+ */
+export const BOARD_FIRST_PAGE_SQL = `SELECT * FROM missions
+     WHERE garage_id = $1 AND section = $2
+     ORDER BY received_at DESC, id DESC
+     LIMIT $3`;
+
+export const BOARD_NEXT_PAGE_SQL = `SELECT * FROM missions
+     WHERE garage_id = $1 AND section = $2 AND (received_at, id) < ($3::timestamptz, $4::text)
+     ORDER BY received_at DESC, id DESC
+     LIMIT $5`;
+
+export async function boardPage(db: Db, garageId: string, section: BoardSection, after: ListPosition | null, limit: number): Promise<MissionRow[]> {
+  const { rows } = after
+    ? await db.query<Raw>(BOARD_NEXT_PAGE_SQL, [garageId, section, after.receivedAt, after.id, limit])
+    : await db.query<Raw>(BOARD_FIRST_PAGE_SQL, [garageId, section, limit]);
+  return rows.map(fromRaw);
+}
