@@ -1,6 +1,7 @@
 // npm start: bootstrap a fresh clone, bring the real stack up, start the four services as
 // separate processes behind one local gateway, and print the base URL. Ctrl-C stops everything:
 // the services first (they drain in-flight work), then Kafka and PostgreSQL, losing nothing.
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootstrap, root } from './bootstrap.mjs';
 
@@ -11,12 +12,15 @@ const { localJwtSecret } = await import('./local-env.ts');
 const { startPlatform, freePort } = await import('./platform.ts');
 
 const stack = await ensureStack({ root });
+// Lets `npm run demo` find the running platform.
+const platformFile = join(root, '.stack', 'platform.json');
 let platform;
 let stopping = false;
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
   console.log('\nstopping: the services drain first, then Kafka and PostgreSQL');
+  rmSync(platformFile, { force: true });
   await platform?.stop();
   await stack.stop();
   console.log('stopped');
@@ -44,6 +48,7 @@ try {
   await stopAll(1);
 }
 const url = platform.url;
+writeFileSync(platformFile, JSON.stringify({ url, pid: process.pid }));
 console.log(`
 Smart Expertise is running at ${url}
   API docs:  ${SERVICE_NAMES.map((n) => `${url}/${n}/docs`).join('\n             ')}

@@ -1,0 +1,170 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { signToken } from '@smart-expertise/service-runtime';
+import { ALL_TOPICS } from '@smart-expertise/contracts';
+import { localJwtSecret } from './local-env.ts';
+import { startPlatform } from './platform.ts';
+
+const root = join(import.meta.dirname, '..');
+const say = (who: string, what: string) => console.log(`${who.padEnd(9)} ${what}`);
+const show = (label: string, value: string) => console.log(`${''.padEnd(9)}   ${label}: ${value}`);
+
+async function runningPlatform(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const file = join(root, '.stack', 'platform.json');
+  if (existsSync(file)) {
+    const { url } = JSON.parse(readFileSync(file, 'utf8')) as { url: string };
+    try {
+      if ((await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(3000) })).ok) return { url, stop: async () => {} };
+    } catch {
+      // stale file: start our own
+    }
+  }
+  console.log('(no running platform found: starting one; `npm start` keeps one running)');
+  const { ensureStack, ensureTopics } = await import('../tools/stack/index.mjs');
+  const stack = await ensureStack({ root, log: () => {} });
+  await ensureTopics(stack.kafkaBrokers, ALL_TOPICS, { partitions: 6 });
+  const platform = await startPlatform({
+    env: { DATABASE_URL: stack.databaseUrl, KAFKA_BROKERS: stack.kafkaBrokers.join(','), JWT_SECRET: localJwtSecret(), KAFKA_TOPIC_PARTITIONS: '6' },
+    logDir: join(root, '.stack', 'logs'),
+  });
+  return {
+    url: platform.url,
+    async stop() {
+      await platform.stop();
+      await stack.stop();
+    },
+  };
+}
+
+const { url, stop } = await runningPlatform();
+const secret = localJwtSecret();
+const run = randomBytes(3).toString('hex').toUpperCase();
+const insurer = await signToken(secret, { role: 'insurer', org: 'AXA-BE' });
+const garage = await signToken(secret, { role: 'garage', org: `CARROSSERIE-${run}` });
+const expert = await signToken(secret, { role: 'expert', org: 'EXPERTS-NAMUR', name: 'Jan Peeters', phone: '+32 470 12 34 56' });
+
+async function call(method: string, path: string, auth: string, body?: unknown): Promise<any> {
+  const init: RequestInit = { method, headers: { authorization: `Bearer ${auth}` } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const response = await fetch(url + path, init);
+  const json = await response.json().catch(() => undefined);
+  return { status: response.status, json };
+}
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+async function board(missionId: string, status: string) {
+  return until(async () => {
+    const m = await call('GET', `/v1/missions/${missionId}`, garage);
+    return m.json?.status === status ? m.json : undefined;
+  }, `mission ${status}`);
+}
+function photos(n: number) {
+  const form = new FormData();
+  for (let i = 0; i < n; i++) {
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]), randomBytes(256)]);
+    form.append('photos', new Blob([jpeg], { type: 'image/jpeg' }), `photo-${i + 1}.jpg`);
+  }
+  return form;
+}
+function depositBody(ref: string) {
+  return {
+    insurerMissionRef: ref,
+    garageId: `CARROSSERIE-${run}`,
+    expertOfficeId: 'EXPERTS-NAMUR',
+    claim: { claimNumber: `SIN-${ref}`, policyNumber: 'POL-5521', lossDate: '2026-11-20', circumstances: 'Collision arrière à un feu rouge, Namur.' },
+    vehicle: { vin: 'VF1RFB00X56789012', plate: '1-XYZ-987', make: 'Renault', model: 'Clio', firstRegistrationDate: '2021-03-02', valueCents: 12_000_00 },
+    owner: { name: 'Luc Martin', phone: '+32 478 55 66 77', email: 'luc.martin@example.be', vatRegime: 'none' },
+    directPayment: { planned: true, ceilingCents: 4_000_00, deductibleCents: 250_00 },
+  };
+}
+async function quoteFor(missionId: string) {
+  const created = await until(async () => {
+    const r = await call('POST', '/v1/quotes', garage, { missionId });
+    return r.status === 201 ? r.json : undefined;
+  }, 'the quote service to know the mission');
+  await call('PUT', `/v1/quotes/${created.id}/calculation`, garage, {
+    calculationNumber: `AUDATEX-${run}`,
+    lines: [
+      { kind: 'part', description: 'Pare-chocs arrière', quantity: 1, unitPriceCents: 385_00 },
+      { kind: 'labour', description: 'Carrosserie', hours: 3, hourlyRateCents: 60_00 },
+      { kind: 'paint', description: 'Peinture', quantity: 1, unitPriceCents: 160_00 },
+    ],
+  });
+  await call('POST', `/v1/quotes/${created.id}/photos`, garage, photos(4));
+  return created;
+}
+const euros = (cents: number) => `${(cents / 100).toFixed(2)} €`;
+
+try {
+  console.log(`Smart Expertise demo against ${url}\n`);
+  console.log('— Main story —');
+  const m1 = (await call('POST', '/v1/missions', insurer, depositBody(`DEMO-${run}-1`))).json;
+  say('insurer', `deposits mission ${m1.id} in the mailbox of CARROSSERIE-${run}`);
+  show('board', `${m1.section} (Nouvelles expertises)`);
+  show('tracking', m1.tracking.at(-1).message);
+  const q1 = await quoteFor(m1.id);
+  say('garage', `creates quote ${q1.id} based on the mission: claim ${q1.administrative.claim.claimNumber}, ${q1.administrative.vehicle.make} ${q1.administrative.vehicle.model} copied`);
+  say('garage', 'adds the Audatex calculation and 4 photos, answers the five Smart questions (all no)');
+  await call('PUT', `/v1/quotes/${q1.id}/smart-frame`, garage, { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false });
+  const closed = (await call('POST', `/v1/quotes/${q1.id}/close`, garage)).json;
+  say('garage', `closes and transmits the quote: ${euros(closed.calculation.totals?.totalInclVatCents ?? closed.calculation.totalInclVatCents)} incl. VAT`);
+  let state = await board(m1.id, 'under_analysis');
+  show('board', `${state.section} (En cours d'analyse)`);
+  show('tracking', state.tracking.at(-1).message);
+  const case1 = await until(async () => (await call('GET', '/v1/reviews', expert)).json?.items?.find((c: any) => c.missionId === m1.id), 'the case in the expert queue');
+  say('expert', `Jan Peeters opens case ${case1.id}: suggested ${case1.suggestedDecision}, findings: ${case1.findingsSummary}`);
+  await call('POST', `/v1/reviews/${case1.id}/decision`, expert, { decision: 'validate' });
+  say('expert', 'validates');
+  state = await board(m1.id, 'closed');
+  show('board', `${state.section} (Smart Expertises), outcome ${state.outcome}`);
+  show('tracking', state.tracking.at(-1).message);
+  const payment = await until(async () => {
+    const r = await call('POST', `/v1/quotes/${q1.id}/payment-request`, garage, { invoiceNumber: `F-${run}`, invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 1_000_00, replacementVehicle: false });
+    return r.status === 201 ? r.json : undefined;
+  }, 'the payment request');
+  say('garage', `repairs done: requests direct payment of ${euros(payment.amountCents)} (invoice F-${run})`);
+  show('split', `insurer pays ${euros(payment.insurerShareCents)}, owner pays ${euros(payment.ownerShareCents)} (deductible ${euros(payment.deductibleAppliedCents)})`);
+  state = await until(async () => {
+    const m = (await call('GET', `/v1/missions/${m1.id}`, insurer)).json;
+    return m.paymentRequested ? m : undefined;
+  }, 'the insurer to see the request');
+  say('insurer', `sees the payment request on mission ${m1.id}`);
+  show('tracking', state.tracking.at(-1).message);
+
+  console.log('\n— Alternative: on-site intervention, then validation —');
+  const m2 = (await call('POST', '/v1/missions', insurer, depositBody(`DEMO-${run}-2`))).json;
+  say('insurer', `deposits mission ${m2.id}`);
+  const q2 = await quoteFor(m2.id);
+  await call('PUT', `/v1/quotes/${q2.id}/smart-frame`, garage, { probableTotalLoss: false, multipleDamageZones: true, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: true });
+  say('garage', 'answers the Smart frame: several damage zones, an expert is needed on site');
+  await call('POST', `/v1/quotes/${q2.id}/close`, garage);
+  say('garage', 'closes and transmits the quote');
+  await board(m2.id, 'under_analysis');
+  const case2 = await until(async () => (await call('GET', '/v1/reviews', expert)).json?.items?.find((c: any) => c.missionId === m2.id), 'the second case');
+  say('expert', `opens case ${case2.id}: suggested ${case2.suggestedDecision}`);
+  await call('POST', `/v1/reviews/${case2.id}/decision`, expert, { decision: 'onsite_intervention' });
+  say('expert', 'calls for an on-site intervention');
+  state = await board(m2.id, 'onsite_intervention');
+  show('board', `${state.section} (Intervention expert sur site)`);
+  show('tracking', state.tracking.at(-1).message);
+  await call('POST', `/v1/reviews/${case2.id}/decision`, expert, { decision: 'validate' });
+  say('expert', 'visits the garage, then validates');
+  state = await board(m2.id, 'closed');
+  show('board', `${state.section} (Smart Expertises)`);
+  show('tracking', state.tracking.at(-1).message);
+  console.log('\ndone.');
+} finally {
+  await stop();
+}

@@ -1,0 +1,291 @@
+// The Smart Expertise procedure of the seed, end to end, as users drive it: an insurer, a garage
+// and an expert office, each with its own token, through the public HTTP API only.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trackingMessage } from '@smart-expertise/contracts/tracking-messages';
+import type { Platform } from '../../../scripts/platform.ts';
+import {
+  actors,
+  api,
+  brusselsDate,
+  CALCULATION,
+  depositBody,
+  NO_SMART_FLAGS,
+  photoForm,
+  SEED,
+  startTestPlatform,
+  uniqueSuffix,
+  waitFor,
+  type Actors,
+} from './support.ts';
+
+let platform: Platform;
+let http: ReturnType<typeof api>;
+let who: Actors;
+const ids = { insurer: `INS${uniqueSuffix()}`, garage: `GAR${uniqueSuffix()}`, otherGarage: `GAR${uniqueSuffix()}`, expertOffice: `EXP${uniqueSuffix()}` };
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  http = api(platform.url);
+  who = await actors(ids);
+}, 180_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function deposit(overrides: Record<string, unknown> = {}) {
+  const response = await http.post('/v1/missions', who.insurer, depositBody(`REF-${uniqueSuffix()}`, ids, overrides));
+  expect(response.status, response.text).toBe(201);
+  return response.json as { id: string; deadline: string; status: string; tracking: { code: string; message: string }[] };
+}
+
+async function mission(id: string) {
+  const response = await http.get(`/v1/missions/${id}`, who.garage);
+  expect(response.status, response.text).toBe(200);
+  return response.json as { status: string; section: string; outcome: string | null; tracking: { code: string; message: string }[]; paymentRequested: boolean };
+}
+
+async function missionReaches(id: string, expected: { status: string; section: string }) {
+  return waitFor(
+    async () => {
+      const m = await mission(id);
+      return m.status === expected.status && m.section === expected.section ? m : undefined;
+    },
+    { message: `mission ${id} to reach ${expected.status} / ${expected.section}`, timeoutMs: 45_000, intervalMs: 150 },
+  );
+}
+
+function lastMessage(m: { tracking: { message: string }[] }): string {
+  return m.tracking.at(-1)!.message;
+}
+
+/** The garage's quote based on the mission, complete and ready to close. */
+async function completeQuote(missionId: string, procedure: 'standard' | 'total_loss' = 'standard') {
+  const created = await http.until(201, () => http.post('/v1/quotes', who.garage, { missionId, procedure }), 'the quote service to know the mission');
+  const quoteId = created.json.id as string;
+  if (procedure === 'standard') {
+    expect((await http.put(`/v1/quotes/${quoteId}/calculation`, who.garage, CALCULATION)).status).toBe(200);
+    expect((await http.put(`/v1/quotes/${quoteId}/smart-frame`, who.garage, NO_SMART_FLAGS)).status).toBe(200);
+    expect((await http.post(`/v1/quotes/${quoteId}/photos`, who.garage, photoForm(4))).status).toBe(201);
+  } else {
+    expect((await http.put(`/v1/quotes/${quoteId}/vehicle-status`, who.garage, { vehicleStatus: 'not_drivable', note: 'Chassis bent' })).status).toBe(200);
+    expect((await http.post(`/v1/quotes/${quoteId}/photos`, who.garage, photoForm(2))).status).toBe(201);
+  }
+  return { quoteId, created: created.json };
+}
+
+async function expertCase(missionId: string) {
+  const found = await waitFor(
+    async () => {
+      const queue = await http.get('/v1/reviews?status=all&limit=100', who.expert);
+      return (queue.json?.items as { id: string; missionId: string }[] | undefined)?.find((c) => c.missionId === missionId);
+    },
+    { message: `the expert's queue to show mission ${missionId}`, timeoutMs: 45_000, intervalMs: 150 },
+  );
+  return found.id;
+}
+
+async function decide(reviewId: string, decision: string) {
+  const response = await http.post(`/v1/reviews/${reviewId}/decision`, who.expert, { decision });
+  expect(response.status, response.text).toBe(200);
+}
+
+describe('the main story: deposit, quote, analysis, validation, direct payment', () => {
+  it('runs as the seed describes, with the exact tracking texts at each step', async () => {
+    const deposited = await deposit();
+    const deadlineDate = brusselsDate(deposited.deadline);
+    expect(deposited.status).toBe('new');
+    expect(deposited.tracking.at(-1)!.message).toBe(SEED.received(deadlineDate));
+
+    const board = await http.get('/v1/board?section=smart.new', who.garage);
+    expect(board.status).toBe(200);
+    expect(board.json.counts['smart.new']).toBeGreaterThanOrEqual(1);
+    const onBoard = board.json.items.find((i: { id: string }) => i.id === deposited.id);
+    expect(onBoard).toMatchObject({ section: 'smart.new', lastTracking: { message: SEED.received(deadlineDate) } });
+
+    const { quoteId, created } = await completeQuote(deposited.id);
+    // Every administrative field is copied from the mission: nothing is typed twice.
+    expect(created.administrative).toMatchObject({ id: deposited.id, claim: { claimNumber: expect.stringMatching(/^CLM-/) }, vehicle: { vin: 'WVWZZZ1KZAW123456' } });
+    const closed = await http.post(`/v1/quotes/${quoteId}/close`, who.garage);
+    expect(closed.status, closed.text).toBe(200);
+
+    const analysed = await missionReaches(deposited.id, { status: 'under_analysis', section: 'smart.under_analysis' });
+    expect(lastMessage(analysed)).toBe(SEED.underAnalysis);
+
+    const reviewId = await expertCase(deposited.id);
+    const reviewCase = await http.get(`/v1/reviews/${reviewId}`, who.expert);
+    expect(reviewCase.status).toBe(200);
+    expect(reviewCase.json.calculation.totalInclVatCents).toBe(created.calculation?.totalInclVatCents ?? reviewCase.json.calculation.totalInclVatCents);
+    await decide(reviewId, 'validate');
+
+    const validated = await missionReaches(deposited.id, { status: 'closed', section: 'smart.closed' });
+    expect(validated.outcome).toBe('validated');
+    expect(lastMessage(validated)).toBe(trackingMessage('review.validated', {}, 'fr'));
+
+    const payment = await http.until(
+      201,
+      () => http.post(`/v1/quotes/${quoteId}/payment-request`, who.garage, { invoiceNumber: 'INV-2026-0042', invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 1_000_00, replacementVehicle: true }),
+      'the payment request once the quote service knows of the validation',
+    );
+    // A private owner recovers no VAT: the insurer pays up to the ceiling less the deductible.
+    expect(payment.json).toMatchObject({ insurerShareCents: 750_00, ownerShareCents: 250_00 });
+    const repeated = await http.post(`/v1/quotes/${quoteId}/payment-request`, who.garage, { invoiceNumber: 'INV-2026-0042', invoiceDate: payment.json.invoiceDate, amountCents: 1_000_00, replacementVehicle: true });
+    expect(repeated.status).toBe(200);
+
+    const seenByInsurer = await waitFor(
+      async () => {
+        const m = await http.get(`/v1/missions/${deposited.id}`, who.insurer);
+        return m.json.paymentRequested ? m.json : undefined;
+      },
+      { message: 'the insurer to see the payment request', timeoutMs: 45_000 },
+    );
+    expect(seenByInsurer).toMatchObject({ status: 'closed', section: 'smart.closed', payment: { invoiceNumber: 'INV-2026-0042', insurerShareCents: 750_00, ownerShareCents: 250_00 } });
+    expect(lastMessage(seenByInsurer)).toBe(trackingMessage('payment.requested', { invoiceNumber: 'INV-2026-0042' }, 'fr'));
+    const quoteForInsurer = await http.get(`/v1/quotes/${quoteId}`, who.insurer);
+    expect(quoteForInsurer.json.paymentRequest).toMatchObject({ invoiceNumber: 'INV-2026-0042' });
+  });
+});
+
+describe("the expert's alternatives, each followed by a validation", () => {
+  it('pending validation, then remote, then on-site intervention with the expert named, then validation', async () => {
+    const deposited = await deposit();
+    const { quoteId } = await completeQuote(deposited.id);
+    expect((await http.post(`/v1/quotes/${quoteId}/close`, who.garage)).status).toBe(200);
+    const reviewId = await expertCase(deposited.id);
+
+    await decide(reviewId, 'pending_validation');
+    const pending = await missionReaches(deposited.id, { status: 'pending_validation', section: 'smart.under_analysis' });
+    expect(lastMessage(pending)).toBe(SEED.pendingValidation);
+
+    await decide(reviewId, 'remote_intervention');
+    const remote = await missionReaches(deposited.id, { status: 'remote_intervention', section: 'smart.remote_intervention' });
+    expect(lastMessage(remote)).toBe(SEED.remote);
+
+    await decide(reviewId, 'onsite_intervention');
+    const onsite = await missionReaches(deposited.id, { status: 'onsite_intervention', section: 'smart.onsite_intervention' });
+    expect(lastMessage(onsite)).toBe(SEED.onsite);
+
+    // While the expert has not validated, the garage must wait: no payment request.
+    const early = await http.post(`/v1/quotes/${quoteId}/payment-request`, who.garage, { invoiceNumber: 'INV-1', invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 500_00, replacementVehicle: false });
+    expect(early.status).toBe(409);
+
+    await decide(reviewId, 'validate');
+    const validated = await missionReaches(deposited.id, { status: 'closed', section: 'smart.closed' });
+    expect(validated.outcome).toBe('validated');
+    expect(validated.tracking.map((t) => t.code)).toEqual([
+      'mission.received',
+      'quote.under_analysis',
+      'review.pending_validation',
+      'review.remote_intervention',
+      'review.onsite_intervention',
+      'review.validated',
+    ]);
+  });
+});
+
+describe('expiry through the real scheduler', () => {
+  it('turns a mission with no closed quote into a classic expertise, and spares one closed just before its deadline', async () => {
+    const deadline = new Date(Date.now() + 25_000).toISOString();
+    const idle = await deposit({ deadline });
+    const quoted = await deposit({ deadline });
+    const { quoteId } = await completeQuote(quoted.id);
+    const closed = await http.post(`/v1/quotes/${quoteId}/close`, who.garage);
+    expect(closed.status, closed.text).toBe(200);
+    expect(Date.now()).toBeLessThan(Date.parse(deadline));
+
+    const expired = await waitFor(
+      async () => {
+        const m = await mission(idle.id);
+        return m.status === 'expired' ? m : undefined;
+      },
+      { message: 'the idle mission to expire', timeoutMs: 90_000, intervalMs: 500 },
+    );
+    expect(expired).toMatchObject({ section: 'classic.expired' });
+    expect(lastMessage(expired)).toBe(trackingMessage('mission.expired', { deadlineDate: brusselsDate(deadline) }, 'fr'));
+
+    // The quote closed in time wins, whatever the scheduler did meanwhile.
+    const runs = await http.get('/v1/expiry-runs', who.ops);
+    expect(runs.status).toBe(200);
+    const spared = await mission(quoted.id);
+    expect(spared).toMatchObject({ status: 'under_analysis', section: 'smart.under_analysis' });
+    expect(spared.tracking.map((t) => t.code)).not.toContain('mission.expired');
+  });
+});
+
+describe('abandon', () => {
+  it('closes an incoming mission in one step with the reason in its tracking', async () => {
+    const deposited = await deposit();
+    const refused = await http.post(`/v1/missions/${deposited.id}/abandon`, who.garage, { reason: '' });
+    expect(refused.status).toBe(400);
+    const abandoned = await http.post(`/v1/missions/${deposited.id}/abandon`, who.garage, { reason: 'Vehicle taken to another repairer by the owner' });
+    expect(abandoned.status, abandoned.text).toBe(200);
+    expect(abandoned.json).toMatchObject({ status: 'abandoned', section: 'closed.abandoned', outcome: 'abandoned' });
+    expect(lastMessage(abandoned.json)).toBe(trackingMessage('mission.abandoned', { reason: 'Vehicle taken to another repairer by the owner' }, 'fr'));
+    // The quote service hears of it and refuses a quote.
+    await http.until(409, () => http.post('/v1/quotes', who.garage, { missionId: deposited.id }), 'the quote service to refuse a quote on an abandoned mission');
+  });
+});
+
+describe('probable total loss', () => {
+  it('reaches the expert without a calculation and closes as a total loss', async () => {
+    const deposited = await deposit();
+    const { quoteId } = await completeQuote(deposited.id, 'total_loss');
+    expect((await http.post(`/v1/quotes/${quoteId}/close`, who.garage)).status).toBe(200);
+    const declared = await missionReaches(deposited.id, { status: 'under_analysis', section: 'smart.under_analysis' });
+    expect(lastMessage(declared)).toBe(trackingMessage('total_loss.declared', {}, 'fr'));
+    const reviewId = await expertCase(deposited.id);
+    const reviewCase = await http.get(`/v1/reviews/${reviewId}`, who.expert);
+    expect(reviewCase.json).toMatchObject({ procedure: 'total_loss', calculation: null, suggestedDecision: 'total_loss_handling' });
+    await decide(reviewId, 'validate');
+    const closed = await missionReaches(deposited.id, { status: 'closed', section: 'smart.closed' });
+    expect(closed.outcome).toBe('total_loss');
+  });
+});
+
+describe('the refusals a user meets', () => {
+  it('refuses closing after the deadline', async () => {
+    const deadline = new Date(Date.now() + 12_000).toISOString();
+    const deposited = await deposit({ deadline });
+    const { quoteId } = await completeQuote(deposited.id);
+    await waitFor(() => Date.now() > Date.parse(deadline) + 500, { message: 'the deadline to pass', timeoutMs: 30_000, intervalMs: 200 });
+    const late = await http.post(`/v1/quotes/${quoteId}/close`, who.garage);
+    expect(late.status).toBe(409);
+    expect(late.json.code).toBe('deadline_passed');
+  });
+
+  it('refuses closing with an incomplete Smart frame, naming the missing answers', async () => {
+    const deposited = await deposit();
+    const created = await http.until(201, () => http.post('/v1/quotes', who.garage, { missionId: deposited.id }), 'the quote service to know the mission');
+    const quoteId = created.json.id as string;
+    expect((await http.put(`/v1/quotes/${quoteId}/calculation`, who.garage, CALCULATION)).status).toBe(200);
+    expect((await http.post(`/v1/quotes/${quoteId}/photos`, who.garage, photoForm(4))).status).toBe(201);
+    const partial = await http.put(`/v1/quotes/${quoteId}/smart-frame`, who.garage, { probableTotalLoss: false, multipleDamageZones: false });
+    expect(partial.status).toBe(400);
+    expect(partial.json.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['/expertAdviceNeeded', '/technicalInspectionNeeded', '/onSiteExpertNeeded']));
+    const close = await http.post(`/v1/quotes/${quoteId}/close`, who.garage);
+    expect(close.status).toBe(422);
+    expect(close.json.errors.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('refuses a payment request before validation', async () => {
+    const deposited = await deposit();
+    const { quoteId } = await completeQuote(deposited.id);
+    expect((await http.post(`/v1/quotes/${quoteId}/close`, who.garage)).status).toBe(200);
+    const early = await http.post(`/v1/quotes/${quoteId}/payment-request`, who.garage, { invoiceNumber: 'INV-9', invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 500_00, replacementVehicle: false });
+    expect(early.status).toBe(409);
+  });
+
+  it("answers another garage's mission as if it did not exist", async () => {
+    const deposited = await deposit();
+    const foreign = await http.get(`/v1/missions/${deposited.id}`, who.otherGarage);
+    const missing = await http.get('/v1/missions/m_does_not_exist', who.otherGarage);
+    expect(foreign.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(foreign.json.code).toBe(missing.json.code);
+    const abandon = await http.post(`/v1/missions/${deposited.id}/abandon`, who.otherGarage, { reason: 'not mine' });
+    expect(abandon.status).toBe(404);
+    await http.until(201, () => http.post('/v1/quotes', who.garage, { missionId: deposited.id }), 'the quote service to know the mission');
+    const quote = await http.post('/v1/quotes', who.otherGarage, { missionId: deposited.id });
+    expect(quote.status).toBe(404);
+  });
+});
