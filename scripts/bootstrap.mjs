@@ -34,3 +34,22 @@ export async function bootstrap() {
 }
 
 if (process.argv.includes('--install-only') && import.meta.url === `file://${process.argv[1]}`) ensureDependencies();
+
+/**
+ * Runs the calling script again in a process group of its own and relays SIGINT and SIGTERM to it.
+ * Ctrl-C in a terminal signals the whole foreground group at once; the servers the script starts
+ * (PostgreSQL among them) would all stop at the same moment as the services still draining.
+ * In its own group, the script alone hears the signal and stops everything in order.
+ */
+export async function inOwnProcessGroup() {
+  if (process.env.SMART_EXPERTISE_GROUP_LEADER) return;
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, process.argv.slice(1), {
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, SMART_EXPERTISE_GROUP_LEADER: 'child' },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal));
+  const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+  process.exit(code);
+}

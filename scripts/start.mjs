@@ -3,8 +3,9 @@
 // the services first (they drain in-flight work), then Kafka and PostgreSQL, losing nothing.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootstrap, root } from './bootstrap.mjs';
+import { bootstrap, inOwnProcessGroup, root } from './bootstrap.mjs';
 
+await inOwnProcessGroup();
 await bootstrap();
 const { ensureStack, ensureTopics } = await import('../tools/stack/index.mjs');
 const { ALL_TOPICS, SERVICE_NAMES } = await import('@smart-expertise/contracts');

