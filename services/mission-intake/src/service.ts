@@ -7,9 +7,6 @@ import { boardRoutes } from './http/board.ts';
 import { missionRoutes } from './http/missions.ts';
 import { policyRoutes } from './http/policies.ts';
 
-// TypeBox stops at 8 validation errors by default (a failed union alone takes 3 of them); a deposit
-// has more fields than that, and the insurer must see every bad field at once.
-
 export interface BuildOptions {
   /** Time comes in: tests fix it so that deadlines computed from the policy are known. */
   clock?: () => Date;
@@ -25,6 +22,10 @@ export async function buildMissionIntake(env: Record<string, string | undefined>
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     topics: [Topics.missionIntake, Topics.quote, Topics.expertReview, Topics.expiryScheduler],
     routes: (app, ctx) => {
+      ctx.metrics.gauge('missions', 'Missions by lifecycle status', async () => {
+        const { rows } = await ctx.pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM missions GROUP BY status');
+        return rows.map((r) => ({ labels: { status: r.status }, value: r.n }));
+      }, ['status']);
       missionRoutes(app, ctx);
       boardRoutes(app, ctx);
       policyRoutes(app, ctx);
