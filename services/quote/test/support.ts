@@ -1,4 +1,5 @@
 // Test helpers: envelopes of other services' events, images, and multipart uploads.
+import { crc32 } from 'node:zlib';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventEnvelope, EventPayload, EventType, MissionSnapshot } from '@smart-expertise/contracts';
 import { uniqueSuffix } from '@smart-expertise/service-runtime/testing';
@@ -81,10 +82,17 @@ export function jpeg(size = 256): Buffer {
   return Buffer.concat([Buffer.from(header), randomBytes(Math.max(0, size - header.length))]);
 }
 
+/** A well-formed PNG: signature, IHDR, an IDAT of random bytes (unique per call), IEND, real CRCs. */
 export function png(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(ascii(type)), data]);
+    return Buffer.concat([Buffer.from(uint32(data.length)), typed, Buffer.from(uint32(crc32(typed)))]);
+  };
   return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...uint32(13), ...ascii('IHDR'), ...uint32(1), ...uint32(1), 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89]),
-    randomBytes(64),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', Buffer.from([...uint32(1), ...uint32(1), 0x08, 0x06, 0x00, 0x00, 0x00])),
+    chunk('IDAT', randomBytes(64)),
+    chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
