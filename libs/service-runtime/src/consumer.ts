@@ -46,6 +46,7 @@ export function createConsumer({
   topicPrefix,
   logger,
   metrics,
+  sessionTimeout = 30_000,
 }: {
   kafka: Kafka;
   pool: Pool;
@@ -53,6 +54,7 @@ export function createConsumer({
   topicPrefix: string;
   logger: Logger;
   metrics?: ConsumerMetrics;
+  sessionTimeout?: number;
 }): RunningConsumer {
   const log = logger.child({ consumerGroup: spec.groupId });
   let consumer: Consumer | null = null;
@@ -124,7 +126,7 @@ export function createConsumer({
       consumer = kafka.consumer({
         // The prefix keeps environments sharing one broker in groups of their own.
         groupId: topicPrefix + spec.groupId,
-        sessionTimeout: 30_000,
+        sessionTimeout,
         heartbeatInterval: 3_000,
         allowAutoTopicCreation: false,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },

@@ -27,6 +27,12 @@ export function createPool({ url, schema, max, logger }: { url: string; schema: 
   });
   // An idle client losing its connection (database restart) must not crash the service.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+  // Nor one that is checked out between two queries (a transaction held while Kafka acknowledges
+  // a batch, say): pg emits 'error' on it, and with no listener that is an uncaught exception that
+  // stopped the whole process. The next query on it fails instead, and release() discards it.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error }, 'database connection lost while checked out'));
+  });
   return pool;
 }
 

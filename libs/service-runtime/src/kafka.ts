@@ -42,18 +42,48 @@ export function createProducer(kafka: Kafka): Producer {
 export async function ensureTopics(
   admin: Admin,
   topics: string[],
-  { partitions, replicationFactor }: { partitions: number; replicationFactor: number },
+  { partitions, replicationFactor, leaderTimeoutMs = 60_000 }: { partitions: number; replicationFactor: number; leaderTimeoutMs?: number },
 ): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));
-  if (missing.length === 0) return;
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
-    });
-  } catch (error) {
-    // Another replica created them at the same moment: fine.
-    if (!/already exists/i.test(String((error as Error).message))) throw error;
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
+      });
+    } catch (error) {
+      // Another replica (or service) created them at the same moment: fine, once they have leaders.
+      if (!isCreationRace(error)) throw error;
+    }
+  }
+  // A topic another process has just created is listed before its partitions have leaders; a
+  // consumer subscribing then gets UNKNOWN_TOPIC_OR_PARTITION, which kafkajs does not retry.
+  await waitForLeaders(admin, topics, leaderTimeoutMs);
+}
+
+const RACE_ERRORS = new Set(['TOPIC_ALREADY_EXISTS', 'UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+function isCreationRace(error: unknown): boolean {
+  const e = error as { type?: string; message?: string; errors?: { type?: string }[] };
+  if (/already exists/i.test(String(e?.message))) return true;
+  const types = Array.isArray(e?.errors) ? e.errors.map((x) => x?.type) : [e?.type];
+  return types.length > 0 && types.every((t) => t !== undefined && RACE_ERRORS.has(t));
+}
+
+/** Resolves once every partition of every topic has a leader; throws after `timeoutMs`. */
+export async function waitForLeaders(admin: Pick<Admin, 'fetchTopicMetadata'>, topics: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.length === topics.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      last = new Error('some partitions have no leader yet');
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms: ${(last as Error).message}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
