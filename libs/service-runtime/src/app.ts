@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
@@ -77,6 +77,15 @@ export interface Service<C extends BaseConfig> {
   start(): Promise<string>;
   /** Stops taking requests, drains in-flight ones and the consumers, then closes connections. */
   stop(): Promise<void>;
+  /** Every route registered, with the roles it allows (absent: public) and its body limit; the access-matrix test reads it. */
+  routes(): RouteInfo[];
+}
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  roles?: readonly Role[];
+  bodyLimit?: number;
 }
 
 /** Fields never written to logs: tokens, and owners' personal data. */
@@ -84,23 +93,67 @@ export const LOG_REDACTIONS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
+  // Plugins that log their options with the request's headers (@fastify/multipart at trace: busboyOptions.headers).
+  '*.headers.authorization',
+  '*.headers.cookie',
   '*.owner.name',
   '*.owner.phone',
   '*.owner.email',
   'owner.name',
   'owner.phone',
   'owner.email',
+  // Owners nested deeper (event payloads: payload.mission.owner).
+  '*.*.owner.name',
+  '*.*.owner.phone',
+  '*.*.owner.email',
+  '*.*.*.owner.name',
+  '*.*.*.owner.phone',
+  '*.*.*.owner.email',
+  // PostgreSQL errors quote the failing row or the JSON being parsed (owners' data) in detail and where.
+  'err.detail',
+  'err.where',
+  'err.cause.detail',
+  'err.cause.where',
 ];
 
-export function createLogger(name: string, level: string): Logger {
-  return pino({
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The first string (value or key) PostgreSQL cannot store: a NUL character (refused by text and
+ * jsonb) or an unpaired UTF-16 surrogate (refused by jsonb). Iterative, so deep nesting cannot
+ * overflow the stack. Returns its JSON pointer, or null.
+ */
+export function unstorableStringPath(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  const bad = (text: string) => text.includes('\u0000') || UNPAIRED_SURROGATE.test(text);
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node === 'string') {
+      if (bad(node)) return path || '/';
+    } else if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1) stack.push([node[i], `${path}/${i}`]);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        const at = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+        if (bad(key)) return at;
+        stack.push([child, at]);
+      }
+    }
+  }
+  return null;
+}
+
+/** The services' logger; `destination` lets tests capture exactly what production would write. */
+export function createLogger(name: string, level: string, destination?: pino.DestinationStream): Logger {
+  const options = {
     name,
     level,
     redact: { paths: LOG_REDACTIONS, censor: '[redacted]' },
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 type ValidationIssue = { instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown> };
@@ -176,12 +229,64 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.REQUEST_TIMEOUT_MS,
+    // Node checks the request timeout only every 30 s by default: a client trickling its request
+    // (slowloris) held a connection that long whatever REQUEST_TIMEOUT_MS said.
+    http: {
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(config.REQUEST_TIMEOUT_MS / 2))),
+      headersTimeout: Math.min(60_000, config.REQUEST_TIMEOUT_MS),
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors the router raises before any hook runs (a malformed URL, an id over maxParamLength):
+    // problem+json like every other refusal (the hostile-input campaign found plain JSON 414s).
+    frameworkErrors: (error, request, untypedReply) => {
+      const reply = untypedReply as unknown as FastifyReply;
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void reply
+        .code(status)
+        .header('x-content-type-options', 'nosniff')
+        .header('x-request-id', request.id)
+        .type('application/problem+json')
+        .send({
+          type: `https://smart-expertise.example/problems/${(error.code ?? 'bad_request').toLowerCase()}`,
+          title: status === 414 ? 'URI too long' : 'Bad request',
+          status,
+          code: (error.code ?? 'bad_request').toLowerCase(),
+          detail: error.message,
+          requestId: request.id,
+        });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addSchema(Problem);
   app.decorateRequest('principal', null as unknown as Principal);
+
+  // The route table with roles, for the access-matrix test (service.routes()).
+  const routeTable: RouteInfo[] = [];
+  app.addHook('onRoute', (route) => {
+    // A route's own limit may be smaller than BODY_LIMIT_BYTES, never larger.
+    if (route.bodyLimit !== undefined) route.bodyLimit = Math.min(route.bodyLimit, config.BODY_LIMIT_BYTES);
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      routeTable.push({ method, url: route.url, roles: route.config?.roles, bodyLimit: route.bodyLimit ?? config.BODY_LIMIT_BYTES });
+    }
+  });
+
+  // JSON bodies: fastify's parser (prototype poisoning refused), then a 400 for strings PostgreSQL
+  // cannot store (NUL, unpaired surrogates), which would otherwise fail deep in a transaction as a 500.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error) return done(error, undefined);
+      const path = unstorableStringPath(value);
+      if (path !== null) {
+        const message = 'contains a NUL character or an unpaired UTF-16 surrogate';
+        return done(commonProblems.validationFailed(`${path} ${message}`, { errors: [{ path, message }] }), undefined);
+      }
+      done(null, value);
+    });
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -235,6 +340,9 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
     });
   });
 
+  // Security headers on every answer, also the 401 and 403 of the authentication hook below.
+  await app.register(helmet, { global: true, contentSecurityPolicy: false });
+
   // Authentication first, so that rate limiting can count per organisation.
   app.addHook('onRequest', async (request) => {
     const roles = request.routeOptions.config?.roles;
@@ -253,7 +361,6 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
     }
   });
 
-  await app.register(helmet, { global: true, contentSecurityPolicy: false });
   await app.register(rateLimit, {
     global: true,
     max: (request) => request.routeOptions.config?.rateLimitPerMinute ?? config.RATE_LIMIT_PER_MINUTE,
@@ -350,6 +457,7 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
     app,
     ctx,
     migrate: runMigrations,
+    routes: () => routeTable.map((r) => ({ ...r })),
     async start() {
       await runMigrations();
       await admin.connect();
@@ -367,6 +475,7 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
           logger,
           metrics: { consumed: (type, outcome) => metrics.eventsConsumed.inc({ type, outcome }) },
+          sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
         });
         await consumer.start();
         consumers.push(consumer);

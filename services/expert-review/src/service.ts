@@ -4,9 +4,12 @@ import { createService } from '@smart-expertise/service-runtime';
 import { loadExpertReviewConfig } from './config.ts';
 import { reviewConsumers } from './events/consumers.ts';
 import { reviewRoutes } from './http/reviews.ts';
+import type { Logger } from 'pino';
 
 export interface BuildOptions {
   clock?: () => Date;
+  /** Tests capture the logs (redaction checks). */
+  logger?: Logger;
 }
 
 /** The expert-review service: review cases, automatic pre-checks and the experts' decisions. */
@@ -21,5 +24,6 @@ export async function buildExpertReview(env: Record<string, string | undefined>,
     routes: (app, ctx) => reviewRoutes(app, ctx),
     consumers: (ctx) => reviewConsumers(ctx),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }

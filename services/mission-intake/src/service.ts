@@ -6,10 +6,14 @@ import { lifecycleConsumers } from './events/consumers.ts';
 import { boardRoutes } from './http/board.ts';
 import { missionRoutes } from './http/missions.ts';
 import { policyRoutes } from './http/policies.ts';
+import { auditRoutes } from './http/audit.ts';
+import type { Logger } from 'pino';
 
 export interface BuildOptions {
   /** Time comes in: tests fix it so that deadlines computed from the policy are known. */
   clock?: () => Date;
+  /** Tests capture the logs (redaction checks). */
+  logger?: Logger;
 }
 
 /** The mission-intake service: missions, insurer policies, the lifecycle state, board and tracking. */
@@ -29,8 +33,10 @@ export async function buildMissionIntake(env: Record<string, string | undefined>
       missionRoutes(app, ctx);
       boardRoutes(app, ctx);
       policyRoutes(app, ctx);
+      auditRoutes(app, ctx);
     },
     consumers: (ctx) => lifecycleConsumers(ctx),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 }

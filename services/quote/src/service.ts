@@ -6,10 +6,13 @@ import { quoteConsumers } from './events/consumers.ts';
 import { paymentRequestRoutes } from './http/payment-requests.ts';
 import { photoRoutes } from './http/photos.ts';
 import { quoteRoutes } from './http/quotes.ts';
+import type { Logger } from 'pino';
 
 export interface BuildQuoteOptions {
   /** Tests move time: deadlines and invoice dates are judged against this clock. */
   clock?: () => Date;
+  /** Tests capture the logs (redaction checks). */
+  logger?: Logger;
 }
 
 /** The quote service: quotes, calculations, photos and direct-payment requests. */
@@ -22,6 +25,7 @@ export async function buildQuote(env: Record<string, string | undefined>, option
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
     topics: [Topics.missionIntake, Topics.quote, Topics.expertReview, Topics.expiryScheduler],
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     async routes(app, ctx) {
       // One encapsulated plugin per resource; multipart parsing lives in the photos plugin only.
       await app.register(async (scope) => quoteRoutes(scope as unknown as App, ctx));

@@ -202,3 +202,24 @@ export const InsurerPolicyView = Type.Object({
   isDefault: Type.Boolean(),
   updatedAt: Type.Union([Instant, Type.Null()]),
 });
+
+/** One change of a mission's state and who made it (ops only). */
+export const AuditEntryView = Type.Object({
+  at: Instant,
+  actorRole: Type.Union([Type.Literal('insurer'), Type.Literal('garage'), Type.Literal('expert'), Type.Literal('ops'), Type.Literal('system')]),
+  /** The organisation (insurer, garage, expert office) or, for `system`, the service that acted. */
+  actorOrg: Type.String(),
+  /** The expert's name, or the token's subject when it has one. */
+  actorName: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String({ description: 'deposited, abandoned, quote_submitted, review_decided.<decision>, deadline_approaching, expired, payment_requested' }),
+  fromStatus: Type.Union([MissionStatus, Type.Null()]),
+  toStatus: Type.Union([MissionStatus, Type.Null()]),
+  /** The event that announced or carried the change. */
+  eventId: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const MissionAudit = Type.Object({
+  missionId: Id,
+  /** Oldest first. */
+  entries: Type.Array(AuditEntryView),
+});

@@ -152,6 +152,8 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
     '/v1/reviews/:id/decision',
     {
       config: { roles },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 16 * 1024,
       schema: {
         tags,
         summary: 'Decide: validate, pending validation, remote or on-site intervention',

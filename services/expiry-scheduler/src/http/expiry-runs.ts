@@ -47,6 +47,8 @@ export function expiryRunRoutes(app: App, ctx: SchedulerContext, runner: SweepRu
     '/v1/expiry-runs',
     {
       config: { roles: ['ops'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 1024,
       schema: {
         tags: ['expiry-runs'],
         summary: 'Run an expiry sweep now (the cron does the same on its schedule); safe alongside other replicas',

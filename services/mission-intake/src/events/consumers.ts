@@ -7,6 +7,7 @@ import type { MissionFact } from '../domain/lifecycle.ts';
 import { recordFact } from '../store/facts.ts';
 import { refreshProjection } from '../store/lifecycle.ts';
 import { findMission } from '../store/missions.ts';
+import { recordAudit, type AuditEntry } from '../store/audit.ts';
 
 export const CONSUMER_GROUP = 'mission-intake';
 
@@ -50,13 +51,37 @@ export function factOf(event: DomainEvent<'quote.submitted' | 'review.decided' |
   }
 }
 
+/** Who made the change an event carries: the garage, the expert (office and name), or the scheduler. */
+export function actorOf(event: Parameters<typeof factOf>[0]): Pick<AuditEntry, 'actorRole' | 'actorOrg' | 'actorName' | 'action'> {
+  switch (event.type) {
+    case 'quote.submitted':
+      return { actorRole: 'garage', actorOrg: event.payload.garageId, actorName: null, action: 'quote_submitted' };
+    case 'review.decided':
+      return { actorRole: 'expert', actorOrg: event.payload.expertOfficeId, actorName: event.payload.expertName, action: `review_decided.${event.payload.decision}` };
+    case 'mission.deadline-approaching':
+      return { actorRole: 'system', actorOrg: 'expiry-scheduler', actorName: null, action: 'deadline_approaching' };
+    case 'mission.expired':
+      return { actorRole: 'system', actorOrg: 'expiry-scheduler', actorName: null, action: 'expired' };
+    case 'payment.requested':
+      return { actorRole: 'garage', actorOrg: event.payload.garageId, actorName: null, action: 'payment_requested' };
+    default: {
+      const unknown: never = event;
+      throw new Error(`no actor for event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
 export function lifecycleConsumers(ctx: ServiceContext): ConsumerSpec[] {
   async function apply(tx: Tx, event: Parameters<typeof factOf>[0]): Promise<void> {
     // The row lock serialises this mission's events with each other and with an abandon.
     const mission = await findMission(tx, event.missionId, { lock: true });
-    await recordFact(tx, event.missionId, factOf(event));
+    const fresh = await recordFact(tx, event.missionId, factOf(event));
     // A fact for a mission not (yet) known here is kept; the deposit projects everything known.
-    if (mission) await refreshProjection(tx, event.missionId, ctx.clock());
+    const view = mission ? await refreshProjection(tx, event.missionId, ctx.clock()) : null;
+    // The audit trail: who changed the state, in the same transaction (a redelivery adds nothing).
+    if (fresh) {
+      await recordAudit(tx, { ...actorOf(event), missionId: event.missionId, at: ctx.clock(), fromStatus: mission?.status ?? null, toStatus: view?.status ?? null, eventId: event.id });
+    }
   }
   return [
     {

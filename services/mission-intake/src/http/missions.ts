@@ -21,6 +21,7 @@ import { factsOf, recordFact } from '../store/facts.ts';
 import { refreshProjection, stateOf, viewOf } from '../store/lifecycle.ts';
 import { findMission, findMissionByRef, insertMission, listMissions, type MissionRow } from '../store/missions.ts';
 import { findPolicy } from '../store/policies.ts';
+import { recordAudit } from '../store/audit.ts';
 import { problems } from './problems.ts';
 import { canSee, missionBody, renderTracking, summaryBody } from './views.ts';
 
@@ -56,6 +57,8 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
     '/v1/missions',
     {
       config: { roles: ['insurer'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 64 * 1024,
       schema: {
         tags,
         summary: 'Deposit a Smart Expertise',
@@ -130,7 +133,18 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
           payload: { mission: snapshot, deadline: check.deadline.toISOString(), receivedAt: receivedAt.toISOString(), policy },
         });
         await recordFact(tx, id, { type: 'received', eventId: event.id, at: receivedAt, deadline: check.deadline });
-        await refreshProjection(tx, id, receivedAt);
+        const view = await refreshProjection(tx, id, receivedAt);
+        await recordAudit(tx, {
+          missionId: id,
+          at: receivedAt,
+          actorRole: 'insurer',
+          actorOrg: insurerId,
+          actorName: request.principal.sub ?? null,
+          action: 'deposited',
+          fromStatus: null,
+          toStatus: view.status,
+          eventId: event.id,
+        });
         return findMission(tx, id);
       });
       if (created === null) {
@@ -208,6 +222,8 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
     '/v1/missions/:id/abandon',
     {
       config: { roles: ['garage'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 8 * 1024,
       schema: {
         tags,
         summary: 'Abandon a new mission, giving a reason; it comes back closed in one step',
@@ -243,7 +259,18 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
         });
         // The fact carries the id of the event that announces it.
         await recordFact(tx, id, { ...fact, eventId: event.id });
-        await refreshProjection(tx, id, at);
+        const view = await refreshProjection(tx, id, at);
+        await recordAudit(tx, {
+          missionId: id,
+          at,
+          actorRole: 'garage',
+          actorOrg: principal.org,
+          actorName: principal.sub ?? null,
+          action: 'abandoned',
+          fromStatus: mission.status,
+          toStatus: view.status,
+          eventId: event.id,
+        });
         return findMission(tx, id);
       });
       return render(row!, request.headers['accept-language']);

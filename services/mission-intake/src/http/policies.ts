@@ -25,6 +25,8 @@ export function policyRoutes(app: App, ctx: ServiceContext): void {
     '/v1/insurers/:insurerId/policy',
     {
       config: { roles: ['ops'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 8 * 1024,
       schema: {
         tags,
         summary: "Set the insurer's policy: working days to the deadline, minimum photos, review thresholds",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkClientTotals, computeTotals, ROUNDING_RULE } from './calculation.ts';
+import { Cents } from '@smart-expertise/contracts';
+import { checkClientTotals, computeTotals, MAX_TOTAL_CENTS, ROUNDING_RULE } from './calculation.ts';
 import type { Calculation, CalculationLine, CalculationTotals } from './calculation.ts';
 
 function totalsOf(calculation: Calculation): CalculationTotals {
@@ -239,5 +240,15 @@ describe('checkClientTotals', () => {
       computedCents: 88_263,
       message: 'totalInclVatCents: sent 88264, computed 88263',
     });
+  });
+});
+
+describe('computeTotals bounds (regression of the hostile-input campaign)', () => {
+  it('refuses a total above the largest amount the contracts carry, which made the quote unreadable', () => {
+    expect(MAX_TOTAL_CENTS).toBe((Cents as { maximum?: number }).maximum);
+    const huge = computeTotals({ calculationNumber: 'AX-1', lines: [{ kind: 'part', description: 'gold bumper', quantity: 1, unitPriceCents: 2 ** 40 }] });
+    expect(huge).toMatchObject({ ok: false, errors: [{ path: 'lines', message: 'the total is too large to be represented in cents' }] });
+    const large = computeTotals({ calculationNumber: 'AX-2', lines: [{ kind: 'part', description: 'bumper', quantity: 1, unitPriceCents: 1_000_000_00 }] });
+    expect(large).toMatchObject({ ok: true, totals: { totalInclVatCents: 1_210_000_00 } });
   });
 });

@@ -108,6 +108,13 @@ interface ExactLine {
 
 const BASIS_POINTS = 10_000n;
 
+/**
+ * The largest amount the contracts carry (`Cents` in libs/contracts: 100 million euros). A larger total
+ * was stored and then made every view of the quote fail to serialise (a 500 on every later request:
+ * found by the hostile-input campaign); it is refused here instead.
+ */
+export const MAX_TOTAL_CENTS = 100_000_000_00;
+
 export function computeTotals(calculation: Calculation): ComputeTotalsResult {
   const errors: FieldError[] = [];
 
@@ -151,7 +158,7 @@ export function computeTotals(calculation: Calculation): ComputeTotalsResult {
 
   const vat = divideRoundHalfAwayFromZero(totalExclVat * BigInt(vatRate), 100n);
   const totalInclVat = toSafeNumber(totalExclVat + vat);
-  if (totalInclVat === null) {
+  if (totalInclVat === null || totalInclVat > MAX_TOTAL_CENTS) {
     return { ok: false, errors: [{ path: 'lines', message: 'the total is too large to be represented in cents' }] };
   }
 

@@ -18,6 +18,8 @@ export async function paymentRequestRoutes(app: App, ctx: ServiceContext<QuoteSe
     '/v1/quotes/:id/payment-request',
     {
       config: { roles: ['garage'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 4 * 1024,
       schema: {
         tags: ['payment'],
         summary: 'Request direct payment of the repair invoice',

@@ -75,7 +75,12 @@ export async function photoRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
         if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
           throw problems.tooManyFilesInRequest(`at most ${PHOTO_MAX_FILES_PER_REQUEST} files per upload`, { maxFiles: PHOTO_MAX_FILES_PER_REQUEST });
         }
-        throw error;
+        // The multipart plugin's own refusals (not multipart, prototype field names...) keep their 4xx.
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status !== undefined && status < 500) throw error;
+        // A body the multipart parser cannot read (no boundary, truncated, cut short) is the client's
+        // fault: 400, not 500 (found by the hostile-input campaign).
+        throw problems.malformedUpload(`the multipart body could not be read: ${(error as Error).message}`);
       }
       if (refused.length > 0) throw problems.photoTypeNotSupported(refused.map((r) => r.message).join('; '), { errors: refused });
       if (uploads.length === 0) throw problems.noPhotoInRequest('send one or more image files as multipart/form-data');

@@ -22,6 +22,7 @@ export const problems = problemCatalogue({
   tooManyFilesInRequest: { status: 413, title: 'Too many files in one upload' },
   tooManyPhotos: { status: 422, title: 'The quote would carry more photos than allowed' },
   noPhotoInRequest: { status: 400, title: 'The upload carries no photo' },
+  malformedUpload: { status: 400, title: 'The multipart upload is malformed' },
   missionNotValidated: { status: 409, title: 'The expertise is not validated' },
   directPaymentNotPlanned: { status: 409, title: 'Direct payment is not planned on this mission' },
   invoiceDateInFuture: { status: 422, title: 'The invoice date is in the future' },

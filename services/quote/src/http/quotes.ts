@@ -62,6 +62,8 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
     '/v1/quotes',
     {
       config: { roles: ['garage'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 4 * 1024,
       schema: {
         tags,
         summary: 'Create a draft quote based on a mission of the garage',
@@ -160,6 +162,8 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
     '/v1/quotes/:id/smart-frame',
     {
       config: { roles: ['garage'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 4 * 1024,
       schema: {
         tags,
         summary: 'Answer the five questions of the Smart frame (all required)',
@@ -182,6 +186,8 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
     '/v1/quotes/:id/vehicle-status',
     {
       config: { roles: ['garage'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 16 * 1024,
       schema: {
         tags,
         summary: 'Give the vehicle status of a probable total loss',
@@ -204,6 +210,8 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
     '/v1/quotes/:id/close',
     {
       config: { roles: ['garage'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 1024,
       schema: {
         tags,
         summary: 'Close and transmit the quote',

@@ -1,0 +1,48 @@
+// mission_audit: who changed a mission's state. Written in the transaction of the change.
+import type { Pool, Tx } from '@smart-expertise/service-runtime';
+
+export type AuditActorRole = 'insurer' | 'garage' | 'expert' | 'ops' | 'system';
+
+export interface AuditEntry {
+  missionId: string;
+  at: Date;
+  actorRole: AuditActorRole;
+  actorOrg: string;
+  actorName?: string | null;
+  action: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  eventId?: string | null;
+}
+
+export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
+  await tx.query(
+    `INSERT INTO mission_audit (mission_id, at, actor_role, actor_org, actor_name, action, from_status, to_status, event_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [entry.missionId, entry.at, entry.actorRole, entry.actorOrg, entry.actorName ?? null, entry.action, entry.fromStatus, entry.toStatus, entry.eventId ?? null],
+  );
+}
+
+export async function auditOf(db: Pool | Tx, missionId: string): Promise<AuditEntry[]> {
+  const { rows } = await db.query<{
+    at: Date;
+    actor_role: AuditActorRole;
+    actor_org: string;
+    actor_name: string | null;
+    action: string;
+    from_status: string | null;
+    to_status: string | null;
+    event_id: string | null;
+  }>('SELECT at, actor_role, actor_org, actor_name, action, from_status, to_status, event_id FROM mission_audit WHERE mission_id = $1 ORDER BY seq', [missionId]);
+  return rows.map((r) => ({
+    missionId,
+    at: r.at,
+    actorRole: r.actor_role,
+    actorOrg: r.actor_org,
+    actorName: r.actor_name,
+    action: r.action,
+    fromStatus: r.from_status,
+    toStatus: r.to_status,
+    eventId: r.event_id,
+  }));
+}

@@ -1,0 +1,102 @@
+// The audit trail: every change of a mission's state records who made it, in the transaction of
+// the change, and ops (only ops) read it at GET /v1/missions/{id}/audit.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Topics, type EventEnvelope, type EventPayload, type EventType } from '@smart-expertise/contracts';
+import { httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { buildMissionIntake } from '../src/service.ts';
+import { EXPERT, depositBody, envelope, org, quoteSubmitted, reviewDecided } from './support.ts';
+
+const topicPrefix = `t${uniqueSuffix()}.`;
+const now = new Date('2026-04-02T08:00:00Z');
+const BEFORE_DEADLINE = '2026-04-09T14:00:00.000Z';
+let service: Awaited<ReturnType<typeof buildMissionIntake>>;
+let request: ReturnType<typeof httpClient>;
+let ops: string;
+
+const topicOf: Record<string, string> = {
+  'quote.submitted': Topics.quote,
+  'payment.requested': Topics.quote,
+  'review.decided': Topics.expertReview,
+  'mission.expired': Topics.expiryScheduler,
+};
+
+async function publish<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>): Promise<EventEnvelope> {
+  const value = envelope(type, missionId, payload);
+  await publishRaw(topicPrefix + topicOf[type]!, [{ key: missionId, value }]);
+  return value;
+}
+
+async function newMission() {
+  const insurerId = org('INS');
+  const garageId = org('G');
+  const expertOfficeId = org('EXP');
+  const insurer = await token({ role: 'insurer', org: insurerId });
+  const response = await request('POST', '/v1/missions', { token: insurer, body: depositBody({ garageId, expertOfficeId }, { deadline: '2026-04-10' }) });
+  expect(response.status).toBe(201);
+  return { id: response.json.id as string, insurerId, garageId, expertOfficeId, insurer, garage: await token({ role: 'garage', org: garageId }) };
+}
+
+async function auditWhen(missionId: string, count: number) {
+  return waitFor(
+    async () => {
+      const response = await request('GET', `/v1/missions/${missionId}/audit`, { token: ops });
+      return response.status === 200 && response.json.entries.length >= count ? response.json : undefined;
+    },
+    { message: `${count} audit entries`, timeoutMs: 45_000, intervalMs: 100 },
+  );
+}
+
+beforeAll(async () => {
+  service = await buildMissionIntake(testEnvironment('mission-intake', {}, { topicPrefix }), { clock: () => now });
+  request = httpClient(await service.start());
+  ops = await token({ role: 'ops', org: 'PLATFORM' });
+});
+
+afterAll(async () => {
+  await service?.stop();
+});
+
+describe('audit trail', () => {
+  it('records the deposit by the insurer, the quote by the garage, the decision by the named expert, the expiry by the scheduler', async () => {
+    const mission = await newMission();
+    const quote = await publish('quote.submitted', mission.id, quoteSubmitted(mission.garageId, mission.expertOfficeId, BEFORE_DEADLINE));
+    const decision = await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, 'onsite_intervention', 1, '2026-04-09T15:00:00.000Z'));
+    const trail = await auditWhen(mission.id, 3);
+    expect(trail.entries).toEqual([
+      expect.objectContaining({ actorRole: 'insurer', actorOrg: mission.insurerId, action: 'deposited', fromStatus: null, toStatus: 'new' }),
+      expect.objectContaining({ actorRole: 'garage', actorOrg: mission.garageId, action: 'quote_submitted', fromStatus: 'new', toStatus: 'under_analysis', eventId: quote.id }),
+      expect.objectContaining({
+        actorRole: 'expert',
+        actorOrg: mission.expertOfficeId,
+        actorName: EXPERT.name,
+        action: 'review_decided.onsite_intervention',
+        fromStatus: 'under_analysis',
+        toStatus: 'onsite_intervention',
+        eventId: decision.id,
+      }),
+    ]);
+    // A redelivered event adds nothing.
+    await publishRaw(topicPrefix + Topics.quote, [{ key: mission.id, value: quote }]);
+    const other = await newMission();
+    await publish('mission.expired', other.id, { deadline: '2026-04-10T21:59:59.999Z', expiredAt: '2026-04-10T22:00:05.000Z', runId: 'run-1' });
+    const expired = await auditWhen(other.id, 2);
+    expect(expired.entries[1]).toMatchObject({ actorRole: 'system', actorOrg: 'expiry-scheduler', action: 'expired', fromStatus: 'new', toStatus: 'expired' });
+    expect((await request('GET', `/v1/missions/${mission.id}/audit`, { token: ops })).json.entries).toHaveLength(3);
+  });
+
+  it('records the abandon by the garage, and keeps the owner out of the trail', async () => {
+    const mission = await newMission();
+    expect((await request('POST', `/v1/missions/${mission.id}/abandon`, { token: mission.garage, body: { reason: 'customer went elsewhere' } })).status).toBe(200);
+    const trail = await auditWhen(mission.id, 2);
+    expect(trail.entries[1]).toMatchObject({ actorRole: 'garage', actorOrg: mission.garageId, action: 'abandoned', fromStatus: 'new', toStatus: 'abandoned' });
+    expect(JSON.stringify(trail)).not.toContain('Marie Dubois');
+  });
+
+  it('is for ops only: other roles 403, an unknown mission 404', async () => {
+    const mission = await newMission();
+    expect((await request('GET', `/v1/missions/${mission.id}/audit`, { token: mission.insurer })).status).toBe(403);
+    expect((await request('GET', `/v1/missions/${mission.id}/audit`, { token: mission.garage })).status).toBe(403);
+    expect((await request('GET', `/v1/missions/${mission.id}/audit`)).status).toBe(401);
+    expect((await request('GET', `/v1/missions/m_${uniqueSuffix()}/audit`, { token: ops })).status).toBe(404);
+  });
+});

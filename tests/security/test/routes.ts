@@ -1,0 +1,169 @@
+// The route table of the platform as api.md writes it: for each route, the roles allowed, the
+// answer an allowed role gets on its own resource, whether another organisation's resource is a
+// 404, and how to build a request on organisation A's resource. The access matrix and the
+// hostile-input campaign both read it; a route the services expose and this table does not know
+// fails the matrix.
+import type { Role } from '@smart-expertise/service-runtime';
+import {
+  Platform,
+  Seeder,
+  calculationBody,
+  depositBody,
+  jpeg,
+  multipart,
+  parties,
+  paymentRequestBody,
+  smartFrameBody,
+  type InjectOptions,
+  type Parties,
+  type ServiceName,
+} from './platform.ts';
+
+export interface Fixtures {
+  a: Parties;
+  b: Parties;
+  /** A validated expertise: mission, closed quote, photos, review case (read by every GET). */
+  read: { missionId: string; quoteId: string; photoIds: string[]; reviewId: string };
+  draft: { quoteId: string };
+  totalLoss: { quoteId: string };
+  seeder: Seeder;
+}
+
+export type Req = InjectOptions & { url: string; absent?: string };
+
+export interface Expectation {
+  service: ServiceName;
+  /** Roles allowed (must be exactly the route's config.roles). */
+  roles: Role[];
+  /** The answer for an allowed role on its own resource. */
+  ok: number;
+  /**
+   * org: another organisation's resource answers 404; list: another organisation gets 200 without
+   * the resource; none: nothing belongs to an organisation (or only ops calls it).
+   */
+  scope: 'org' | 'list' | 'none';
+  /** The request on organisation A's resource (no side effect needed: refused before the handler, or a read). */
+  request(f: Fixtures): Req;
+  /** A fresh resource for the one allowed call that changes state. */
+  fresh?(f: Fixtures): Promise<Req>;
+}
+
+const policy = { workingDays: 5, minPhotos: 4, reviewThresholds: { agreedLabourRateCents: 65_00, smartCeilingCents: 5_000_00, totalLossRatioPercent: 70 } };
+
+/** route → expectation. A route the services expose and this table does not know fails the test. */
+export const EXPECTATIONS: Record<string, Expectation> = {
+  // mission-intake
+  'POST /v1/missions': {
+    service: 'mission-intake', roles: ['insurer'], ok: 201, scope: 'none',
+    request: (f) => ({ url: '/v1/missions', body: depositBody(f.a) }),
+  },
+  'GET /v1/missions/:id': {
+    service: 'mission-intake', roles: ['insurer', 'garage', 'expert', 'ops'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/missions/${f.read.missionId}` }),
+  },
+  'GET /v1/missions/:id/tracking': {
+    service: 'mission-intake', roles: ['insurer', 'garage', 'expert', 'ops'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/missions/${f.read.missionId}/tracking` }),
+  },
+  'GET /v1/missions': {
+    service: 'mission-intake', roles: ['insurer', 'ops'], ok: 200, scope: 'list',
+    request: (f) => ({ url: '/v1/missions?limit=100', absent: f.read.missionId }),
+  },
+  'GET /v1/board': {
+    service: 'mission-intake', roles: ['garage'], ok: 200, scope: 'list',
+    request: (f) => ({ url: '/v1/board?section=smart.closed&limit=100', absent: f.read.missionId }),
+  },
+  'POST /v1/missions/:id/abandon': {
+    service: 'mission-intake', roles: ['garage'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/missions/${f.read.missionId}/abandon`, body: { reason: 'customer went elsewhere' } }),
+    fresh: async (f) => ({ url: `/v1/missions/${await f.seeder.mission(f.a)}/abandon`, body: { reason: 'customer went elsewhere' } }),
+  },
+  'PUT /v1/insurers/:insurerId/policy': {
+    service: 'mission-intake', roles: ['ops'], ok: 200, scope: 'none',
+    request: (f) => ({ url: `/v1/insurers/${f.a.insurerId}/policy`, body: policy }),
+  },
+  'GET /v1/insurers/:insurerId/policy': {
+    service: 'mission-intake', roles: ['ops', 'insurer'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/insurers/${f.a.insurerId}/policy` }),
+  },
+  'GET /v1/missions/:id/audit': {
+    service: 'mission-intake', roles: ['ops'], ok: 200, scope: 'none',
+    request: (f) => ({ url: `/v1/missions/${f.read.missionId}/audit` }),
+  },
+  // quote
+  'POST /v1/quotes': {
+    service: 'quote', roles: ['garage'], ok: 201, scope: 'org',
+    request: (f) => ({ url: '/v1/quotes', body: { missionId: f.read.missionId } }),
+    fresh: async (f) => ({ url: '/v1/quotes', body: { missionId: await f.seeder.missionKnownToQuote(f.a) } }),
+  },
+  'GET /v1/quotes/:id': {
+    service: 'quote', roles: ['garage', 'expert', 'insurer'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}` }),
+  },
+  'PUT /v1/quotes/:id/calculation': {
+    service: 'quote', roles: ['garage'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.draft.quoteId}/calculation`, body: calculationBody() }),
+  },
+  'POST /v1/quotes/:id/photos': {
+    service: 'quote', roles: ['garage'], ok: 201, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.draft.quoteId}/photos`, ...multipart([{ bytes: jpeg() }]) }),
+  },
+  'GET /v1/quotes/:id/photos/:photoId': {
+    service: 'quote', roles: ['garage', 'expert', 'insurer'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/photos/${f.read.photoIds[0]}` }),
+  },
+  'PUT /v1/quotes/:id/smart-frame': {
+    service: 'quote', roles: ['garage'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.draft.quoteId}/smart-frame`, body: smartFrameBody() }),
+  },
+  'PUT /v1/quotes/:id/vehicle-status': {
+    service: 'quote', roles: ['garage'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.totalLoss.quoteId}/vehicle-status`, body: { vehicleStatus: 'wreck' } }),
+  },
+  'POST /v1/quotes/:id/close': {
+    service: 'quote', roles: ['garage'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/close` }),
+    fresh: async (f) => ({ url: `/v1/quotes/${(await f.seeder.readyQuote(f.a)).quoteId}/close` }),
+  },
+  'POST /v1/quotes/:id/payment-request': {
+    service: 'quote', roles: ['garage'], ok: 201, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/payment-request`, body: paymentRequestBody() }),
+  },
+  // expert-review
+  'GET /v1/reviews': {
+    service: 'expert-review', roles: ['expert'], ok: 200, scope: 'list',
+    request: (f) => ({ url: '/v1/reviews?status=all&limit=100', absent: f.read.reviewId }),
+  },
+  'GET /v1/reviews/:id': {
+    service: 'expert-review', roles: ['expert'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/reviews/${f.read.reviewId}` }),
+  },
+  'POST /v1/reviews/:id/decision': {
+    service: 'expert-review', roles: ['expert'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/reviews/${f.read.reviewId}/decision`, body: { decision: 'pending_validation' } }),
+    fresh: async (f) => ({ url: `/v1/reviews/${(await f.seeder.reviewCase(f.a)).reviewId}/decision`, body: { decision: 'remote_intervention', note: 'call me' } }),
+  },
+  // expiry-scheduler
+  'GET /v1/expiry-runs': {
+    service: 'expiry-scheduler', roles: ['ops'], ok: 200, scope: 'none',
+    request: () => ({ url: '/v1/expiry-runs' }),
+  },
+  'POST /v1/expiry-runs': {
+    service: 'expiry-scheduler', roles: ['ops'], ok: 201, scope: 'none',
+    request: () => ({ url: '/v1/expiry-runs?wait=true' }),
+  },
+};
+
+/** Routes without roles: public by design. Anything else without roles is a defect. */
+export const PUBLIC = /^\/(health\/(live|ready)|metrics|docs(\/.*)?)$/;
+/** Roles that see every organisation's resources (ops, on the routes it may call). */
+export const PLATFORM_WIDE: Role[] = ['ops'];
+
+/** Organisations A and B, and A's resources in every state the routes need. */
+export async function seedFixtures(platform: Platform): Promise<Fixtures> {
+  const seeder = new Seeder(platform);
+  const a = await parties('A');
+  const b = await parties('B');
+  const [read, draft, totalLoss] = await Promise.all([seeder.validated(a), seeder.draftQuote(a), seeder.draftQuote(a, 'total_loss')]);
+  return { a, b, read, draft, totalLoss, seeder };
+}
