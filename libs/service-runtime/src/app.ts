@@ -185,7 +185,7 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
   const { config } = def;
   const logger = def.logger ?? createLogger(def.name, config.LOG_LEVEL);
   const schema = config.DB_SCHEMA ?? def.name.replaceAll('-', '_');
-  const pool = createPool({ url: config.DATABASE_URL, schema, max: config.DB_POOL_MAX, logger });
+  const pool = createPool({ url: config.DATABASE_URL, schema, max: config.DB_POOL_MAX, logger, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
     clientId: config.KAFKA_CLIENT_ID ?? def.name,

@@ -11,6 +11,8 @@ export const BaseConfig = Type.Object({
   /** The service's own schema in PostgreSQL; tests give each run its own. */
   DB_SCHEMA: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
   DB_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  /** No statement may run longer (a handler stuck behind a lock gives up with an error). */
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'comma-separated host:port list' }),
   KAFKA_CLIENT_ID: Type.Optional(Type.String()),
   /** Prepended to every topic name: lets tests and environments share one broker. */

@@ -16,11 +16,23 @@ export function quoteIdent(name: string): string {
 }
 
 /** A pool whose connections work in the service's own schema. */
-export function createPool({ url, schema, max, logger }: { url: string; schema: string; max: number; logger: Logger }): Pool {
+export function createPool({
+  url,
+  schema,
+  max,
+  logger,
+  statementTimeoutMs = 30_000,
+}: {
+  url: string;
+  schema: string;
+  max: number;
+  logger: Logger;
+  statementTimeoutMs?: number;
+}): Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    options: `-c search_path=${quoteIdent(schema)},public`,
+    options: `-c search_path=${quoteIdent(schema)},public -c statement_timeout=${Math.trunc(statementTimeoutMs)}`,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: schema,
