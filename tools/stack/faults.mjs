@@ -2,21 +2,9 @@
 // folder of their own on free ports, so that the suite may stop, kill and restart them without
 // touching the shared stack that `npm test` and `npm start` use.
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { startKafka, stopProcess, isAlive } from './kafka.mjs';
 import { startPostgres } from './postgres.mjs';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './index.mjs';
 
 /**
  * Starts PostgreSQL and Kafka in `dir` (removed first, so every run starts empty).

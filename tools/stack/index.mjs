@@ -15,7 +15,8 @@ import { startPostgres, waitForPostgres } from './postgres.mjs';
 
 export { ensureTopics, KAFKA_VERSION };
 
-function freePort() {
+/** A port nobody listens on now, on the loopback interface. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -50,21 +50,22 @@ export const CalculationLineKind = Type.Union([
   Type.Literal('sundry'),
 ]);
 
+/** One line of a calculation as the service computed it: the garage's input and its total. */
+export const CalculationLineTotal = Type.Object({
+  kind: CalculationLineKind,
+  description: Type.String(),
+  quantity: Type.Optional(Type.Number()),
+  unitPriceCents: Type.Optional(Type.Integer()),
+  hours: Type.Optional(Type.Number()),
+  hourlyRateCents: Type.Optional(Type.Integer()),
+  discountPercent: Type.Optional(Type.Number()),
+  totalCents: Type.Integer(),
+});
+
 export const SubmittedCalculation = Type.Object({
   calculationNumber: Type.String({ minLength: 1, maxLength: 64 }),
   vatRate: Type.Integer({ minimum: 0, maximum: 100 }),
-  lines: Type.Array(
-    Type.Object({
-      kind: CalculationLineKind,
-      description: Type.String(),
-      quantity: Type.Optional(Type.Number()),
-      unitPriceCents: Type.Optional(Type.Integer()),
-      hours: Type.Optional(Type.Number()),
-      hourlyRateCents: Type.Optional(Type.Integer()),
-      discountPercent: Type.Optional(Type.Number()),
-      totalCents: Type.Integer(),
-    }),
-  ),
+  lines: Type.Array(CalculationLineTotal),
   totalExclVatCents: Cents,
   vatCents: Cents,
   totalInclVatCents: Cents,

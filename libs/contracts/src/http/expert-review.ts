@@ -4,7 +4,7 @@
  */
 import Type from 'typebox';
 import { CalendarDate, Cents, Decision, Id, Instant, Procedure, VehicleStatus } from '../common.ts';
-import { SmartFrame } from '../events.ts';
+import { CalculationLineTotal, SmartFrame } from '../events.ts';
 
 export const ReviewStatus = Type.Union([
   Type.Literal('open'),
@@ -78,16 +78,7 @@ export const ReviewQueuePage = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReviewCalculationLine = Type.Object({
-  kind: Type.Union([Type.Literal('part'), Type.Literal('labour'), Type.Literal('paint'), Type.Literal('sundry')]),
-  description: Type.String(),
-  quantity: Type.Optional(Type.Number()),
-  unitPriceCents: Type.Optional(Type.Integer()),
-  hours: Type.Optional(Type.Number()),
-  hourlyRateCents: Type.Optional(Type.Integer()),
-  discountPercent: Type.Optional(Type.Number()),
-  totalCents: Type.Integer(),
-});
+export const ReviewCalculationLine = CalculationLineTotal;
 
 export const ReviewCalculation = Type.Object({
   calculationNumber: Type.String(),

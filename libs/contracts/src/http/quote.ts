@@ -2,7 +2,7 @@
 // and the OpenAPI document.
 import Type from 'typebox';
 import { CalendarDate, Cents, Id, Instant, Procedure, VehicleStatus } from '../common.ts';
-import { CalculationLineKind, MissionSnapshot, SmartFrame } from '../events.ts';
+import { CalculationLineKind, CalculationLineTotal, MissionSnapshot, SmartFrame } from '../events.ts';
 
 export const QuoteParams = Type.Object({ id: Id });
 export const PhotoParams = Type.Object({ id: Id, photoId: Id });
@@ -65,20 +65,7 @@ export const Subtotals = Type.Object({ part: Cents, labour: Cents, paint: Cents,
 export const CalculationView = Type.Object({
   calculationNumber: Type.String(),
   vatRate: Type.Integer(),
-  lines: Type.Array(
-    Type.Object({
-      kind: CalculationLineKind,
-      description: Type.String(),
-      quantity: Type.Optional(Type.Number()),
-      unitPriceCents: Type.Optional(Type.Integer()),
-      hours: Type.Optional(Type.Number()),
-      hourlyRateCents: Type.Optional(Type.Integer()),
-      discountPercent: Type.Optional(Type.Number()),
-      grossCents: Type.Integer(),
-      discountCents: Type.Integer(),
-      totalCents: Type.Integer(),
-    }),
-  ),
+  lines: Type.Array(Type.Object({ ...CalculationLineTotal.properties, grossCents: Type.Integer(), discountCents: Type.Integer() })),
   subtotalsCents: Subtotals,
   totalExclVatCents: Cents,
   vatCents: Cents,
