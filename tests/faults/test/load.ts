@@ -30,6 +30,8 @@ export interface Journey {
   retriedAfterLostAnswer: number;
   /** A 409 taken as success because the final state proved the lost first attempt had applied. */
   provenBy409: string[];
+  /** A short-deadline deposit refused (400) because the platform was unreachable until its deadline had passed. */
+  refusedAfterOutage?: boolean;
   done?: boolean;
   error?: string;
 }
@@ -157,7 +159,14 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
 
   const deadline = j.kind === 'expire' ? new Date(Date.now() + options.expireInMs).toISOString() : undefined;
   const body = depositBody(j.ref, { garage: j.garage, expertOffice: j.expertOffice }, deadline ? { deadline } : {});
-  const deposited = expect2xx(note(await http.post('/v1/missions', insurer, body)), 'deposit');
+  const depositAnswer = note(await http.post('/v1/missions', insurer, body));
+  if (j.kind === 'expire' && depositAnswer.status === 400 && depositAnswer.lostAnswer && deadline && Date.now() > Date.parse(deadline)) {
+    // Retried through an outage past its own short deadline: refused as it must be. Idempotency is
+    // checked before validation, so a 400 proves no earlier attempt was applied: nothing accepted.
+    j.refusedAfterOutage = true;
+    return void (j.done = true);
+  }
+  const deposited = expect2xx(depositAnswer, 'deposit');
   j.missionId = deposited.json.id;
   j.deadline = deposited.json.deadline;
   if (j.kind === 'expire') return void (j.done = true);
