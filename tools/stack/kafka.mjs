@@ -112,7 +112,10 @@ export async function startKafka({ root, dir, port, controllerPort, log }) {
   const log4j = join(root, 'tools', 'kafka', 'log4j2.properties');
 
   if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const clusterId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+    // A base64url id may start with '-', which the tool's argument parser takes for an option.
+    let clusterId;
+    do clusterId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+    while (clusterId.startsWith('-'));
     const format = spawnSync(
       'java',
       java(libs, dir, ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--ignore-formatted'], { log4j }),

@@ -291,7 +291,19 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Counted from the headers' arrival, so a drain on shutdown can be watched (and tested) as it happens.
+  const inFlight = new WeakSet<object>();
+  const settle = (request: { method: string; routeOptions: { url?: string } }) => {
+    if (!inFlight.delete(request)) return;
+    metrics.httpInFlight.dec({ method: request.method, route: request.routeOptions.url ?? 'unmatched' });
+  };
+  app.addHook('onRequest', async (request) => {
+    inFlight.add(request);
+    metrics.httpInFlight.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched' });
+  });
+  app.addHook('onRequestAbort', async (request) => settle(request));
   app.addHook('onResponse', async (request, reply) => {
+    settle(request);
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });

@@ -13,6 +13,12 @@ export function createMetrics(service: string) {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const httpInFlight = new client.Gauge({
+    name: 'http_requests_in_flight',
+    help: 'HTTP requests received and not yet answered, by route and method',
+    labelNames: ['method', 'route'],
+    registers: [registry],
+  });
   const eventsPublished = new client.Counter({
     name: 'outbox_events_published_total',
     help: 'Events the outbox relay published to Kafka',
@@ -28,6 +34,7 @@ export function createMetrics(service: string) {
   return {
     registry,
     httpDuration,
+    httpInFlight,
     eventsPublished,
     eventsConsumed,
     /** A gauge whose value is read when Prometheus scrapes. */

@@ -224,15 +224,32 @@ export async function sigtermWithInFlight(sys: System, log: Log, name: 'mission-
     finishers.end = () => req.end(body.subarray(body.length >> 1));
   });
   await halfSent;
-  // The request is routed when its headers arrive; give the service's event loop a moment to take them.
-  await new Promise((r) => setTimeout(r, 300));
+  // The request is in flight once the service has routed its headers (the runtime counts it).
+  await waitFor(
+    async () => {
+      const text = await (await fetch(`${sys.platform.upstreams[name]}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+      const line = text.split('\n').find((l) => l.startsWith('http_requests_in_flight{') && l.includes('method="POST"') && l.includes('route="/v1/missions"'));
+      return line !== undefined && Number(line.split(' ').at(-1)) >= 1;
+    },
+    { timeoutMs: 10_000, intervalMs: 20, message: 'the half-sent deposit to be in flight' },
+  );
   const child = sys.platform.processes.get(name)!;
   const signalledAt = Date.now();
   const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
   const killed = sys.platform.kill(name, 'SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
+  // The service is draining once it takes no new request (503 while closing, or the listener gone).
+  await waitFor(
+    async () => {
+      try {
+        return (await fetch(`${sys.platform.upstreams[name]}/health/live`, { signal: AbortSignal.timeout(1_000) })).status === 503;
+      } catch {
+        return true;
+      }
+    },
+    { timeoutMs: 10_000, intervalMs: 20, message: `${name} to start draining after SIGTERM` },
+  );
   finishers.end!();
   const response = await answer;
   const exit = await exited;
