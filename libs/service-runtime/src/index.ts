@@ -7,3 +7,4 @@ export { createKafka, createProducer } from './kafka.ts';
 export { createAuthenticator, signToken, Roles, type Role, type Principal } from './auth.ts';
 export { HttpProblem, problemCatalogue, commonProblems } from './problems.ts';
 export { runMain } from './main.ts';
+export { encodeKeysetCursor, decodeKeysetCursor } from './cursor.ts';

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { ExpiryRun, ExpiryRunListQuery, ExpiryRunPage, StartExpiryRunQuery } from '@smart-expertise/contracts/http/expiry-scheduler';
-import type { App } from '@smart-expertise/service-runtime';
+import { decodeKeysetCursor, encodeKeysetCursor, type App } from '@smart-expertise/service-runtime';
 import type { SchedulerContext } from '../events/sweep.ts';
 import type { SweepRunner } from '../events/cron-task.ts';
 import { listRuns, type RunCursor } from '../store/expiry-runs.ts';
@@ -10,16 +10,12 @@ import { problems } from './problems.ts';
 const ProblemRef = Type.Ref('Problem');
 
 function encodeCursor(cursor: RunCursor): string {
-  return Buffer.from(JSON.stringify([cursor.startedAt, cursor.id])).toString('base64url');
+  return encodeKeysetCursor([cursor.startedAt, cursor.id]);
 }
 
 function decodeCursor(raw: string): RunCursor {
-  try {
-    const [startedAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof startedAt === 'string' && !Number.isNaN(Date.parse(startedAt)) && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { startedAt, id };
-  } catch {
-    // answered below
-  }
+  const [startedAt, id] = decodeKeysetCursor(raw, 2) ?? [];
+  if (typeof startedAt === 'string' && !Number.isNaN(Date.parse(startedAt)) && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { startedAt, id };
   throw problems.invalidCursor('cursor is not one this service issued; start again without it', { errors: [{ path: '/query/cursor', message: 'is invalid' }] });
 }
 
