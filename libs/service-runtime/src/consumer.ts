@@ -1,4 +1,4 @@
-import type { Consumer, EachMessagePayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { type DomainEvent, type EventType, type TopicName, validateEvent } from '@smart-expertise/contracts';
 import type { Pool, Tx } from './db.ts';
@@ -33,11 +33,25 @@ export function isTransient(error: unknown): boolean {
 }
 
 const MAX_ATTEMPTS = 5;
+/** Events applied in one transaction at most: bounds how long row locks are held. */
+export const DEFAULT_CONSUMER_BATCH = 200;
+
+interface Delivery {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
 
 /**
  * Consumes events with an inbox: each event's effect and its inbox row commit together, so a
  * redelivered event changes nothing. An event that fails validation, or whose handler keeps
  * failing for a reason that is not transient, is parked with its reason and the consumer goes on.
+ *
+ * Events are applied in batches: the events Kafka hands over for one partition, in order, up to
+ * `batchSize` per transaction, with one inbox statement for the batch. A commit costs a WAL flush,
+ * so this is what lets a consumer keep up with a sweep of 100,000 expiries. When a handler fails
+ * inside a batch, the batch is rolled back and its events are applied again one per transaction,
+ * so retries and parking concern the failing event alone.
  */
 export function createConsumer({
   kafka,
@@ -47,6 +61,7 @@ export function createConsumer({
   logger,
   metrics,
   sessionTimeout = 30_000,
+  batchSize = DEFAULT_CONSUMER_BATCH,
 }: {
   kafka: Kafka;
   pool: Pool;
@@ -55,12 +70,12 @@ export function createConsumer({
   logger: Logger;
   metrics?: ConsumerMetrics;
   sessionTimeout?: number;
+  batchSize?: number;
 }): RunningConsumer {
   const log = logger.child({ consumerGroup: spec.groupId });
   let consumer: Consumer | null = null;
 
-  async function park(payload: EachMessagePayload, reason: string): Promise<void> {
-    const { topic, partition, message } = payload;
+  async function park({ topic, partition, message }: Delivery, reason: string): Promise<void> {
     await pool.query(
       `INSERT INTO parked_events (consumer_group, topic, partition, kafka_offset, message_key, raw, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
@@ -81,20 +96,33 @@ export function createConsumer({
     });
   }
 
-  async function eachMessage(payload: EachMessagePayload): Promise<void> {
-    const { message } = payload;
-    const validation = validateEvent(message.value ?? '');
-    if (!validation.ok) {
-      await park(payload, validation.reason);
-      metrics?.consumed('invalid', 'parked');
-      return;
-    }
-    const event = validation.event;
-    const handler = spec.handlers[event.type] as EventHandler<EventType> | undefined;
-    if (!handler) {
-      metrics?.consumed(event.type, 'ignored');
-      return;
-    }
+  /** Applies events in order in one transaction; the outcome of each, by position. */
+  async function applyAll(events: DomainEvent[]): Promise<Array<'applied' | 'duplicate'>> {
+    return withTransaction(pool, async (tx) => {
+      const { rows } = await tx.query<{ event_id: string }>(
+        `INSERT INTO inbox (consumer_group, event_id, event_type)
+         SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [spec.groupId, events.map((e) => e.id), events.map((e) => e.type)],
+      );
+      // A set: the same event twice in one batch (a duplicated copy on the topic) applies once.
+      const fresh = new Set(rows.map((r) => r.event_id));
+      const outcomes: Array<'applied' | 'duplicate'> = [];
+      for (const event of events) {
+        if (!fresh.delete(event.id)) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        await (spec.handlers[event.type] as EventHandler<EventType>)(tx, event as never);
+        outcomes.push('applied');
+      }
+      return outcomes;
+    });
+  }
+
+  /** One event in a transaction of its own, with retries; parks it when it keeps failing. */
+  async function applyOne(delivery: Delivery, event: DomainEvent, heartbeat: () => Promise<void>): Promise<void> {
+    const handler = spec.handlers[event.type] as EventHandler<EventType>;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await apply(event, handler);
@@ -102,21 +130,70 @@ export function createConsumer({
         if (outcome === 'duplicate') log.debug({ eventId: event.id, type: event.type }, 'duplicate event ignored');
         return;
       } catch (error) {
-        if (isTransient(error)) {
-          // Let kafkajs restart from the last committed offset once the database is back.
-          metrics?.consumed(event.type, 'retried');
-          log.warn({ err: error, eventId: event.id, type: event.type }, 'transient failure applying event; will retry');
-          throw error;
-        }
+        if (isTransient(error)) throw retryLater(error, event);
         if (attempt >= MAX_ATTEMPTS) {
-          await park(payload, `handler failed ${attempt} times: ${(error as Error).message}`);
+          await park(delivery, `handler failed ${attempt} times: ${(error as Error).message}`);
           metrics?.consumed(event.type, 'parked');
           return;
         }
         log.warn({ err: error, eventId: event.id, type: event.type, attempt }, 'handler failed; retrying');
-        await payload.heartbeat();
+        await heartbeat();
         await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
       }
+    }
+  }
+
+  function retryLater(error: unknown, event: DomainEvent | null): unknown {
+    // Thrown back to kafkajs, which fetches again from the last resolved offset once the
+    // database is back; nothing past that offset was committed.
+    if (event) metrics?.consumed(event.type, 'retried');
+    log.warn({ err: error, eventId: event?.id, type: event?.type }, 'transient failure applying events; will retry');
+    return error;
+  }
+
+  /** Parks what is invalid, skips what no handler wants, and returns what is left to apply. */
+  async function sort(deliveries: Delivery[]): Promise<Array<{ delivery: Delivery; event: DomainEvent }>> {
+    const runnable: Array<{ delivery: Delivery; event: DomainEvent }> = [];
+    for (const delivery of deliveries) {
+      const validation = validateEvent(delivery.message.value ?? '');
+      if (!validation.ok) {
+        await park(delivery, validation.reason);
+        metrics?.consumed('invalid', 'parked');
+      } else if (!spec.handlers[validation.event.type]) {
+        metrics?.consumed(validation.event.type, 'ignored');
+      } else {
+        runnable.push({ delivery, event: validation.event });
+      }
+    }
+    return runnable;
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    for (let start = 0; start < batch.messages.length; start += batchSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + batchSize).map((message) => ({ topic, partition, message }));
+      const runnable = await sort(chunk);
+      if (runnable.length > 0) {
+        let outcomes: Array<'applied' | 'duplicate'> | null = null;
+        try {
+          outcomes = await applyAll(runnable.map((r) => r.event));
+        } catch (error) {
+          if (isTransient(error)) throw retryLater(error, null);
+          log.warn({ err: error, topic, partition, events: runnable.length }, 'a handler failed in a batch; applying its events one at a time');
+        }
+        if (outcomes) {
+          outcomes.forEach((outcome, i) => metrics?.consumed(runnable[i]!.event.type, outcome));
+        } else {
+          for (const { delivery, event } of runnable) {
+            await applyOne(delivery, event, heartbeat);
+            resolveOffset(delivery.message.offset);
+          }
+        }
+      }
+      resolveOffset(chunk.at(-1)!.message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
     }
   }
 
@@ -133,7 +210,7 @@ export function createConsumer({
       });
       await consumer.connect();
       await consumer.subscribe({ topics: spec.topics.map((t) => topicPrefix + t), fromBeginning: true });
-      await consumer.run({ eachMessage, partitionsConsumedConcurrently: 3 });
+      await consumer.run({ eachBatch, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3 });
     },
     async stop() {
       await consumer?.disconnect();

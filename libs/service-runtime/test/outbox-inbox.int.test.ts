@@ -17,7 +17,7 @@ let request: ReturnType<typeof httpClient>;
 let garage: string;
 
 async function effects(missionId: string) {
-  const { rows } = await consumer.ctx.pool.query('SELECT event_id FROM effects WHERE mission_id = $1', [missionId]);
+  const { rows } = await consumer.ctx.pool.query('SELECT event_id FROM effects WHERE mission_id = $1 ORDER BY id', [missionId]);
   return rows.map((r) => r.event_id as string);
 }
 
@@ -146,4 +146,44 @@ describe('transactional outbox and inbox through the real broker', () => {
     expect(rows[0].reason).toMatch(/not JSON/);
     expect(rows[1].reason).toMatch(/bad mission.abandoned payload/);
   });
+
+  it('applies a long run of events on one partition once each, in order, across batches', async () => {
+    const missionId = `m-${uniqueSuffix()}`;
+    const envelopes = Array.from({ length: 450 }, (_, i) => abandoned(missionId, `run ${i}`));
+    // The same event again inside the run: a duplicate within one batch applies once.
+    await publishRaw(topic, [...envelopes.slice(0, 10), envelopes[3]!, ...envelopes.slice(10)].map((value) => ({ key: missionId, value })));
+    await waitFor(async () => (await effects(missionId)).length >= 450, { timeoutMs: 60_000, message: 'every event of the run' });
+    const { rows } = await consumer.ctx.pool.query('SELECT event_id, txid FROM effects WHERE mission_id = $1 ORDER BY id', [missionId]);
+    expect(rows.map((r) => r.event_id)).toEqual(envelopes.map((e) => e.id));
+    // Batched: far fewer transactions than events (one per event would be 450).
+    const transactions = new Set(rows.map((r) => r.txid)).size;
+    console.info(`450 events applied in ${transactions} transactions`);
+    expect(transactions).toBeLessThanOrEqual(45);
+  });
+
+  it('parks the one event whose handler keeps failing and applies its neighbours in the same batch', async () => {
+    const missionId = `m-${uniqueSuffix()}`;
+    const before = abandoned(missionId, 'before');
+    const poison = abandoned(missionId, 'poison');
+    const after = abandoned(missionId, 'after');
+    await publishRaw(topic, [before, poison, after].map((value) => ({ key: missionId, value })));
+    await waitFor(async () => (await effects(missionId)).length === 2, { timeoutMs: 60_000, message: 'both neighbours of the poison event' });
+    expect(await effects(missionId)).toEqual([before.id, after.id]);
+    const { rows } = await consumer.ctx.pool.query('SELECT reason FROM parked_events WHERE message_key = $1', [missionId]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].reason).toMatch(/handler failed 5 times: the handler refuses poison/);
+  });
 });
+
+function abandoned(missionId: string, reason: string): EventEnvelope {
+  return {
+    id: crypto.randomUUID(),
+    type: 'mission.abandoned',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    missionId,
+    correlationId: 'test',
+    causationId: null,
+    payload: { garageId: 'G1', reason, abandonedAt: new Date().toISOString(), abandonedBy: 'G1' },
+  };
+}
