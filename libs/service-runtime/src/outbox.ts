@@ -7,6 +7,8 @@ import type { Pool, Tx } from './db.ts';
 import { quoteIdent } from './db.ts';
 
 export interface NewEvent<T extends EventType> {
+  /** Only for a caller that must know the event's id before appending it; a fresh UUID otherwise. */
+  id?: string;
   type: T;
   missionId: string;
   payload: EventPayload<T>;
@@ -54,7 +56,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   function envelopeOf(event: NewEvent<EventType>): EventEnvelope {
     return {
-      id: randomUUID(),
+      id: event.id ?? randomUUID(),
       type: event.type,
       version: event.version ?? 1,
       occurredAt: (event.occurredAt ?? new Date()).toISOString(),
@@ -69,19 +71,23 @@ export function createOutbox(options: OutboxOptions): Outbox {
     if (events.length === 0) return [];
     const envelopes = events.map(envelopeOf);
     // unnest keeps the array order, so seq follows the order of `events`.
+    // One statement, one round trip: the notification is delivered at commit only, so the relay
+    // never wakes for a rolled-back change.
     await tx.query(
-      `INSERT INTO outbox (event_id, topic, mission_id, event_type, envelope)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`,
+      `WITH appended AS (
+         INSERT INTO outbox (event_id, topic, mission_id, event_type, envelope)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+       )
+       SELECT pg_notify($6, '')`,
       [
         envelopes.map((e) => e.id),
         envelopes.map((e) => TopicOf[e.type as EventType]),
         envelopes.map((e) => e.missionId),
         envelopes.map((e) => e.type),
         envelopes.map((e) => JSON.stringify(e)),
+        channel,
       ],
     );
-    // Delivered at commit only, so the relay never wakes for a rolled-back change.
-    await tx.query('SELECT pg_notify($1, $2)', [channel, '']);
     return envelopes;
   }
 
