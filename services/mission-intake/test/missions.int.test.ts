@@ -4,6 +4,7 @@ import { Topics, type DomainEvent } from '@smart-expertise/contracts';
 import { createEventProbe, httpClient, testEnvironment, token, uniqueSuffix } from '@smart-expertise/service-runtime/testing';
 import { buildMissionIntake } from '../src/service.ts';
 import { BOARD_FIRST_PAGE_SQL, BOARD_NEXT_PAGE_SQL } from '../src/store/missions.ts';
+import { SECTIONS } from '../src/http/board.ts';
 import { depositBody, org } from './support.ts';
 
 const topicPrefix = `t${uniqueSuffix()}.`;
@@ -479,5 +480,18 @@ describe('board', () => {
     expect(page.json.counts['smart.new']).toBe(25_000);
     expect(page.json.items).toHaveLength(50);
     expect(page.json.items[0].id).toBe(`bulk_${garageId}_100000`);
+
+    // The counts follow moves between sections and deletions, whichever connection makes them.
+    await Promise.all([
+      pool.query(`UPDATE missions SET section = 'smart.closed', status = 'closed' WHERE garage_id = $1 AND section = 'smart.new' AND id LIKE '%2'`, [garageId]),
+      pool.query(`UPDATE missions SET section = 'classic.expired', status = 'expired' WHERE garage_id = $1 AND section = 'smart.under_analysis' AND id LIKE '%3'`, [garageId]),
+      pool.query(`UPDATE missions SET updated_at = now() WHERE garage_id = $1 AND id LIKE '%7'`, [garageId]),
+    ]);
+    await pool.query(`DELETE FROM missions WHERE garage_id = $1 AND id LIKE '%9'`, [garageId]);
+    const { rows } = await pool.query('SELECT section, count(*)::int AS n FROM missions WHERE garage_id = $1 GROUP BY section', [garageId]);
+    const expected = Object.fromEntries(SECTIONS.map((s) => [s, rows.find((r) => r.section === s)?.n ?? 0]));
+    const moved = await request('GET', '/v1/board?section=smart.closed&limit=1', { token: garage });
+    expect(moved.json.counts).toEqual(expected);
+    expect(moved.json.counts['smart.new']).toBeLessThan(25_000);
   });
 });

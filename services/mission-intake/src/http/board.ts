@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { languageOf } from '../domain/language.ts';
 import { evolve, initialState, project } from '../domain/lifecycle.ts';
 import { factsOfMissions } from '../store/facts.ts';
-import { boardCounts, boardPage } from '../store/missions.ts';
+import { boardCounts, boardPage, type BoardRow } from '../store/missions.ts';
 import { problems } from './problems.ts';
 import { renderTracking } from './views.ts';
 
@@ -46,25 +46,24 @@ export function boardRoutes(app: App, ctx: ServiceContext): void {
 
       const [counted, rows] = await Promise.all([boardCounts(ctx.pool, garageId), boardPage(ctx.pool, garageId, section, after, limit + 1)]);
       const page = rows.slice(0, limit);
-      const facts = await factsOfMissions(
-        ctx.pool,
-        page.map((r) => r.id),
-      );
+      // Rows projected before last_tracking was kept: fold their facts, as every read once did.
+      const unprojected = page.filter((row) => row.lastTracking === null).map((row) => row.id);
+      const facts = unprojected.length > 0 ? await factsOfMissions(ctx.pool, unprojected) : new Map();
+      const lastTrackingOf = (row: BoardRow) => row.lastTracking ?? project((facts.get(row.id) ?? []).reduce(evolve, initialState)).tracking.at(-1);
       const counts = Object.fromEntries(SECTIONS.map((s) => [s, counted.get(s) ?? 0])) as Record<BoardSection, number>;
       const last = page.at(-1);
       return {
         counts,
         section,
         items: page.map((row) => {
-          const tracking = project((facts.get(row.id) ?? []).reduce(evolve, initialState)).tracking;
-          const lastEntry = tracking.at(-1);
+          const lastEntry = lastTrackingOf(row);
           return {
             id: row.id,
             insurerMissionRef: row.insurerMissionRef,
-            claimNumber: row.snapshot.claim.claimNumber,
-            plate: row.snapshot.vehicle.plate,
-            make: row.snapshot.vehicle.make,
-            model: row.snapshot.vehicle.model,
+            claimNumber: row.claimNumber,
+            plate: row.plate,
+            make: row.make,
+            model: row.model,
             status: row.status,
             section: row.section,
             deadline: row.deadline.toISOString(),

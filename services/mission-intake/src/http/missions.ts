@@ -15,7 +15,7 @@ import Type from 'typebox';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { checkDeposit } from '../domain/deposit-rules.ts';
 import { languageOf } from '../domain/language.ts';
-import { decideAbandon, type AbandonRefusalCode } from '../domain/lifecycle.ts';
+import { decideAbandon, project, type AbandonRefusalCode, type MissionFact } from '../domain/lifecycle.ts';
 import { requestHash } from '../domain/request-hash.ts';
 import { factsOf, recordFact } from '../store/facts.ts';
 import { refreshProjection, stateOf, viewOf } from '../store/lifecycle.ts';
@@ -106,7 +106,11 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
           owner: body.owner,
           directPayment: body.directPayment ?? null,
         };
-        const inserted = await insertMission(tx, {
+        // The id is new, so no fact of this mission can be known yet: its projection is that of
+        // its one fact, computed here rather than read back.
+        const received: MissionFact = { type: 'received', eventId: randomUUID(), at: receivedAt, deadline: check.deadline };
+        const view = project(stateOf([received]));
+        const row: MissionRow = {
           id,
           insurerId,
           insurerMissionRef: body.insurerMissionRef,
@@ -117,23 +121,24 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
           deadline: check.deadline,
           receivedAt,
           policy,
-          status: 'new',
-          section: 'smart.new',
-          outcome: null,
-          paymentRequested: false,
+          status: view.status,
+          section: view.section,
+          outcome: view.outcome,
+          paymentRequested: view.paymentRequested,
           updatedAt: receivedAt,
-        });
+          lastTracking: view.tracking.at(-1) ?? null,
+        };
         // A concurrent deposit of the same reference committed first: answer as a re-deposit.
-        if (!inserted) return null;
-        const event = await ctx.outbox.append(tx, {
+        if (!(await insertMission(tx, row))) return null;
+        await ctx.outbox.append(tx, {
+          id: received.eventId,
           type: 'mission.received',
           missionId: id,
           correlationId: request.id,
           occurredAt: receivedAt,
           payload: { mission: snapshot, deadline: check.deadline.toISOString(), receivedAt: receivedAt.toISOString(), policy },
         });
-        await recordFact(tx, id, { type: 'received', eventId: event.id, at: receivedAt, deadline: check.deadline });
-        const view = await refreshProjection(tx, id, receivedAt);
+        await recordFact(tx, id, received);
         await recordAudit(tx, {
           missionId: id,
           at: receivedAt,
@@ -143,16 +148,16 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
           action: 'deposited',
           fromStatus: null,
           toStatus: view.status,
-          eventId: event.id,
+          eventId: received.eventId,
         });
-        return findMission(tx, id);
+        return { row, view };
       });
       if (created === null) {
         const winner = await findMissionByRef(ctx.pool, insurerId, body.insurerMissionRef);
         if (!winner) throw new Error('deposit lost to a concurrent one that is not visible');
         return replay(winner);
       }
-      return reply.code(201).send(await render(created, acceptLanguage));
+      return reply.code(201).send(missionBody(created.row, created.view, languageOf(acceptLanguage)));
     },
   );
 

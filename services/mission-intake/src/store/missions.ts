@@ -2,7 +2,7 @@
 import type { BoardSection, InsurerPolicy, MissionSnapshot, MissionStatus, Outcome } from '@smart-expertise/contracts';
 import type { Pool, Tx } from '@smart-expertise/service-runtime';
 import type { ListPosition } from '../domain/cursor.ts';
-import type { MissionView } from '../domain/lifecycle.ts';
+import type { MissionView, TrackingEntry } from '../domain/lifecycle.ts';
 
 type Db = Pool | Tx;
 
@@ -22,6 +22,8 @@ export interface MissionRow {
   outcome: Outcome | null;
   paymentRequested: boolean;
   updatedAt: Date;
+  /** The newest tracking entry of the projection; null on rows projected before it was kept. */
+  lastTracking: TrackingEntry | null;
 }
 
 interface Raw {
@@ -40,6 +42,18 @@ interface Raw {
   outcome: Outcome | null;
   payment_requested: boolean;
   updated_at: Date;
+  last_tracking: StoredTracking | null;
+}
+
+/** A tracking entry as JSON keeps it: the instant as an ISO string. */
+interface StoredTracking {
+  at: string;
+  code: TrackingEntry['code'];
+  params: Record<string, string>;
+}
+
+function reviveTracking(stored: StoredTracking | null): TrackingEntry | null {
+  return stored ? { at: new Date(stored.at), code: stored.code, params: stored.params } : null;
 }
 
 function fromRaw(r: Raw): MissionRow {
@@ -59,6 +73,7 @@ function fromRaw(r: Raw): MissionRow {
     outcome: r.outcome,
     paymentRequested: r.payment_requested,
     updatedAt: r.updated_at,
+    lastTracking: reviveTracking(r.last_tracking),
   };
 }
 
@@ -69,8 +84,8 @@ function fromRaw(r: Raw): MissionRow {
 export async function insertMission(tx: Tx, row: MissionRow): Promise<boolean> {
   const { rowCount } = await tx.query(
     `INSERT INTO missions (id, insurer_id, insurer_mission_ref, garage_id, expert_office_id, snapshot, request_hash, deadline,
-                           received_at, policy, status, section, outcome, payment_requested, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                           received_at, policy, status, section, outcome, payment_requested, updated_at, last_tracking)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT ON CONSTRAINT missions_insurer_ref_key DO NOTHING`,
     [
       row.id,
@@ -88,6 +103,7 @@ export async function insertMission(tx: Tx, row: MissionRow): Promise<boolean> {
       row.outcome,
       row.paymentRequested,
       row.updatedAt,
+      row.lastTracking && JSON.stringify(row.lastTracking),
     ],
   );
   return rowCount === 1;
@@ -103,11 +119,15 @@ export async function findMissionByRef(db: Db, insurerId: string, insurerMission
   return rows[0] ? fromRaw(rows[0]) : null;
 }
 
-/** Writes the projected lifecycle columns; updated_at is when the last fact was applied. */
+/**
+ * Writes the projected lifecycle columns; updated_at is when the last fact was applied. A change of
+ * section moves the mission between the board's counts (triggers, migration 0003).
+ */
 export async function saveProjection(tx: Tx, id: string, view: MissionView, at: Date): Promise<void> {
+  const lastTracking = view.tracking.at(-1);
   await tx.query(
-    `UPDATE missions SET status = $2, section = $3, outcome = $4, payment_requested = $5, updated_at = $6 WHERE id = $1`,
-    [id, view.status, view.section, view.outcome, view.paymentRequested, at],
+    `UPDATE missions SET status = $2, section = $3, outcome = $4, payment_requested = $5, updated_at = $6, last_tracking = $7 WHERE id = $1`,
+    [id, view.status, view.section, view.outcome, view.paymentRequested, at, lastTracking ? JSON.stringify(lastTracking) : null],
   );
 }
 
@@ -135,32 +155,81 @@ export async function listMissions(db: Db, filter: MissionListFilter): Promise<M
   return rows.map(fromRaw);
 }
 
+/** The garage's count per section, from the counts the triggers keep (a few rows, whatever the garage's size). */
 export async function boardCounts(db: Db, garageId: string): Promise<Map<BoardSection, number>> {
   const { rows } = await db.query<{ section: BoardSection; n: number }>(
-    'SELECT section, count(*)::int AS n FROM missions WHERE garage_id = $1 GROUP BY section',
+    'SELECT section, sum(n)::int AS n FROM board_counts WHERE garage_id = $1 GROUP BY section',
     [garageId],
   );
   return new Map(rows.map((r) => [r.section, r.n]));
 }
+
+/** What a board line shows: no owner, no policy, only four fields of the snapshot. */
+export interface BoardRow {
+  id: string;
+  insurerMissionRef: string;
+  claimNumber: string;
+  plate: string;
+  make: string;
+  model: string;
+  status: MissionStatus;
+  section: BoardSection;
+  deadline: Date;
+  receivedAt: Date;
+  paymentRequested: boolean;
+  lastTracking: TrackingEntry | null;
+}
+
+const BOARD_COLUMNS = `id, insurer_mission_ref, snapshot->'claim'->>'claimNumber' AS claim_number,
+       snapshot->'vehicle'->>'plate' AS plate, snapshot->'vehicle'->>'make' AS make, snapshot->'vehicle'->>'model' AS model,
+       status, section, deadline, received_at, payment_requested, last_tracking`;
 
 /**
  * One section of the garage's board, newest first. The row comparison on (received_at, id) walks
  * missions_board_idx (garage_id, section, received_at DESC, id DESC) from the cursor on, so a page
  * costs the same on the first and the thousandth page. Exported for the query-plan test.
  */
-export const BOARD_FIRST_PAGE_SQL = `SELECT * FROM missions
+export const BOARD_FIRST_PAGE_SQL = `SELECT ${BOARD_COLUMNS} FROM missions
      WHERE garage_id = $1 AND section = $2
      ORDER BY received_at DESC, id DESC
      LIMIT $3`;
 
-export const BOARD_NEXT_PAGE_SQL = `SELECT * FROM missions
+export const BOARD_NEXT_PAGE_SQL = `SELECT ${BOARD_COLUMNS} FROM missions
      WHERE garage_id = $1 AND section = $2 AND (received_at, id) < ($3::timestamptz, $4::text)
      ORDER BY received_at DESC, id DESC
      LIMIT $5`;
 
-export async function boardPage(db: Db, garageId: string, section: BoardSection, after: ListPosition | null, limit: number): Promise<MissionRow[]> {
+interface RawBoardRow {
+  id: string;
+  insurer_mission_ref: string;
+  claim_number: string;
+  plate: string;
+  make: string;
+  model: string;
+  status: MissionStatus;
+  section: BoardSection;
+  deadline: Date;
+  received_at: Date;
+  payment_requested: boolean;
+  last_tracking: StoredTracking | null;
+}
+
+export async function boardPage(db: Db, garageId: string, section: BoardSection, after: ListPosition | null, limit: number): Promise<BoardRow[]> {
   const { rows } = after
-    ? await db.query<Raw>(BOARD_NEXT_PAGE_SQL, [garageId, section, after.receivedAt, after.id, limit])
-    : await db.query<Raw>(BOARD_FIRST_PAGE_SQL, [garageId, section, limit]);
-  return rows.map(fromRaw);
+    ? await db.query<RawBoardRow>(BOARD_NEXT_PAGE_SQL, [garageId, section, after.receivedAt, after.id, limit])
+    : await db.query<RawBoardRow>(BOARD_FIRST_PAGE_SQL, [garageId, section, limit]);
+  return rows.map((r) => ({
+    id: r.id,
+    insurerMissionRef: r.insurer_mission_ref,
+    claimNumber: r.claim_number,
+    plate: r.plate,
+    make: r.make,
+    model: r.model,
+    status: r.status,
+    section: r.section,
+    deadline: r.deadline,
+    receivedAt: r.received_at,
+    paymentRequested: r.payment_requested,
+    lastTracking: reviveTracking(r.last_tracking),
+  }));
 }
