@@ -2,11 +2,10 @@
 #
 # One image recipe for the four services; pick one with the SERVICE build argument:
 #   docker build --build-arg SERVICE=quote -t smart-expertise/quote:dev .
-# The services run as TypeScript through tsx (there is no compile step), so the runtime image holds
-# the sources of libs/contracts, libs/service-runtime and the one service, plus production deps.
-#
-# Assumption: tsx is (or will be) a runtime dependency of libs/service-runtime. Until it is, the
-# deps stage copies the tsx version pinned in package-lock.json into node_modules (see below).
+# The build stage bundles the service with esbuild (scripts/build.mjs) into one plain JavaScript
+# file, dist/main.js, holding its sources and those of libs/contracts and libs/service-runtime;
+# third-party packages stay outside the bundle. The runtime image holds that bundle, the service's
+# production node_modules and the SQL migrations, and runs it with plain node (no TypeScript loader).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -26,18 +25,22 @@ WORKDIR /app
 COPY --from=manifests /src/ ./
 RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<mission-intake|quote|expert-review|expiry-scheduler>" >&2; exit 1; } \
  && test -f "services/${SERVICE}/package.json" || { echo "unknown service ${SERVICE}" >&2; exit 1; }
-# --ignore-scripts: no install script is needed at run time (esbuild ships its binary as an
-# optional dependency); the lock decides every version.
+# --ignore-scripts: no install script is needed at run time; the lock decides every version.
 RUN npm ci --omit=dev --workspace "services/${SERVICE}" --include-workspace-root=false \
       --ignore-scripts --no-audit --no-fund \
- && if [ ! -d node_modules/tsx ]; then \
-      TSX_VERSION="$(node -p "require('./package-lock.json').packages['node_modules/tsx'].version")" \
-      && npm install --prefix /tmp/tsx --no-save --no-package-lock --ignore-scripts --no-audit --no-fund "tsx@${TSX_VERSION}" \
-      && cp -Rn /tmp/tsx/node_modules/. node_modules/ \
-      && rm -rf /tmp/tsx; \
-    fi \
- && node -e "import('tsx/esm/api').then(() => console.log('tsx resolvable'))" \
  && npm cache clean --force
+
+# ---- build: the bundle, services/<SERVICE>/dist/main.js --------------------------------------
+FROM deps AS build
+ARG SERVICE
+# With the root's dev dependencies this time, for esbuild (its binary is the optional package
+# @esbuild/<platform>, so it needs no install script either).
+RUN npm ci --workspace "services/${SERVICE}" --include-workspace-root \
+      --ignore-scripts --no-audit --no-fund
+COPY libs libs
+COPY services/${SERVICE} services/${SERVICE}
+COPY scripts/build.mjs scripts/
+RUN node scripts/build.mjs "${SERVICE}"
 
 # ---- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -47,16 +50,21 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
-COPY --chown=root:root package.json ./
-COPY --chown=root:root libs/contracts libs/contracts
-COPY --chown=root:root libs/service-runtime libs/service-runtime
-COPY --chown=root:root services/${SERVICE} services/${SERVICE}
+# What the bundle reads besides node_modules: the runtime's migrations, found through its
+# package.json (node_modules/@smart-expertise/service-runtime links to libs/service-runtime), and
+# the service's own next to dist/; the service's package.json makes dist/main.js an ES module.
+COPY --chown=root:root libs/service-runtime/package.json libs/service-runtime/
+COPY --chown=root:root libs/service-runtime/migrations libs/service-runtime/migrations
+COPY --chown=root:root services/${SERVICE}/package.json services/${SERVICE}/
+COPY --chown=root:root services/${SERVICE}/migrations services/${SERVICE}/migrations
+COPY --from=build --chown=root:root /app/services/${SERVICE}/dist services/${SERVICE}/dist
 # Code stays root-owned and read-only for the process; the root filesystem is mounted read-only in
-# Kubernetes, and tsx writes its transform cache under /tmp (an emptyDir / tmpfs there).
+# Kubernetes, with /tmp the only writable path (an emptyDir / tmpfs there).
 USER node
 WORKDIR /app/services/${SERVICE}
 # The services read PORT; each has a default (3001-3004, libs/contracts/src/routing.ts).
 EXPOSE 3001 3002 3003 3004
 # node is PID 1 and gets SIGTERM directly: close-with-grace drains within SHUTDOWN_TIMEOUT_MS.
+# --enable-source-maps: stack traces in the logs name the TypeScript sources (dist/main.js.map).
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--enable-source-maps", "dist/main.js"]

@@ -1,11 +1,13 @@
-// Starts the four services as separate processes, as in production, and the local gateway in
-// front of them. Used by `npm start`, the end-to-end tests and `npm run demo`.
+// Starts the four services as separate processes, as in production (each its esbuild bundle under
+// plain node, see build.mjs), and the local gateway in front of them. Used by `npm start`, the
+// end-to-end and fault tests, `npm run demo` and the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES, ServiceRoutes, type ServiceName } from '@smart-expertise/contracts';
+import { buildServices } from './build.mjs';
 import { startGateway } from './gateway.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,8 +63,15 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** The command line that runs one service's bundle; stack traces map back to the TypeScript sources. */
+export function serviceCommand(name: ServiceName): string[] {
+  return ['--enable-source-maps', join(root, 'services', name, 'dist', 'main.js')];
+}
+
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   mkdirSync(options.logDir, { recursive: true });
+  // Bundles the current sources (well under a second); restarts reuse these bundles.
+  await buildServices(root, [...SERVICE_NAMES]);
   const processes = new Map<ServiceName, ChildProcess>();
   const upstreams = {} as Record<ServiceName, string>;
   const ports = {} as Record<ServiceName, number>;
@@ -70,7 +79,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
   function launch(name: ServiceName): ChildProcess {
     const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, serviceCommand(name), {
       cwd: join(root, 'services', name),
       env: {
         ...process.env,

@@ -237,6 +237,8 @@ const versions = {
   fastify: packageVersion(root, 'fastify'),
   pg: packageVersion(root, 'pg'),
   autocannon: packageVersion(root, 'autocannon'),
+  // esbuild bundles the services and the baseline; tsx runs only this driver.
+  esbuild: packageVersion(root, 'esbuild'),
   tsx: packageVersion(root, 'tsx'),
 };
 const summary = results.flatMap((r) => r.targets.map((t) => `${t.status.padEnd(6)} ${t.name}: ${t.detail}`));

@@ -1,8 +1,14 @@
-// Starts the baseline server (src/baseline-server.ts) as a separate process, like a service.
+// Starts the baseline server (src/baseline-server.ts) as a separate process, started the way the
+// services are: bundled by esbuild (to bench/dist/, git-ignored), run by plain node.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { bundle } from '../../../scripts/build.mjs';
 import { freePort } from '../../../scripts/platform.ts';
+
+const entry = join(import.meta.dirname, '..', 'baseline-server.ts');
+const outfile = join(import.meta.dirname, '..', '..', 'dist', 'baseline-server.js');
+let built: Promise<void> | undefined;
 
 export interface BaselineServer {
   url: string;
@@ -13,9 +19,11 @@ export interface BaselineServer {
 }
 
 export async function startBaseline(env: Record<string, string>): Promise<BaselineServer> {
+  // Once per run, before the clock starts: the services' bundles are built before theirs too.
+  await (built ??= bundle(entry, outfile));
   const port = await freePort(0);
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'baseline-server.ts')], {
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', outfile], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

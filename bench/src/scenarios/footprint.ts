@@ -1,12 +1,13 @@
 // Scenario 5: each service's start-up time (spawn to the first 200 of /health/ready, polled every
 // 10 ms), alone on the machine, on a fresh schema (migrations, topic creation) and again on the
 // migrated one (a pod restart); resident memory idle and at the peak of the load scenarios.
-// Baseline: a bare fastify process started the same way (node --import tsx).
+// Baseline: a bare fastify process started the same way (an esbuild bundle under plain node).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SERVICE_NAMES, type ServiceName } from '@smart-expertise/contracts';
-import { freePort } from '../../../scripts/platform.ts';
+import { buildServices } from '../../../scripts/build.mjs';
+import { freePort, serviceCommand } from '../../../scripts/platform.ts';
 import { startBaseline } from '../lib/baseline.ts';
 import type { ScenarioResult } from '../lib/context.ts';
 import { rssMb } from '../lib/proc.ts';
@@ -25,7 +26,7 @@ export interface StartupFigures {
 async function startOnce(name: ServiceName, env: Record<string, string>): Promise<{ ms: number; rss: number }> {
   const port = await freePort(0);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services', name, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, serviceCommand(name), {
     cwd: join(root, 'services', name),
     env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -59,6 +60,7 @@ async function startOnce(name: ServiceName, env: Record<string, string>): Promis
 export async function measureStartup(common: Record<string, string>, schemaBase: string, topicPrefix: string, runs: number): Promise<StartupFigures> {
   const empty = () => Object.fromEntries(SERVICE_NAMES.map((n) => [n, [] as number[]])) as Record<ServiceName, number[]>;
   const out: StartupFigures = { fresh: empty(), restart: empty(), readyRss: empty(), baseline: [], baselineRss: [] };
+  await buildServices(root, [...SERVICE_NAMES]);
   for (let i = 0; i < runs; i++) {
     for (const name of SERVICE_NAMES) {
       const env = { ...common, DB_SCHEMA: `${schemaBase}_fp${i}_${name.replaceAll('-', '_')}`, KAFKA_TOPIC_PREFIX: `${topicPrefix}fp${i}.`, EXPIRY_CRON_ENABLED: 'false' };
@@ -89,15 +91,15 @@ export function footprintResult(startup: StartupFigures, idle: Record<string, nu
   });
   const base = spread(startup.baseline);
   const markdown = `Start-up: each service alone (before the platform starts), spawned as the platform and the
-image do (\`node --import tsx src/main.ts\`), timed to its first 200 on \`/health/ready\` (database
-and Kafka reachable, consumers joined, HTTP listening), polled every 10 ms; on a fresh schema and
-topic prefix (migrations and topic creation included), then again on the migrated schema (a pod
-restart). ${startup.baseline.length} runs each. RSS: VmRSS from /proc/<pid>/status of the platform's service processes,
+image do (its esbuild bundle under plain node, \`node --enable-source-maps dist/main.js\`), timed
+to its first 200 on \`/health/ready\` (database and Kafka reachable, consumers joined, HTTP
+listening), polled every 10 ms; on a fresh schema and topic prefix (migrations and topic creation
+included), then again on the migrated schema (a pod restart). ${startup.baseline.length} runs each. RSS: VmRSS from /proc/<pid>/status of the platform's service processes,
 idle after start-up, and the peak sampled every 250 ms through scenarios 1–4.${profile ? ' **This run had --cpu-prof on: figures are inflated by the profiler.**' : ''}
 
 | service | RSS idle (MB) | RSS peak under load (MB) | RSS at ready, alone (MB) | start-up, restart: median / p99 (s) | start-up, fresh schema: median / p99 (s) | restart / baseline |
 |---|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
-| baseline: bare fastify, same loader | ${fmt(spread(startup.baselineRss).median, 0)} | — | — | ${fmt(base.median / 1000, 2)} / ${fmt(base.p99 / 1000, 2)} | — | 1× |`;
+| baseline: bare fastify, bundled the same way | ${fmt(spread(startup.baselineRss).median, 0)} | — | — | ${fmt(base.median / 1000, 2)} / ${fmt(base.p99 / 1000, 2)} | — | 1× |`;
   return { key: 'footprint', title: '5. Footprint', markdown, targets, data: { startup, idle, peak } };
 }

@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 import type { Logger } from 'pino';
@@ -64,7 +65,9 @@ export async function withTransaction<T>(pool: Pool, work: (tx: Tx) => Promise<T
   }
 }
 
-const RUNTIME_MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+// Found through the package, not relative to this file: in a service's bundle import.meta.url is
+// services/<name>/dist/main.js, while the runtime's migrations stay in its own folder.
+const RUNTIME_MIGRATIONS = join(dirname(createRequire(import.meta.url).resolve('@smart-expertise/service-runtime/package.json')), 'migrations');
 
 /**
  * Brings the service's schema up to date: the runtime's tables (outbox, inbox, parked events)

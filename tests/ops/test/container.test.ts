@@ -103,14 +103,27 @@ describe('Dockerfile', () => {
     for (const r of all('RUN')) for (const m of r.getArgumentsContent()!.matchAll(/npm install [^&;]*/g)) expect(m[0]).toMatch(/@["$]/);
   });
 
-  it('is multi-stage, runs as non-root with NODE_ENV=production, production dependencies only, and node as PID 1 through tsx', () => {
+  it('is multi-stage, runs as non-root with NODE_ENV=production, production dependencies only, and node as PID 1 on the bundle', () => {
     expect(froms.length).toBeGreaterThanOrEqual(2);
     expect(all('ENV', runtime).map((e) => e.getArgumentsContent()).join(' ')).toMatch(/NODE_ENV=production/);
     expect(all('USER', runtime).map((u) => u.getArgumentsContent())).toEqual(['node']);
     expect(dockerfileText).toMatch(/npm ci --omit=dev --workspace "services\/\$\{SERVICE\}" --include-workspace-root=false/);
-    expect(JSON.parse(all('CMD', runtime)[0]!.getArgumentsContent()!)).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
-    // The runtime copies only node_modules from the build stage, and never a dev tool.
+    expect(JSON.parse(all('CMD', runtime)[0]!.getArgumentsContent()!)).toEqual(['node', '--enable-source-maps', 'dist/main.js']);
+    // The runtime copies node_modules and the bundle from the earlier stages, and never a dev tool.
     expect(all('COPY', runtime).map((c) => c.getArgumentsContent()).join('\n')).not.toMatch(/vitest|typescript|\.stack|tools\//);
+  });
+
+  it('bundles the service in a build stage and copies what the bundle reads at run time', () => {
+    // scripts/build.mjs writes services/<name>/dist/main.js; the build context must hold it.
+    expect(dockerfileText).toMatch(/RUN node scripts\/build\.mjs "\$\{SERVICE\}"/);
+    expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toContain('!scripts/build.mjs');
+    const fromBuild = doc.getCOPYs().filter((c) => c.getRange().start.line >= runtimeStart && c.getFlags().some((f) => f.getName() === 'from' && f.getValue() === 'build'));
+    expect(fromBuild.map((c) => c.getArgumentsContent())).toEqual(['/app/services/${SERVICE}/dist services/${SERVICE}/dist']);
+    const copies = all('COPY', runtime).map((c) => c.getArgumentsContent()).join('\n');
+    // The runtime's migrations, found through its package.json (libs/service-runtime/src/db.ts), and the service's.
+    for (const path of ['libs/service-runtime/package.json', 'libs/service-runtime/migrations', 'services/${SERVICE}/package.json', 'services/${SERVICE}/migrations']) expect(copies).toContain(path);
+    // No TypeScript source reaches the image: the bundle holds it.
+    expect(copies).not.toMatch(/\bsrc\b/);
   });
 
   it('gives npm ci the package.json of every npm workspace, so that it accepts the lock file', () => {
@@ -131,7 +144,7 @@ describe('Dockerfile', () => {
     for (const service of SERVICE_NAMES) {
       expect(exposed).toContain(ServiceRoutes[service].port);
       expect(existsSync(join(ROOT, 'services', service, 'package.json')), `${service}/package.json`).toBe(true);
-      expect(existsSync(join(ROOT, 'services', service, 'src/main.ts')), `services/${service}/src/main.ts (the image's CMD)`).toBe(true);
+      expect(existsSync(join(ROOT, 'services', service, 'src/main.ts')), `services/${service}/src/main.ts (the entry point of the image's bundle)`).toBe(true);
     }
   });
 
