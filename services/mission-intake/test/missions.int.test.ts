@@ -1,6 +1,7 @@
 // Deposit, access, lists, policies, abandon and board against the real PostgreSQL and Kafka.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type DomainEvent } from '@smart-expertise/contracts';
+import { quoteIdent } from '@smart-expertise/service-runtime';
 import { createEventProbe, httpClient, testEnvironment, token, uniqueSuffix } from '@smart-expertise/service-runtime/testing';
 import { buildMissionIntake } from '../src/service.ts';
 import { BOARD_FIRST_PAGE_SQL, BOARD_NEXT_PAGE_SQL } from '../src/store/missions.ts';
@@ -488,6 +489,15 @@ describe('board', () => {
       pool.query(`UPDATE missions SET updated_at = now() WHERE garage_id = $1 AND id LIKE '%7'`, [garageId]),
     ]);
     await pool.query(`DELETE FROM missions WHERE garage_id = $1 AND id LIKE '%9'`, [garageId]);
+    // ... and whatever that connection's search_path (an operator's psql names the schema instead).
+    const operator = await pool.connect();
+    try {
+      await operator.query('SET search_path TO public');
+      await operator.query(`UPDATE ${quoteIdent(service.ctx.config.DB_SCHEMA!)}.missions SET section = 'smart.closed', status = 'closed' WHERE garage_id = $1 AND section = 'smart.under_analysis' AND id LIKE '%1'`, [garageId]);
+    } finally {
+      await operator.query('RESET search_path');
+      operator.release();
+    }
     const { rows } = await pool.query('SELECT section, count(*)::int AS n FROM missions WHERE garage_id = $1 GROUP BY section', [garageId]);
     const expected = Object.fromEntries(SECTIONS.map((s) => [s, rows.find((r) => r.section === s)?.n ?? 0]));
     const moved = await request('GET', '/v1/board?section=smart.closed&limit=1', { token: garage });
