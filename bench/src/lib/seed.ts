@@ -1,5 +1,6 @@
 // Fast seeding with SQL, for the scenarios that are not about the write path: missions as the
-// deposit writes them (row, received fact), straight into mission-intake's schema.
+// deposit writes them (row with its last tracking entry, received fact), straight into
+// mission-intake's schema.
 import { DEFAULT_INSURER_POLICY } from '@smart-expertise/contracts';
 import type pg from 'pg';
 
@@ -32,10 +33,12 @@ export async function seedMissions(
   const outcome = spreadStatuses ? `(ARRAY[NULL,NULL,NULL,NULL,NULL,'validated','validated','validated',NULL,'abandoned'])[(g / 10) % 10 + 1]` : 'NULL';
   await db.query(
     `INSERT INTO ${schema}.missions (id, insurer_id, insurer_mission_ref, garage_id, expert_office_id, snapshot, request_hash, deadline,
-                                     received_at, policy, status, section, outcome, payment_requested, updated_at)
+                                     received_at, policy, status, section, outcome, payment_requested, updated_at, last_tracking)
      SELECT 'm_seed_' || $1::text || '_' || g, 'SEED-INSURER', 'SEED-' || $1::text || '-' || g, ${garage}, 'SEED-EXPERTS',
             ${SNAPSHOT_SQL.replaceAll('GARAGE', garage)}, md5(g::text), ${deadline}, now() - make_interval(secs => g), $2::jsonb,
-            ${status}, ${section}, ${outcome}, false, now()
+            ${status}, ${section}, ${outcome}, false, now(),
+            jsonb_build_object('at', to_jsonb(now() - make_interval(secs => g)), 'code', 'mission.received',
+                               'params', jsonb_build_object('deadlineDate', to_char((${deadline}) AT TIME ZONE 'Europe/Brussels', 'DD/MM/YY')))
        FROM generate_series(1, $3::int) AS g`,
     [tag, JSON.stringify(DEFAULT_INSURER_POLICY), count],
   );
