@@ -1,9 +1,11 @@
 // The audit trail: every change of a mission's state records who made it, in the transaction of
 // the change, and ops (only ops) read it at GET /v1/missions/{id}/audit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topics, type EventEnvelope, type EventPayload, type EventType } from '@smart-expertise/contracts';
+import { Topics, type DomainEvent, type EventEnvelope, type EventPayload, type EventType } from '@smart-expertise/contracts';
+import { withTransaction, type EventHandler } from '@smart-expertise/service-runtime';
 import { httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildMissionIntake } from '../src/service.ts';
+import { lifecycleConsumers } from '../src/events/consumers.ts';
 import { EXPERT, depositBody, envelope, org, quoteSubmitted, reviewDecided } from './support.ts';
 
 const topicPrefix = `t${uniqueSuffix()}.`;
@@ -90,6 +92,52 @@ describe('audit trail', () => {
     const trail = await auditWhen(mission.id, 2);
     expect(trail.entries[1]).toMatchObject({ actorRole: 'garage', actorOrg: mission.garageId, action: 'abandoned', fromStatus: 'new', toStatus: 'abandoned' });
     expect(JSON.stringify(trail)).not.toContain('Marie Dubois');
+  });
+
+  it('leaves the same state and trail when events are applied as a batch as when applied one by one', async () => {
+    const [spec] = lifecycleConsumers(service.ctx);
+    const [batched, single, expiring] = [await newMission(), await newMission(), await newMission()];
+    const unknownId = `m_${uniqueSuffix()}`;
+    const eventsFor = (m: { id: string; garageId: string; expertOfficeId: string }) => [
+      envelope('quote.submitted', m.id, quoteSubmitted(m.garageId, m.expertOfficeId, BEFORE_DEADLINE)),
+      envelope('review.decided', m.id, reviewDecided(m.expertOfficeId, 'remote_intervention', 1, '2026-04-09T15:00:00.000Z')),
+      envelope('review.decided', m.id, reviewDecided(m.expertOfficeId, 'validate', 2, '2026-04-09T16:00:00.000Z')),
+    ] as DomainEvent[];
+    const [quote, remote, validate] = eventsFor(batched);
+    const batch = [
+      quote!,
+      envelope('mission.expired', expiring.id, { deadline: '2026-04-10T21:59:59.999Z', expiredAt: '2026-04-10T22:00:05.000Z', runId: 'run-b' }),
+      remote!,
+      envelope('quote.submitted', unknownId, quoteSubmitted('G-UNKNOWN', 'EXP-UNKNOWN', BEFORE_DEADLINE)),
+      validate!,
+    ] as DomainEvent[];
+    await withTransaction(service.ctx.pool, (tx) => spec!.applyBatch!(tx, batch));
+    for (const event of eventsFor(single)) {
+      await withTransaction(service.ctx.pool, (tx) => (spec!.handlers[event.type] as EventHandler<EventType>)(tx, event as never));
+    }
+
+    const shown = async (m: { id: string; garage: string }) => {
+      const { status, section, outcome, tracking } = (await request('GET', `/v1/missions/${m.id}`, { token: m.garage })).json;
+      return { status, section, outcome, tracking };
+    };
+    const trail = async (id: string) =>
+      (await request('GET', `/v1/missions/${id}/audit`, { token: ops })).json.entries.map((e: Record<string, unknown>) => [e.actorRole, e.action, e.fromStatus, e.toStatus]);
+    expect(await shown(batched)).toEqual(await shown(single));
+    expect((await shown(batched)).status).toBe('closed');
+    expect(await trail(batched.id)).toEqual(await trail(single.id));
+    expect(await trail(batched.id)).toEqual([
+      ['insurer', 'deposited', null, 'new'],
+      ['garage', 'quote_submitted', 'new', 'under_analysis'],
+      ['expert', 'review_decided.remote_intervention', 'under_analysis', 'remote_intervention'],
+      ['expert', 'review_decided.validate', 'remote_intervention', 'closed'],
+    ]);
+    expect(await trail(expiring.id)).toEqual([
+      ['insurer', 'deposited', null, 'new'],
+      ['system', 'expired', 'new', 'expired'],
+    ]);
+    // The event for a mission not known here is kept as a fact, as one applied alone would be.
+    const { rows } = await service.ctx.pool.query('SELECT count(*)::int AS n FROM mission_facts WHERE mission_id = $1', [unknownId]);
+    expect(rows[0].n).toBe(1);
   });
 
   it('is for ops only: other roles 403, an unknown mission 404', async () => {

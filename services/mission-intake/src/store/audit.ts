@@ -23,6 +23,27 @@ export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
   );
 }
 
+/** recordAudit for many entries in one statement, in their order. */
+export async function recordAudits(tx: Tx, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);
+  await tx.query(
+    `INSERT INTO mission_audit (mission_id, at, actor_role, actor_org, actor_name, action, from_status, to_status, event_id)
+     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,
+    [
+      column((e) => e.missionId),
+      column((e) => e.at),
+      column((e) => e.actorRole),
+      column((e) => e.actorOrg),
+      column((e) => e.actorName ?? null),
+      column((e) => e.action),
+      column((e) => e.fromStatus),
+      column((e) => e.toStatus),
+      column((e) => e.eventId ?? null),
+    ],
+  );
+}
+
 export async function auditOf(db: Pool | Tx, missionId: string): Promise<AuditEntry[]> {
   const { rows } = await db.query<{
     at: Date;

@@ -13,6 +13,17 @@ export async function recordFact(db: Db, missionId: string, fact: MissionFact): 
   return rowCount === 1;
 }
 
+/** recordFact for many facts in one statement; returns the event ids of the facts that were new. */
+export async function recordFacts(tx: Tx, facts: ReadonlyArray<{ missionId: string; fact: MissionFact }>): Promise<Set<string>> {
+  const { rows } = await tx.query<{ event_id: string }>(
+    `INSERT INTO mission_facts (mission_id, event_id, fact)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+    [facts.map((f) => f.missionId), facts.map((f) => f.fact.eventId), facts.map((f) => JSON.stringify(f.fact))],
+  );
+  return new Set(rows.map((r) => r.event_id));
+}
+
 export async function factsOf(db: Db, missionId: string): Promise<MissionFact[]> {
   const { rows } = await db.query<{ fact: Record<string, unknown> }>('SELECT fact FROM mission_facts WHERE mission_id = $1', [missionId]);
   return rows.map((r) => revive(r.fact));

@@ -114,6 +114,12 @@ export async function findMission(db: Db, id: string, options: { lock?: boolean 
   return rows[0] ? fromRaw(rows[0]) : null;
 }
 
+/** Locks the missions that exist among `ids`, in id order (two batches never wait on each other in a cycle); their status by id. */
+export async function lockMissions(tx: Tx, ids: readonly string[]): Promise<Map<string, MissionStatus>> {
+  const { rows } = await tx.query<{ id: string; status: MissionStatus }>('SELECT id, status FROM missions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
 export async function findMissionByRef(db: Db, insurerId: string, insurerMissionRef: string): Promise<MissionRow | null> {
   const { rows } = await db.query<Raw>('SELECT * FROM missions WHERE insurer_id = $1 AND insurer_mission_ref = $2', [insurerId, insurerMissionRef]);
   return rows[0] ? fromRaw(rows[0]) : null;
@@ -128,6 +134,31 @@ export async function saveProjection(tx: Tx, id: string, view: MissionView, at: 
   await tx.query(
     `UPDATE missions SET status = $2, section = $3, outcome = $4, payment_requested = $5, updated_at = $6, last_tracking = $7 WHERE id = $1`,
     [id, view.status, view.section, view.outcome, view.paymentRequested, at, lastTracking ? JSON.stringify(lastTracking) : null],
+  );
+}
+
+/** saveProjection for many missions in one statement. */
+export async function saveProjections(tx: Tx, views: ReadonlyMap<string, MissionView>, at: Date): Promise<void> {
+  if (views.size === 0) return;
+  const entries = [...views];
+  const column = <T>(pick: (view: MissionView) => T) => entries.map(([, view]) => pick(view));
+  await tx.query(
+    `UPDATE missions AS m
+        SET status = v.status, section = v.section, outcome = v.outcome, payment_requested = v.payment_requested, updated_at = $7, last_tracking = v.last_tracking
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::jsonb[]) AS v(id, status, section, outcome, payment_requested, last_tracking)
+      WHERE m.id = v.id`,
+    [
+      entries.map(([id]) => id),
+      column((view) => view.status),
+      column((view) => view.section),
+      column((view) => view.outcome),
+      column((view) => view.paymentRequested),
+      column((view) => {
+        const last = view.tracking.at(-1);
+        return last ? JSON.stringify(last) : null;
+      }),
+      at,
+    ],
   );
 }
 
