@@ -1,6 +1,6 @@
 // npm run bench: the benchmark suite on the real stack, services as separate processes.
 //   node --import tsx bench/src/run.ts [--quick] [--only=deposit,propagation,board,sweep,footprint] [--profile] [--no-report]
-//                                      [--runs=N] [--seconds=N] [--sweep-runs=N]
+//                                      [--runs=N] [--seconds=N] [--sweep-runs=N] [--close-rate=N]
 // --quick: small sizes and few short runs (a smoke run of a few minutes); default: the full run.
 // --profile: the services run with node --cpu-prof; the top self-time functions go in the report.
 import { randomBytes } from 'node:crypto';
@@ -41,6 +41,7 @@ const sizes = { ...(quick ? QUICK : FULL) };
 sizes.runs = numberArg('runs') ?? sizes.runs;
 sizes.seconds = numberArg('seconds') ?? sizes.seconds;
 sizes.sweepRuns = numberArg('sweep-runs') ?? sizes.sweepRuns;
+sizes.closeRate = numberArg('close-rate') ?? sizes.closeRate;
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const startedAt = new Date();
 const t0 = performance.now();

@@ -7,6 +7,8 @@ import { createKafka, createLogger, createProducer } from '@smart-expertise/serv
 import { createTopic } from '../lib/kafka.ts';
 import { call, pool } from '../lib/http.ts';
 import { depositBody, type BenchContext, type ScenarioResult } from '../lib/context.ts';
+import { cpuDelta, perOperation } from '../lib/cpu.ts';
+import { cores, cpuLine, sumCpu } from './deposit.ts';
 import { fmt, median, percentile, sleep, spread, until } from '../lib/stats.ts';
 
 const CALCULATION = {
@@ -201,11 +203,15 @@ export async function propagationScenario(ctx: BenchContext): Promise<ScenarioRe
 
   const baseRuns: number[][] = [];
   const runs: { samples: CloseSample[]; failures: number }[] = [];
+  const closeCpu: { name: string; ms: number }[][] = [];
   try {
     await baselineRun(); // warm-up
     for (let run = 0; run < sizes.runs; run++) {
       baseRuns.push(await baselineRun());
+      const before = ctx.cpu();
       runs.push(await serviceRun());
+      // From the first close to the last one seen in both services: each close's whole cost.
+      closeCpu.push(perOperation(cpuDelta(before, ctx.cpu()), runs.at(-1)!.samples.length));
       const s = runs.at(-1)!.samples.map((x) => x.bothMs);
       ctx.log(`propagation run ${run + 1}/${sizes.runs}: p50 ${fmt(median(s), 1)} ms, p99 ${fmt(percentile(s, 99), 1)} ms (kafka round trip p50 ${fmt(median(baseRuns.at(-1)!), 1)} ms)`);
       await sleep(500);
@@ -291,6 +297,11 @@ ${row('baseline kafkajs round trip, p99', base99)}
 
 Closes refused or failed: ${failures}.
 
+CPU per close, last run, every process from the first close to the last one propagated (the
+bench's own includes its 5 ms polling): ${cpuLine(closeCpu.at(-1))}. At ${sizes.closeRate} closes/s that keeps
+${fmt((sumCpu(closeCpu.at(-1)) * sizes.closeRate) / 10, 0)} % of one core busy (the machine has ${cores()}); the largest share,
+${closeCpu.at(-1)?.[0]?.name ?? '?'}, ${fmt(((closeCpu.at(-1)?.[0]?.ms ?? 0) * sizes.closeRate) / 10, 0)} % of one core.
+
 Where the time goes (${legs.length} closes of all runs, PostgreSQL clocks: \`now()\` is the start of each
 transaction, so a leg includes the queueing before it):
 
@@ -299,5 +310,5 @@ transaction, so a leg includes the queueing before it):
 ${legLine('close transaction start → quote relay picks the event (outbox sent_at)', 'relay')}
 ${legLine('relay picks it → mission-intake consumer transaction starts (inbox)', 'intake')}
 ${legLine('relay picks it → expert-review consumer transaction starts (inbox)', 'review')}`;
-  return { key: 'propagation', title: '2. Propagation latency', markdown, targets, data: { prepSeconds, baseRuns: baseRuns.map((r) => ({ p50: percentile(r, 50), p99: percentile(r, 99) })), runs: runs.map((r) => ({ failures: r.failures, p50: percentile(r.samples.map((s) => s.bothMs), 50), p99: percentile(r.samples.map((s) => s.bothMs), 99) })) } };
+  return { key: 'propagation', title: '2. Propagation latency', markdown, targets, data: { prepSeconds, closeCpu, baseRuns: baseRuns.map((r) => ({ p50: percentile(r, 50), p99: percentile(r, 99) })), runs: runs.map((r) => ({ failures: r.failures, p50: percentile(r.samples.map((s) => s.bothMs), 50), p99: percentile(r.samples.map((s) => s.bothMs), 99) })) } };
 }
