@@ -262,9 +262,12 @@ export async function propagationScenario(ctx: BenchContext): Promise<ScenarioRe
   const ratio99 = spread(runs.map((r, i) => percentile(r.samples.map((s) => s.bothMs), 99) / percentile(baseRuns[i]!, 99)));
   const failures = runs.reduce((n, r) => n + r.failures, 0);
   const row = (label: string, s: ReturnType<typeof spread>, digits = 1) => `| ${label} | ${fmt(s.median, digits)} | ${fmt(s.p99, digits)} | ${s.runs.map((v) => fmt(v, digits)).join(', ')} |`;
+  const atTargetPace = sizes.closeRate === 100;
+  const pace = atTargetPace ? '' : ` (this run: ${sizes.closeRate} closes/s)`;
   const targets = [
-    { name: 'propagation p50 < 30 ms at 100 closes/s', status: both50.median < 30 ? 'met' : 'missed', detail: `${fmt(both50.median, 1)} ms` },
-    { name: 'propagation p99 < 150 ms at 100 closes/s', status: both99.median < 150 ? 'met' : 'missed', detail: `${fmt(both99.median, 1)} ms (worst run ${fmt(both99.p99, 1)} ms)` },
+    // The target is set at 100 closes/s; a run at another pace (--close-rate) says so and counts as not met.
+    { name: `propagation p50 < 30 ms at 100 closes/s${pace}`, status: both50.median < 30 && atTargetPace ? 'met' : 'missed', detail: `${fmt(both50.median, 1)} ms` },
+    { name: `propagation p99 < 150 ms at 100 closes/s${pace}`, status: both99.median < 150 && atTargetPace ? 'met' : 'missed', detail: `${fmt(both99.median, 1)} ms (worst run ${fmt(both99.p99, 1)} ms)` },
   ] as ScenarioResult['targets'];
   const markdown = `${total} quotes made ready through the API (deposit, quote, calculation, 4 photos, Smart frame; ${fmt(prepSeconds, 0)} s),
 then ${sizes.runs} runs of ${perRun} closes paced at ${sizes.closeRate}/s (open loop: each close is sent on its
