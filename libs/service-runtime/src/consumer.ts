@@ -210,6 +210,12 @@ export function createConsumer({
         groupId: topicPrefix + spec.groupId,
         sessionTimeout,
         heartbeatInterval: 3_000,
+        // What one fetch may bring back, and so hold in memory at once (kafkajs defaults: 1 MB per
+        // partition, 10 MB in all). A backlog of 100,000 events otherwise arrives in fetches of
+        // several MB, decoded at once; a few thousand events per fetch keep the chunks of
+        // `batchSize` busy just as well.
+        maxBytesPerPartition: 256 * 1024,
+        maxBytes: 1024 * 1024,
         allowAutoTopicCreation: false,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       });
