@@ -4,7 +4,7 @@ import { Topics, type DomainEvent } from '@smart-expertise/contracts';
 import { quoteIdent } from '@smart-expertise/service-runtime';
 import { createEventProbe, httpClient, testEnvironment, token, uniqueSuffix } from '@smart-expertise/service-runtime/testing';
 import { buildMissionIntake } from '../src/service.ts';
-import { BOARD_FIRST_PAGE_SQL, BOARD_NEXT_PAGE_SQL } from '../src/store/missions.ts';
+import { BOARD_FIRST_PAGE_SQL, BOARD_FIRST_VIEW_SQL, BOARD_NEXT_PAGE_SQL, BOARD_NEXT_VIEW_SQL } from '../src/store/missions.ts';
 import { SECTIONS } from '../src/http/board.ts';
 import { depositBody, org } from './support.ts';
 
@@ -436,6 +436,12 @@ describe('board', () => {
     const abandoned = await request('GET', '/v1/board?section=closed.abandoned', { token: p.garage, headers: { 'accept-language': 'en' } });
     expect(abandoned.json.items.map((m: { id: string }) => m.id)).toEqual([ids[1]]);
     expect(abandoned.json.items[0].lastTracking.message).toBe('SMART EXPERTISE: MISSION ABANDONED (duplicate claim)');
+    // An empty section still brings the counts; a garage with nothing has every count at 0.
+    const empty = await request('GET', '/v1/board?section=smart.closed', { token: p.garage });
+    expect(empty.json).toEqual({ counts: first.json.counts, section: 'smart.closed', items: [], nextCursor: null });
+    const newcomer = await request('GET', '/v1/board', { token: await token({ role: 'garage', org: org('G') }) });
+    expect(Object.values(newcomer.json.counts)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(newcomer.json.items).toEqual([]);
     expect((await request('GET', '/v1/board?section=nowhere', { token: p.garage })).status).toBe(400);
     expect((await request('GET', '/v1/board?limit=101', { token: p.garage })).status).toBe(400);
   });
@@ -470,6 +476,15 @@ describe('board', () => {
       expect(text).toContain('"Index Name":"missions_board_idx"');
       expect(text).not.toContain('Seq Scan');
       expect(text).not.toContain('"Node Type":"Sort"');
+    }
+    // The statement the board runs: the same page beside the counts, still never the whole table.
+    type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
+    const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+    for (const text of [await plan(BOARD_FIRST_VIEW_SQL, [garageId, 'smart.new', 21]), await plan(BOARD_NEXT_VIEW_SQL, [garageId, 'smart.new', '2026-02-15T00:00:00Z', 'bulk_x', 21])]) {
+      const all = nodes((JSON.parse(text) as Array<{ Plan: PlanNode }>)[0]!.Plan);
+      const onMissions = all.filter((n) => n['Relation Name'] === 'missions');
+      expect(onMissions.map((n) => [n['Node Type'], n['Index Name']])).toEqual([[expect.stringMatching(/^Index (Only )?Scan$/), 'missions_board_idx']]);
+      expect(all.some((n) => n['Node Type'] === 'Sort' && n.Plans?.some((c) => c['Relation Name'] === 'missions'))).toBe(false);
     }
 
     const garage = await token({ role: 'garage', org: garageId });

@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { languageOf } from '../domain/language.ts';
 import { evolve, initialState, project } from '../domain/lifecycle.ts';
 import { factsOfMissions } from '../store/facts.ts';
-import { boardCounts, boardPage, type BoardRow } from '../store/missions.ts';
+import { boardView, type BoardRow } from '../store/missions.ts';
 import { problems } from './problems.ts';
 import { renderTracking } from './views.ts';
 
@@ -44,7 +44,7 @@ export function boardRoutes(app: App, ctx: ServiceContext): void {
       if (cursor !== undefined && after === null) throw problems.invalidCursor('Pass back the nextCursor of a previous page unchanged.');
       const lang = languageOf(request.headers['accept-language']);
 
-      const [counted, rows] = await Promise.all([boardCounts(ctx.pool, garageId), boardPage(ctx.pool, garageId, section, after, limit + 1)]);
+      const { counts: counted, rows } = await boardView(ctx.pool, garageId, section, after, limit + 1);
       const page = rows.slice(0, limit);
       // Rows projected before last_tracking was kept: fold their facts, as every read once did.
       const unprojected = page.filter((row) => row.lastTracking === null).map((row) => row.id);
