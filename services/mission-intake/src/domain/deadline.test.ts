@@ -1,5 +1,7 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { formatDeadlineDate, resolveDeadline } from './deadline.ts';
+import { brusselsZone, formatDeadlineDate, resolveDeadline } from './deadline.ts';
 
 const deposited = (iso: string): Date => new Date(iso);
 
@@ -143,5 +145,40 @@ describe('the deadline as printed in the tracking', () => {
 
   it('uses the Brussels calendar day', () => {
     expect(formatDeadlineDate(new Date('2026-03-29T22:30:00Z'))).toBe('30/03/26');
+  });
+
+  const printedByLuxon = (at: Date): string => DateTime.fromJSDate(at, { zone: brusselsZone }).toFormat('dd/MM/yy');
+
+  it('prints the same day as the zone rules for any instant, however often that hour was printed before', () => {
+    const hourMs = 3_600_000;
+    // Any instant between 1900 and 2200, and instants near midnight and the offset changes, printed
+    // after another instant of the same UTC hour, so the second one may come from what is kept.
+    const around = (iso: string): fc.Arbitrary<number> =>
+      fc.integer({ min: -3 * hourMs, max: 3 * hourMs }).map((d) => Date.parse(iso) + d);
+    const instant = fc.oneof(
+      fc.integer({ min: Date.parse('1900-01-01T00:00:00Z'), max: Date.parse('2200-01-01T00:00:00Z') }),
+      around('2026-03-29T01:00:00Z'),
+      around('2026-10-25T01:00:00Z'),
+      around('2026-12-31T23:00:00Z'),
+      around('2027-06-30T22:00:00Z'),
+    );
+    fc.assert(
+      fc.property(instant, fc.integer({ min: 0, max: hourMs - 1 }), (ms, other) => {
+        const first = new Date(ms);
+        const sameHour = new Date(Math.floor(ms / hourMs) * hourMs + other);
+        expect(formatDeadlineDate(first)).toBe(printedByLuxon(first));
+        expect(formatDeadlineDate(sameHour)).toBe(printedByLuxon(sameHour));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('prints the days around the spring and autumn offset changes in Brussels time', () => {
+    expect(formatDeadlineDate(new Date('2026-03-28T22:59:59.999Z'))).toBe('28/03/26');
+    expect(formatDeadlineDate(new Date('2026-03-28T23:00:00Z'))).toBe('29/03/26');
+    expect(formatDeadlineDate(new Date('2026-10-24T21:59:59.999Z'))).toBe('24/10/26');
+    expect(formatDeadlineDate(new Date('2026-10-24T22:00:00Z'))).toBe('25/10/26');
+    expect(formatDeadlineDate(new Date('2026-10-25T22:59:59.999Z'))).toBe('25/10/26');
+    expect(formatDeadlineDate(new Date('2026-10-25T23:00:00Z'))).toBe('26/10/26');
   });
 });
