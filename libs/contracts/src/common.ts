@@ -40,6 +40,7 @@ export const MissionStatus = Type.Union([
   Type.Literal('closed'),
   Type.Literal('expired'),
   Type.Literal('abandoned'),
+  Type.Literal('cancelled'),
 ]);
 export const BoardSection = Type.Union([
   Type.Literal('smart.new'),
@@ -49,8 +50,20 @@ export const BoardSection = Type.Union([
   Type.Literal('smart.closed'),
   Type.Literal('classic.expired'),
   Type.Literal('closed.abandoned'),
+  Type.Literal('closed.cancelled'),
 ]);
-export const Outcome = Type.Union([Type.Literal('validated'), Type.Literal('total_loss'), Type.Literal('abandoned')]);
+export const Outcome = Type.Union([
+  Type.Literal('validated'),
+  Type.Literal('total_loss'),
+  Type.Literal('abandoned'),
+  Type.Literal('cancelled'),
+]);
+/**
+ * A quote's own status: a draft the garage edits, closed (transmitted to the expert), discarded by
+ * the garage before closing, or voided because the mission it was made for was abandoned or
+ * cancelled (see the procedure's rules in `procedure/`).
+ */
+export const QuoteStatus = Type.Union([Type.Literal('draft'), Type.Literal('closed'), Type.Literal('discarded'), Type.Literal('voided')]);
 
 export const Claim = Type.Object(
   {
@@ -85,6 +98,18 @@ export const Owner = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * The owner as the caller may read it: the insurer and the garage see the phone and e-mail, the
+ * expert office never does (they are absent from its answers).
+ */
+export const OwnerView = Type.Object({
+  name: Owner.properties.name,
+  phone: Type.Optional(Owner.properties.phone),
+  email: Type.Optional(Owner.properties.email),
+  vatRegime: Owner.properties.vatRegime,
+  vatDeductiblePercent: Owner.properties.vatDeductiblePercent,
+});
 
 export const DirectPayment = Type.Object(
   {
@@ -123,6 +148,19 @@ export type Procedure = Type.Static<typeof Procedure>;
 export type MissionStatus = Type.Static<typeof MissionStatus>;
 export type BoardSection = Type.Static<typeof BoardSection>;
 export type Outcome = Type.Static<typeof Outcome>;
+export type QuoteStatus = Type.Static<typeof QuoteStatus>;
+
+/** The words of a union of string literals, in declaration order: the vocabulary as a list. */
+export function literalsOf<T extends string>(union: { anyOf: ReadonlyArray<{ const: unknown }> }): readonly T[] {
+  return Object.freeze(union.anyOf.map((member) => member.const as T));
+}
+
+export const MISSION_STATUSES = literalsOf<MissionStatus>(MissionStatus);
+export const BOARD_SECTIONS = literalsOf<BoardSection>(BoardSection);
+export const OUTCOMES = literalsOf<Outcome>(Outcome);
+export const DECISIONS = literalsOf<Decision>(Decision);
+export const PROCEDURES = literalsOf<Procedure>(Procedure);
+export const QUOTE_STATUSES = literalsOf<QuoteStatus>(QuoteStatus);
 export type VatRegime = Type.Static<typeof VatRegime>;
 export type VehicleStatus = Type.Static<typeof VehicleStatus>;
 

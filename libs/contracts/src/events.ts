@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import {
+  BoardSection,
   CalendarDate,
   Cents,
   Claim,
@@ -9,6 +10,8 @@ import {
   Id,
   Instant,
   InsurerPolicy,
+  MissionStatus,
+  Outcome,
   Owner,
   Procedure,
   Vehicle,
@@ -29,6 +32,33 @@ export const MissionSnapshot = Type.Object({
 });
 export type MissionSnapshot = Type.Static<typeof MissionSnapshot>;
 
+/**
+ * The mission as an expert office may read it: the owner's phone and e-mail are left out (the
+ * expert office never receives them, in any view or event it reads).
+ */
+export const ExpertMissionSnapshot = Type.Object({
+  id: Id,
+  insurerId: Id,
+  insurerMissionRef: Type.String({ minLength: 1, maxLength: 64 }),
+  garageId: Id,
+  expertOfficeId: Id,
+  claim: Claim,
+  vehicle: Vehicle,
+  owner: Type.Object({
+    name: Owner.properties.name,
+    vatRegime: Owner.properties.vatRegime,
+    vatDeductiblePercent: Owner.properties.vatDeductiblePercent,
+  }),
+  directPayment: Type.Union([DirectPayment, Type.Null()]),
+});
+export type ExpertMissionSnapshot = Type.Static<typeof ExpertMissionSnapshot>;
+
+/** Drops what the expert office may not read from a mission snapshot. */
+export function forExpert(mission: MissionSnapshot): ExpertMissionSnapshot {
+  const { phone: _phone, email: _email, ...owner } = mission.owner;
+  return { ...mission, owner };
+}
+
 export const MissionReceivedV1 = Type.Object({
   mission: MissionSnapshot,
   deadline: Instant,
@@ -41,6 +71,42 @@ export const MissionAbandonedV1 = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 500 }),
   abandonedAt: Instant,
   abandonedBy: Type.String({ minLength: 1, maxLength: 200 }),
+});
+
+export const MissionCancelledV1 = Type.Object({
+  insurerId: Id,
+  reason: Type.String({ minLength: 1, maxLength: 500 }),
+  cancelledAt: Instant,
+  cancelledBy: Type.String({ minLength: 1, maxLength: 200 }),
+});
+
+/** The expert who decided last, as the garage reads it (never parsed out of a tracking text). */
+export const ExpertContact = Type.Object({ name: Type.String({ minLength: 1 }), phone: Type.String({ minLength: 1 }) });
+export const LastDecision = Type.Object({ decision: Decision, note: Type.Union([Type.String(), Type.Null()]), at: Instant });
+
+/**
+ * mission-intake's verdict on a mission, published each time it changes: the authority the other
+ * services act on (quote voids what lost, the scheduler stops a settled deadline). `reason` is the
+ * tracking code of the entry that made the change.
+ */
+export const MissionStatusChangedV1 = Type.Object({
+  insurerId: Id,
+  garageId: Id,
+  expertOfficeId: Id,
+  status: MissionStatus,
+  section: BoardSection,
+  outcome: Type.Union([Outcome, Type.Null()]),
+  previousStatus: Type.Union([MissionStatus, Type.Null()]),
+  reason: Type.String({ minLength: 1, maxLength: 64 }),
+  changedAt: Instant,
+  deadline: Instant,
+  /** The closed quote the mission rests on, when one won. */
+  quoteId: Type.Union([Id, Type.Null()]),
+  procedure: Type.Union([Procedure, Type.Null()]),
+  /** Quotes that can never be analysed, validated or paid: closes that lost, or the quote of a cancelled mission. */
+  voidedQuoteIds: Type.Array(Id),
+  expert: Type.Union([ExpertContact, Type.Null()]),
+  lastDecision: Type.Union([LastDecision, Type.Null()]),
 });
 
 export const CalculationLineKind = Type.Union([
@@ -101,6 +167,23 @@ export const QuoteSubmittedV1 = Type.Object({
   photos: Type.Array(SubmittedPhoto),
   /** The administrative data the quote copied from the mission (added without a new version). */
   administrative: Type.Optional(MissionSnapshot),
+  /**
+   * What the expert office reads to open its case: the mission without the owner's contact, its
+   * deadline and the insurer's policy in force. expert-review needs no other event to open a case.
+   */
+  reviewFile: Type.Optional(
+    Type.Object({ mission: ExpertMissionSnapshot, deadline: Instant, policy: InsurerPolicy }),
+  ),
+});
+
+/** A quote that will never be analysed, validated or paid: its mission was abandoned or cancelled. */
+export const QuoteVoidedV1 = Type.Object({
+  quoteId: Id,
+  garageId: Id,
+  expertOfficeId: Id,
+  /** What the mission became: why the quote can no longer count. */
+  missionStatus: MissionStatus,
+  voidedAt: Instant,
 });
 
 export const ReviewDecidedV1 = Type.Object({
@@ -148,7 +231,10 @@ export const PaymentRequestedV1 = Type.Object({
 export const EventPayloads = {
   'mission.received': { 1: MissionReceivedV1 },
   'mission.abandoned': { 1: MissionAbandonedV1 },
+  'mission.cancelled': { 1: MissionCancelledV1 },
+  'mission.status-changed': { 1: MissionStatusChangedV1 },
   'quote.submitted': { 1: QuoteSubmittedV1 },
+  'quote.voided': { 1: QuoteVoidedV1 },
   'review.decided': { 1: ReviewDecidedV1 },
   'mission.deadline-approaching': { 1: DeadlineApproachingV1 },
   'mission.expired': { 1: MissionExpiredV1 },

@@ -17,8 +17,11 @@ export const ALL_TOPICS: TopicName[] = Object.values(Topics);
 export const TopicOf: Record<EventType, TopicName> = {
   'mission.received': Topics.missionIntake,
   'mission.abandoned': Topics.missionIntake,
+  'mission.cancelled': Topics.missionIntake,
+  'mission.status-changed': Topics.missionIntake,
   'payment.requested': Topics.quote,
   'quote.submitted': Topics.quote,
+  'quote.voided': Topics.quote,
   'review.decided': Topics.expertReview,
   'mission.deadline-approaching': Topics.expiryScheduler,
   'mission.expired': Topics.expiryScheduler,

@@ -3,7 +3,7 @@
  * case with everything needed to decide, and the decision.
  */
 import Type from 'typebox';
-import { CalendarDate, Cents, Decision, Id, Instant, Procedure, VehicleStatus } from '../common.ts';
+import { CalendarDate, Cents, Decision, Id, Instant, MissionStatus, Procedure, VehicleStatus } from '../common.ts';
 import { CalculationLineTotal, SmartFrame } from '../events.ts';
 
 export const ReviewStatus = Type.Union([
@@ -12,6 +12,8 @@ export const ReviewStatus = Type.Union([
   Type.Literal('remote_intervention'),
   Type.Literal('onsite_intervention'),
   Type.Literal('validated'),
+  /** The quote was voided (its mission abandoned or cancelled first): out of the queue, no decision accepted. */
+  Type.Literal('withdrawn'),
 ]);
 export type ReviewStatus = Type.Static<typeof ReviewStatus>;
 
@@ -30,7 +32,12 @@ export const Finding = Type.Object(
 );
 
 /** `open`: every case not yet validated (open, pending validation, remote or on-site intervention). */
-export const ReviewQueueFilter = Type.Union([Type.Literal('open'), Type.Literal('validated'), Type.Literal('all')]);
+export const ReviewQueueFilter = Type.Union([
+  Type.Literal('open'),
+  Type.Literal('validated'),
+  Type.Literal('withdrawn'),
+  Type.Literal('all'),
+]);
 
 export const ReviewQueueQuery = Type.Object(
   {
@@ -174,6 +181,8 @@ export const ReviewCase = Type.Object(
     findingsBasis: Type.Union([Type.Literal('insurer_policy'), Type.Literal('default_policy')]),
     suggestedDecision: SuggestedDecision,
     decisions: Type.Array(ReviewDecisionRecord),
+    /** Why and when the case left the queue without a decision: the mission's status that voided the quote. */
+    withdrawal: Type.Optional(Type.Union([Type.Object({ missionStatus: MissionStatus, at: Instant }), Type.Null()])),
   },
   { additionalProperties: false },
 );

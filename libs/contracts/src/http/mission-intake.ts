@@ -7,6 +7,7 @@ import Type from 'typebox';
 import {
   BoardSection,
   Claim,
+  Decision,
   DirectPayment,
   Id,
   Instant,
@@ -14,6 +15,7 @@ import {
   MissionStatus,
   Outcome,
   Owner,
+  OwnerView,
   ReviewThresholds,
   Vehicle,
 } from '../common.ts';
@@ -60,6 +62,12 @@ export const TrackingEntry = Type.Object({
   at: Instant,
   code: Type.String({ description: 'stable message code, e.g. quote.under_analysis' }),
   message: Type.String(),
+  /**
+   * The values inside the message, as fields, so garage software never parses the text: `deadline`
+   * and `at` as ISO instants, `expertName`, `expertPhone`, `note`, `reason`, `invoiceNumber`,
+   * amounts in cents as decimal strings, `cause` of a voiding.
+   */
+  params: Type.Optional(Type.Record(Type.String(), Type.String())),
 });
 
 export const PaymentRequestView = Type.Object({
@@ -73,6 +81,14 @@ export const PaymentRequestView = Type.Object({
 
 export const PolicyInForce = InsurerPolicy;
 
+/** The expert who decided last, as fields. */
+export const ExpertView = Type.Object({ name: Type.String(), phone: Type.String() });
+export const LastDecisionView = Type.Object({
+  decision: Decision,
+  note: Type.Union([Type.String(), Type.Null()]),
+  at: Instant,
+});
+
 /** The mission: administrative data, lifecycle state and tracking, oldest first. */
 export const MissionView = Type.Object({
   id: Id,
@@ -82,7 +98,7 @@ export const MissionView = Type.Object({
   expertOfficeId: Id,
   claim: Claim,
   vehicle: Vehicle,
-  owner: Owner,
+  owner: OwnerView,
   directPayment: Type.Union([DirectPayment, Type.Null()]),
   status: MissionStatus,
   section: BoardSection,
@@ -94,6 +110,9 @@ export const MissionView = Type.Object({
   policy: PolicyInForce,
   paymentRequested: Type.Boolean(),
   payment: Type.Union([PaymentRequestView, Type.Null()]),
+  /** The expert of the last decision that counts, once an expert has decided. */
+  expert: Type.Union([ExpertView, Type.Null()]),
+  lastDecision: Type.Union([LastDecisionView, Type.Null()]),
   tracking: Type.Array(TrackingEntry),
 });
 export type MissionView = Type.Static<typeof MissionView>;
@@ -173,6 +192,7 @@ export const BoardCounts = Type.Object({
   'smart.closed': count,
   'classic.expired': count,
   'closed.abandoned': count,
+  'closed.cancelled': count,
 });
 
 export const Board = Type.Object({
@@ -187,6 +207,13 @@ export const Board = Type.Object({
 export const AbandonBody = Type.Object(
   {
     reason: Type.String({ minLength: 1, maxLength: 500, description: 'why the garage abandons; shown in the tracking' }),
+  },
+  { additionalProperties: false },
+);
+
+export const CancelBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 500, description: 'why the insurer withdraws the mission; shown in the tracking' }),
   },
   { additionalProperties: false },
 );
@@ -211,7 +238,7 @@ export const AuditEntryView = Type.Object({
   actorOrg: Type.String(),
   /** The expert's name, or the token's subject when it has one. */
   actorName: Type.Union([Type.String(), Type.Null()]),
-  action: Type.String({ description: 'deposited, abandoned, quote_submitted, review_decided.<decision>, deadline_approaching, expired, payment_requested' }),
+  action: Type.String({ description: 'deposited, abandoned, cancelled, quote_submitted, review_decided.<decision>, deadline_approaching, expired, payment_requested' }),
   fromStatus: Type.Union([MissionStatus, Type.Null()]),
   toStatus: Type.Union([MissionStatus, Type.Null()]),
   /** The event that announced or carried the change. */

@@ -1,8 +1,8 @@
 // HTTP bodies of the quote service (services/quote). One source for validation, serialisation
 // and the OpenAPI document.
 import Type from 'typebox';
-import { CalendarDate, Cents, Id, Instant, Procedure, VehicleStatus } from '../common.ts';
-import { CalculationLineKind, CalculationLineTotal, MissionSnapshot, SmartFrame } from '../events.ts';
+import { CalendarDate, Cents, Claim, DirectPayment, Id, Instant, MissionStatus, Outcome, OwnerView, Procedure, QuoteStatus, Vehicle, VehicleStatus } from '../common.ts';
+import { CalculationLineKind, CalculationLineTotal, SmartFrame } from '../events.ts';
 
 export const QuoteParams = Type.Object({ id: Id });
 export const PhotoParams = Type.Object({ id: Id, photoId: Id });
@@ -143,28 +143,46 @@ export const PaymentRequestView = Type.Object({
   requestedAt: Instant,
 });
 
-export const QuoteStatus = Type.Union([Type.Literal('draft'), Type.Literal('closed')]);
-export const QuoteMissionStatus = Type.Union([
-  Type.Literal('received'),
-  Type.Literal('under_analysis'),
-  Type.Literal('pending_validation'),
-  Type.Literal('remote_intervention'),
-  Type.Literal('on_site_intervention'),
-  Type.Literal('validated'),
-  Type.Literal('expired'),
-  Type.Literal('abandoned'),
-]);
+export { QuoteStatus };
+/** The mission's status in the one vocabulary of the procedure (`libs/contracts` common.ts). */
+export const QuoteMissionStatus = MissionStatus;
+
+/** The administrative data as the caller may read it: no owner phone or e-mail for the expert office. */
+export const AdministrativeView = Type.Object({
+  id: Id,
+  insurerId: Id,
+  insurerMissionRef: Type.String(),
+  garageId: Id,
+  expertOfficeId: Id,
+  claim: Claim,
+  vehicle: Vehicle,
+  owner: OwnerView,
+  directPayment: Type.Union([DirectPayment, Type.Null()]),
+});
+
+export const DiscardQuoteBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 500, description: 'why the draft is dropped (e.g. switching to the total-loss procedure)' }),
+  },
+  { additionalProperties: false },
+);
+export type DiscardQuoteBody = Type.Static<typeof DiscardQuoteBody>;
 
 export const QuoteView = Type.Object({
   id: Id,
   missionId: Id,
   procedure: Procedure,
   status: QuoteStatus,
-  /** The mission's state as the quote service knows it from events. */
+  /** The mission's state as the quote service knows it from mission-intake's verdicts. */
   missionStatus: QuoteMissionStatus,
+  /** The mission's outcome once it is closed (validated, total_loss, abandoned, cancelled). */
+  missionOutcome: Type.Optional(Type.Union([Outcome, Type.Null()])),
   deadline: Instant,
   /** Every administrative field, copied from the mission when the quote was created. */
-  administrative: MissionSnapshot,
+  administrative: AdministrativeView,
+  /** Why a discarded quote was dropped, or what voided it (the mission's status). */
+  discardReason: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  voidedAt: Type.Optional(Type.Union([Instant, Type.Null()])),
   minPhotos: Type.Integer({ minimum: 0 }),
   calculation: Type.Union([CalculationView, Type.Null()]),
   smartFrame: Type.Union([SmartFrame, Type.Null()]),

@@ -1,0 +1,461 @@
+/**
+ * The mission's verdict, as an order-independent fold of the facts every service may learn.
+ *
+ * The facts reach a service from several Kafka topics. Kafka keeps one topic's order per mission,
+ * never the order across topics, and redelivers. So the state is only the *knowledge*: every
+ * distinct fact seen, keyed by its eventId; `project` derives the mission's status, section,
+ * outcome, the actions that lost (voided) and the tracking from that set alone, so any delivery
+ * order and any redelivery give the same verdict.
+ *
+ * mission-intake is the authority: it folds every fact and publishes each change of verdict
+ * (`mission.status-changed`); the other services act on what it decided, through the predicates
+ * of `rules.ts`.
+ *
+ * The rules (product page, "One set of rules for the whole procedure"):
+ * - every action carries the instant its service accepted it; an expiry happens at the deadline;
+ * - a quote closed at or before the deadline settles the Smart Expertise: an expiry never wins;
+ * - between an abandon or a cancel and a close, the earlier instant wins (same instant: the close,
+ *   which already reached the expert); a cancel after the close loses only to an earlier validation;
+ * - what loses is voided, and a tracking entry says so: nothing is reversed in silence.
+ */
+import type { BoardSection, Decision, MissionStatus, Outcome, Procedure } from '../common.ts';
+import type { TrackingCode, VoidCause } from '../tracking-messages.ts';
+import { SECTION_OF, allowsCancel, allowsPayment, awaitsQuote, onTime, validationOutcome } from './rules.ts';
+
+export type MissionFact =
+  | { readonly type: 'received'; readonly eventId: string; readonly at: Date; readonly deadline: Date }
+  | {
+      readonly type: 'quote_submitted';
+      readonly eventId: string;
+      /** The closing instant. */
+      readonly at: Date;
+      readonly procedure: Procedure;
+      readonly quoteId: string;
+    }
+  | {
+      readonly type: 'review_decided';
+      readonly eventId: string;
+      readonly at: Date;
+      /** Per case, increasing, assigned by expert-review: the order the expert decided in. */
+      readonly sequence: number;
+      readonly decision: Decision;
+      readonly expertName: string;
+      readonly expertPhone: string;
+      readonly note?: string;
+      /** The quote the case was opened for (facts recorded before it was kept have none). */
+      readonly quoteId?: string;
+    }
+  | { readonly type: 'deadline_approaching'; readonly eventId: string; readonly at: Date; readonly deadline: Date }
+  | { readonly type: 'expired'; readonly eventId: string; readonly at: Date; readonly deadline: Date }
+  | { readonly type: 'abandoned'; readonly eventId: string; readonly at: Date; readonly reason: string; readonly by: string }
+  | { readonly type: 'cancelled'; readonly eventId: string; readonly at: Date; readonly reason: string; readonly by: string }
+  | {
+      readonly type: 'payment_requested';
+      readonly eventId: string;
+      readonly at: Date;
+      readonly invoiceNumber: string;
+      readonly insurerShareCents: number;
+      readonly ownerShareCents: number;
+      readonly flagged: boolean;
+    };
+
+export type MissionFactType = MissionFact['type'];
+export type FactOf<T extends MissionFactType> = Extract<MissionFact, { type: T }>;
+
+export interface TrackingEntry {
+  readonly at: Date;
+  readonly code: TrackingCode;
+  /** The values inside the message, as fields; rendered per language by `trackingMessage`. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export interface PaymentRequest {
+  readonly requestedAt: Date;
+  readonly invoiceNumber: string;
+  readonly insurerShareCents: number;
+  readonly ownerShareCents: number;
+  readonly flagged: boolean;
+}
+
+/** An action that was answered 2xx and then lost to an earlier one. */
+export interface Voided {
+  readonly kind: 'close' | 'abandon' | 'cancel' | 'expiry' | 'decision' | 'payment';
+  readonly eventId: string;
+  readonly at: Date;
+  readonly cause: VoidCause;
+}
+
+export interface MissionView {
+  readonly status: MissionStatus;
+  readonly section: BoardSection;
+  readonly outcome: Outcome | null;
+  /** From mission.received; null only while that fact is still unknown. */
+  readonly deadline: Date | null;
+  /** The close the mission rests on, when one won. */
+  readonly quote: { readonly quoteId: string; readonly procedure: Procedure; readonly closedAt: Date } | null;
+  /** Quotes that can never be analysed, validated or paid. */
+  readonly voidedQuoteIds: readonly string[];
+  readonly voided: readonly Voided[];
+  /** The expert of the last decision that counts. */
+  readonly expert: { readonly name: string; readonly phone: string } | null;
+  readonly lastDecision: { readonly decision: Decision; readonly note: string | null; readonly at: Date } | null;
+  readonly paymentRequested: boolean;
+  readonly payment: PaymentRequest | null;
+  /** Oldest first. */
+  readonly tracking: readonly TrackingEntry[];
+}
+
+/** The knowledge: each distinct fact seen, by eventId. */
+export interface MissionState {
+  readonly facts: Readonly<Record<string, MissionFact>>;
+}
+
+export const initialState: MissionState = { facts: {} };
+
+/** Adds a fact to the knowledge. A redelivered eventId changes nothing (the first copy is kept). */
+export function evolve(state: MissionState, fact: MissionFact): MissionState {
+  if (Object.hasOwn(state.facts, fact.eventId)) return state;
+  return { facts: { ...state.facts, [fact.eventId]: normalise(fact) } };
+}
+
+export function stateOf(facts: readonly MissionFact[]): MissionState {
+  return facts.reduce(evolve, initialState);
+}
+
+export function project(state: MissionState): MissionView {
+  const facts = Object.values(state.facts).sort(byInstantThenEventId);
+  const ofType = <T extends MissionFactType>(type: T): FactOf<T>[] =>
+    facts.filter((fact): fact is FactOf<T> => fact.type === type);
+
+  const received = ofType('received')[0];
+  const expiries = ofType('expired');
+  const reminders = ofType('deadline_approaching');
+  // The scheduler's facts repeat the deadline, so a fact that overtook mission.received can still be judged.
+  const deadline = received?.deadline ?? expiries[0]?.deadline ?? reminders[0]?.deadline ?? null;
+  const isOnTime = (at: Date): boolean => deadline === null || onTime(at, deadline);
+
+  const voided: Voided[] = [];
+  const tracking: RankedEntry[] = [];
+  const voidFact = (fact: MissionFact, kind: Voided['kind'], cause: VoidCause, code: TrackingCode, params: Record<string, string>) => {
+    voided.push({ kind, eventId: fact.eventId, at: new Date(fact.at.getTime()), cause });
+    tracking.push(entry(fact, code, params, 1));
+  };
+
+  // A close after the deadline is refused by the quote service; one that is seen anyway never counts.
+  const close = ofType('quote_submitted').find((quote) => isOnTime(quote.at));
+  // The garage may only abandon an incoming mission, so only while the deadline is still ahead.
+  const abandon = ofType('abandoned').find((fact) => deadline === null || fact.at.getTime() < deadline.getTime());
+  const cancel = ofType('cancelled')[0];
+  // An abandon and a cancel exclude each other (the first makes the mission final): the earlier stands.
+  const terminals = [abandon, cancel].filter((fact) => fact !== undefined).sort(byInstantThenEventId);
+  const terminal = terminals[0];
+  for (const loser of terminals.slice(1)) {
+    const cause: VoidCause = terminal!.type === 'abandoned' ? 'abandoned' : 'cancelled';
+    if (loser.type === 'cancelled') voidFact(loser, 'cancel', cause, 'cancel.voided', { at: iso(loser.at), cause });
+  }
+
+  // Between an abandon or a cancel and a close, the earlier wins; at the same instant the close.
+  const closeLost = close !== undefined && terminal !== undefined && terminal.at.getTime() < close.at.getTime();
+  const liveClose = closeLost ? undefined : close;
+  const closeVoidedBy: VoidCause = terminal?.type === 'abandoned' ? 'abandoned' : 'cancelled';
+  if (close && closeLost) voidFact(close, 'close', closeVoidedBy, 'quote.voided', { at: iso(close.at), cause: closeVoidedBy });
+
+  // Decisions count on the close the mission rests on, in the expert's order, up to the first validation.
+  const decisions = ofType('review_decided');
+  const onLive = liveClose ? inExpertOrder(decisions.filter((d) => d.quoteId === undefined || d.quoteId === liveClose.quoteId)) : [];
+  const validationIndex = onLive.findIndex((d) => d.decision === 'validate');
+  const upToValidation = validationIndex === -1 ? onLive : onLive.slice(0, validationIndex + 1);
+  const validation = validationIndex === -1 ? undefined : onLive[validationIndex];
+
+  // A cancel after the close wins unless the expert validated first: the validation is final.
+  let cancelWins = false;
+  if (terminal && liveClose) {
+    if (terminal.type === 'abandoned') {
+      voidFact(terminal, 'abandon', 'quote_closed', 'abandon.voided', { at: iso(liveClose.at) });
+    } else if (validation && validation.at.getTime() <= terminal.at.getTime()) {
+      voidFact(terminal, 'cancel', 'validated', 'cancel.voided', { at: iso(terminal.at), cause: 'validated' });
+    } else {
+      cancelWins = true;
+    }
+  } else if (terminal) {
+    cancelWins = terminal.type === 'cancelled';
+  }
+  const cancelAt = cancelWins ? terminal!.at.getTime() : Number.POSITIVE_INFINITY;
+  const applied = upToValidation.filter((d) => d.at.getTime() <= cancelAt);
+  for (const decision of decisions) {
+    // A decision learned before its close is not judged yet; one on another quote never counts.
+    const lostWithClose = close !== undefined && closeLost && (decision.quoteId === undefined || decision.quoteId === close.quoteId);
+    const lostToCancel = cancelWins && upToValidation.includes(decision) && !applied.includes(decision);
+    if (!lostWithClose && !lostToCancel) continue;
+    const cause: VoidCause = lostWithClose ? closeVoidedBy : 'cancelled';
+    voidFact(decision, 'decision', cause, 'review.voided', { at: iso(decision.at), cause });
+  }
+  const lastDecision = applied.at(-1);
+  const validated = !cancelWins && lastDecision?.decision === 'validate';
+
+  // Seed: a Smart Expertise expires only if no quote was closed before the deadline; an expiry
+  // learned before an on-time close is reversed, and the tracking says why.
+  const expiry = liveClose === undefined && !closeLost && terminal === undefined ? expiries[0] : undefined;
+  if (liveClose) {
+    for (const late of expiries) voidFact(late, 'expiry', 'quote_closed', 'expiry.voided', { at: iso(liveClose.at) });
+  }
+
+  const procedure = liveClose?.procedure ?? 'standard';
+  const outcomeOfValidation = validationOutcome(procedure);
+  const status: MissionStatus = cancelWins
+    ? 'cancelled'
+    : terminal && !liveClose
+      ? 'abandoned'
+      : liveClose
+        ? lastDecision
+          ? statusAfterDecision(lastDecision.decision)
+          : 'under_analysis'
+        : expiry
+          ? 'expired'
+          : 'new';
+  const outcome: Outcome | null =
+    status === 'cancelled' ? 'cancelled' : status === 'abandoned' ? 'abandoned' : validated ? outcomeOfValidation : null;
+
+  // A payment counts only on a validated repair expertise (never a total loss).
+  const payments = ofType('payment_requested');
+  const payment = allowsPayment(status, outcome) ? payments[0] : undefined;
+  // quote answers a repeated request as the same one: only a payment that never counted is voided.
+  if (payment === undefined) {
+    for (const lost of payments) {
+      const cause: VoidCause = status === 'cancelled' ? 'cancelled' : status === 'abandoned' ? 'abandoned' : 'not_validated';
+      voidFact(lost, 'payment', cause, 'payment.voided', { invoiceNumber: lost.invoiceNumber, cause });
+    }
+  }
+
+  const leftNewAt = [terminal?.type === 'abandoned' && !liveClose ? terminal : undefined, cancelWins ? terminal : undefined, expiry, liveClose]
+    .filter((fact) => fact !== undefined)
+    .map((fact) => fact.at.getTime())
+    .sort((a, b) => a - b)[0];
+
+  if (received) tracking.push(entry(received, 'mission.received', { deadline: iso(received.deadline) }));
+  for (const reminder of reminders) {
+    if (leftNewAt !== undefined && reminder.at.getTime() >= leftNewAt) continue;
+    tracking.push(entry(reminder, 'deadline.approaching', { deadline: iso(reminder.deadline) }));
+  }
+  if (liveClose) tracking.push(entry(liveClose, liveClose.procedure === 'total_loss' ? 'total_loss.declared' : 'quote.under_analysis', {}));
+  for (const decision of applied) {
+    const code = decision.decision === 'validate' && procedure === 'total_loss' ? 'review.total_loss_confirmed' : reviewTracking[decision.decision];
+    tracking.push(
+      entry(decision, code, {
+        decision: decision.decision,
+        expertName: decision.expertName,
+        expertPhone: decision.expertPhone,
+        ...(decision.note === undefined ? {} : { note: decision.note }),
+      }),
+    );
+  }
+  if (expiry) tracking.push(entry(expiry, 'mission.expired', { deadline: iso(expiry.deadline) }));
+  if (status === 'abandoned' && terminal) tracking.push(entry(terminal, 'mission.abandoned', { reason: terminal.reason }));
+  if (status === 'cancelled' && terminal) tracking.push(entry(terminal, 'mission.cancelled', { reason: terminal.reason }));
+  if (payment) {
+    tracking.push(
+      entry(payment, 'payment.requested', {
+        invoiceNumber: payment.invoiceNumber,
+        insurerShareCents: String(payment.insurerShareCents),
+        ownerShareCents: String(payment.ownerShareCents),
+      }),
+    );
+  }
+
+  const voidedQuoteIds = [close && closeLost ? close.quoteId : undefined, cancelWins && liveClose ? liveClose.quoteId : undefined].filter(
+    (id): id is string => id !== undefined,
+  );
+
+  return {
+    status,
+    section: SECTION_OF[status],
+    outcome,
+    deadline: deadline === null ? null : new Date(deadline.getTime()),
+    quote: liveClose && !cancelWins ? { quoteId: liveClose.quoteId, procedure: liveClose.procedure, closedAt: new Date(liveClose.at.getTime()) } : null,
+    voidedQuoteIds,
+    voided: voided.sort((a, b) => a.at.getTime() - b.at.getTime() || compareText(a.eventId, b.eventId)),
+    expert: lastDecision ? { name: lastDecision.expertName, phone: lastDecision.expertPhone } : null,
+    lastDecision: lastDecision
+      ? { decision: lastDecision.decision, note: lastDecision.note ?? null, at: new Date(lastDecision.at.getTime()) }
+      : null,
+    paymentRequested: payment !== undefined,
+    payment: payment
+      ? {
+          requestedAt: new Date(payment.at.getTime()),
+          invoiceNumber: payment.invoiceNumber,
+          insurerShareCents: payment.insurerShareCents,
+          ownerShareCents: payment.ownerShareCents,
+          flagged: payment.flagged,
+        }
+      : null,
+    tracking: tracking.sort(byTrackingOrder).map(({ at, code, params }) => ({ at, code, params })),
+  };
+}
+
+export function statusAfterDecision(decision: Decision): MissionStatus {
+  switch (decision) {
+    case 'validate':
+      return 'closed';
+    case 'pending_validation':
+      return 'pending_validation';
+    case 'remote_intervention':
+      return 'remote_intervention';
+    case 'onsite_intervention':
+      return 'onsite_intervention';
+    default: {
+      const unknown: never = decision;
+      throw new Error(`unknown review decision ${String(unknown)}`);
+    }
+  }
+}
+
+/** What changed between two verdicts that the other services must hear of (`mission.status-changed`). */
+export function verdictChanged(before: MissionView | null, after: MissionView): boolean {
+  if (before === null) return after.status !== 'new' || after.voidedQuoteIds.length > 0;
+  return (
+    before.status !== after.status ||
+    before.outcome !== after.outcome ||
+    before.quote?.quoteId !== after.quote?.quoteId ||
+    before.voidedQuoteIds.join(',') !== after.voidedQuoteIds.join(',') ||
+    before.lastDecision?.at.getTime() !== after.lastDecision?.at.getTime()
+  );
+}
+
+// ---- Commands mission-intake decides itself ------------------------------------------------------
+
+export type AbandonRefusalCode = 'mission_not_new' | 'deadline_passed' | 'reason_required';
+export type CancelRefusalCode = 'mission_final' | 'deadline_passed' | 'reason_required';
+
+export interface ActionCommand {
+  /** The id of the fact to record; ids are minted by the caller, this module has no randomness. */
+  readonly eventId: string;
+  readonly reason: string;
+  /** Who acts (the organisation or its user). */
+  readonly by: string;
+  readonly at: Date;
+}
+
+export type Decided<F, Code extends string> =
+  | { readonly ok: true; readonly fact: F }
+  | { readonly ok: false; readonly code: Code; readonly message: string };
+
+export const reasonMaxLength = 500;
+/** @deprecated the same limit, under its former name */
+export const abandonReasonMaxLength = reasonMaxLength;
+
+function checkReason(raw: string, what: string): { ok: true; reason: string } | { ok: false; message: string } {
+  const reason = raw.trim();
+  const length = [...reason].length;
+  if (length === 0) return { ok: false, message: `${what} needs a reason` };
+  if (length > reasonMaxLength) return { ok: false, message: `the reason is ${length} characters long, at most ${reasonMaxLength} are allowed` };
+  return { ok: true, reason };
+}
+
+/** Seed: "Introduisez la raison de l'abandon" on an incoming ("entrante") mission, before its deadline. */
+export function decideAbandon(state: MissionState, command: ActionCommand): Decided<FactOf<'abandoned'>, AbandonRefusalCode> {
+  const reason = checkReason(command.reason, 'an abandon');
+  if (!reason.ok) return { ok: false, code: 'reason_required', message: reason.message };
+  const view = project(state);
+  if (view.deadline === null || !awaitsQuote(view.status)) {
+    return { ok: false, code: 'mission_not_new', message: `only a new mission can be abandoned, this one is ${view.status}` };
+  }
+  if (command.at.getTime() >= view.deadline.getTime()) {
+    return { ok: false, code: 'deadline_passed', message: `the deadline ${view.deadline.toISOString()} has passed` };
+  }
+  return { ok: true, fact: { type: 'abandoned', eventId: command.eventId, at: new Date(command.at.getTime()), reason: reason.reason, by: command.by } };
+}
+
+/**
+ * The insurer withdraws the mission, until the expert's final decision. A new mission whose
+ * deadline has passed is becoming a classic expertise: it is no longer the insurer's to cancel here.
+ */
+export function decideCancel(state: MissionState, command: ActionCommand): Decided<FactOf<'cancelled'>, CancelRefusalCode> {
+  const reason = checkReason(command.reason, 'a cancel');
+  if (!reason.ok) return { ok: false, code: 'reason_required', message: reason.message };
+  const view = project(state);
+  if (view.deadline === null || !allowsCancel(view.status)) {
+    return { ok: false, code: 'mission_final', message: `the mission is ${view.status}: it can no longer be cancelled` };
+  }
+  if (awaitsQuote(view.status) && command.at.getTime() > view.deadline.getTime()) {
+    return { ok: false, code: 'deadline_passed', message: `the deadline ${view.deadline.toISOString()} has passed: the mission becomes a classic expertise` };
+  }
+  return { ok: true, fact: { type: 'cancelled', eventId: command.eventId, at: new Date(command.at.getTime()), reason: reason.reason, by: command.by } };
+}
+
+// ---- Internals -----------------------------------------------------------------------------------
+
+const reviewTracking: Record<Decision, TrackingCode> = {
+  validate: 'review.validated',
+  pending_validation: 'review.pending_validation',
+  remote_intervention: 'review.remote_intervention',
+  onsite_intervention: 'review.onsite_intervention',
+};
+
+function inExpertOrder(decisions: readonly FactOf<'review_decided'>[]): FactOf<'review_decided'>[] {
+  return [...decisions].sort((a, b) => a.sequence - b.sequence || compareText(a.eventId, b.eventId));
+}
+
+interface RankedEntry extends TrackingEntry {
+  readonly rank: number;
+  readonly sequence: number;
+  readonly eventId: string;
+}
+
+/** Ties on the instant follow the procedure's own order, so equal clocks still give one tracking. */
+const trackingRank: Record<MissionFactType, number> = {
+  received: 0,
+  deadline_approaching: 1,
+  quote_submitted: 2,
+  review_decided: 3,
+  expired: 4,
+  abandoned: 4,
+  cancelled: 4,
+  payment_requested: 5,
+};
+
+function entry(fact: MissionFact, code: TrackingCode, params: Record<string, string>, after = 0): RankedEntry {
+  return {
+    at: new Date(fact.at.getTime()),
+    code,
+    params,
+    rank: trackingRank[fact.type] * 2 + after,
+    sequence: fact.type === 'review_decided' ? fact.sequence : 0,
+    eventId: fact.eventId,
+  };
+}
+
+function byTrackingOrder(a: RankedEntry, b: RankedEntry): number {
+  return a.at.getTime() - b.at.getTime() || a.rank - b.rank || a.sequence - b.sequence || compareText(a.eventId, b.eventId);
+}
+
+function byInstantThenEventId(a: MissionFact, b: MissionFact): number {
+  return a.at.getTime() - b.at.getTime() || compareText(a.eventId, b.eventId);
+}
+
+// Code-unit order, independent of the runtime's locale.
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const iso = (at: Date): string => at.toISOString();
+
+/** Copies the instants so a caller mutating its Date objects cannot rewrite what we know. */
+function normalise(fact: MissionFact): MissionFact {
+  const at = new Date(fact.at.getTime());
+  switch (fact.type) {
+    case 'received':
+    case 'deadline_approaching':
+    case 'expired':
+      return { ...fact, at, deadline: new Date(fact.deadline.getTime()) };
+    case 'quote_submitted':
+    case 'review_decided':
+    case 'abandoned':
+    case 'cancelled':
+    case 'payment_requested':
+      return { ...fact, at };
+    default: {
+      const unknown: never = fact;
+      throw new Error(`unknown mission fact ${JSON.stringify(unknown)}`);
+    }
+  }
+}

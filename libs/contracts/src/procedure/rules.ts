@@ -1,0 +1,101 @@
+/**
+ * The procedure's rules as small pure functions, in the one vocabulary of `common.ts`. Every service
+ * asks these, never a copy of its own: which statuses are final, which still await a quote, where a
+ * status sits on the board, when a payment may be requested, whether a deadline still runs.
+ */
+import type { BoardSection, MissionStatus, Outcome, Procedure, QuoteStatus } from '../common.ts';
+
+/** Where each status sits on the garage's board (seed: pending validation stays "En cours d'analyse"). */
+export const SECTION_OF: Readonly<Record<MissionStatus, BoardSection>> = {
+  new: 'smart.new',
+  under_analysis: 'smart.under_analysis',
+  pending_validation: 'smart.under_analysis',
+  remote_intervention: 'smart.remote_intervention',
+  onsite_intervention: 'smart.onsite_intervention',
+  closed: 'smart.closed',
+  expired: 'classic.expired',
+  abandoned: 'closed.abandoned',
+  cancelled: 'closed.cancelled',
+};
+
+/** Once final, every service answers 409 to any further command on the mission. */
+export function isFinal(status: MissionStatus): boolean {
+  switch (status) {
+    case 'closed':
+    case 'expired':
+    case 'abandoned':
+    case 'cancelled':
+      return true;
+    case 'new':
+    case 'under_analysis':
+    case 'pending_validation':
+    case 'remote_intervention':
+    case 'onsite_intervention':
+      return false;
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown mission status ${String(unknown)}`);
+    }
+  }
+}
+
+/** Only a new mission awaits the garage's quote (and may be abandoned). */
+export function awaitsQuote(status: MissionStatus): boolean {
+  return status === 'new';
+}
+
+/** The deadline runs while the garage still has to act; the expiry sweep looks at nothing else. */
+export function deadlineRuns(status: MissionStatus): boolean {
+  return awaitsQuote(status);
+}
+
+/**
+ * Seed §3: the quote is closed "au plus tard le" the deadline, which is the last millisecond
+ * allowed: a close at that very instant is on time.
+ */
+export function onTime(at: Date, deadline: Date): boolean {
+  return at.getTime() <= deadline.getTime();
+}
+
+/** Quote work (create, edit, close) is allowed on a new mission before its deadline. */
+export function acceptsQuoteWork(status: MissionStatus, deadline: Date, now: Date): boolean {
+  return awaitsQuote(status) && onTime(now, deadline);
+}
+
+/** The insurer may cancel until the expert's final decision. */
+export function allowsCancel(status: MissionStatus): boolean {
+  return !isFinal(status);
+}
+
+/** The expert may decide while the mission rests on the case's quote and is not final. */
+export function allowsDecision(status: MissionStatus): boolean {
+  return !isFinal(status) && !awaitsQuote(status);
+}
+
+/**
+ * Seed §4–5: direct payment only after a validated repair expertise. A total loss is not a
+ * repair: its validation never takes a payment for repairs.
+ */
+export function allowsPayment(status: MissionStatus, outcome: Outcome | null): boolean {
+  return status === 'closed' && outcome === 'validated';
+}
+
+/** The outcome a validation gives, per procedure. */
+export function validationOutcome(procedure: Procedure): Outcome {
+  return procedure === 'total_loss' ? 'total_loss' : 'validated';
+}
+
+/**
+ * What becomes of one of the garage's quotes once mission-intake's verdict is known: a quote the
+ * verdict names as voided is voided, and so is a draft of a mission that was abandoned or
+ * cancelled (it can never be transmitted). Anything else keeps its status.
+ */
+export function quoteStatusAfterVerdict(
+  quote: { readonly id: string; readonly status: QuoteStatus },
+  verdict: { readonly status: MissionStatus; readonly voidedQuoteIds: readonly string[] },
+): QuoteStatus {
+  if (quote.status === 'discarded' || quote.status === 'voided') return quote.status;
+  if (verdict.voidedQuoteIds.includes(quote.id)) return 'voided';
+  if (quote.status === 'draft' && (verdict.status === 'abandoned' || verdict.status === 'cancelled')) return 'voided';
+  return quote.status;
+}
