@@ -7,7 +7,7 @@ export const ExpiryConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3004 }),
   /** node-cron expression, six fields allowed (seconds first); default: at second 0 of every minute. */
   EXPIRY_CRON: Type.String({ minLength: 1, default: '0 * * * * *' }),
-  /** A deadline expires only this long after it passed, so that a quote closed just before it has time to arrive. */
+  /** A deadline expires only this long after it passed, so that the verdict on a quote closed just before it (mission-intake's mission.status-changed) has time to arrive. */
   EXPIRY_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 120 }),
   /** Deadlines expired per transaction. */
   EXPIRY_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),

@@ -23,7 +23,7 @@ export async function buildExpiryScheduler(env: Record<string, string | undefine
       'Keeps the deadlines of Smart Expertise missions still running, warns before they pass, and turns a missed one into a classic expertise (mission.expired), exactly once however many replicas tick.',
     config,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    topics: [Topics.missionIntake, Topics.quote, Topics.expiryScheduler],
+    topics: [Topics.missionIntake, Topics.expiryScheduler],
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     routes(app, ctx) {

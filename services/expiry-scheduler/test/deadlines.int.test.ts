@@ -1,10 +1,10 @@
 // One scheduler with a cron in seconds and a clock the tests move forward, fed through the real
-// broker: the deadline's life from mission.received to its expiry, or to what prevents it.
+// broker: the deadline's life from mission.received to its expiry, or to the verdict that settles it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type DomainEvent } from '@smart-expertise/contracts';
 import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildExpiryScheduler, type ExpiryScheduler } from '../src/index.ts';
-import { missionAbandoned, missionReceived, quoteSubmitted } from './envelopes.ts';
+import { missionReceived, missionStatusChanged } from './envelopes.ts';
 
 const GRACE_SECONDS = 60;
 let shiftMs = 0;
@@ -37,15 +37,32 @@ afterAll(async () => {
 
 const newMissionId = () => `m-${uniqueSuffix()}`;
 const publishIntake = (missionId: string, value: object) => publishRaw(prefix + Topics.missionIntake, [{ key: missionId, value: value as never }]);
-const publishQuote = (missionId: string, value: object) => publishRaw(prefix + Topics.quote, [{ key: missionId, value: value as never }]);
+
+interface DeadlineRow {
+  status: string;
+  settled_status: string | null;
+  settled_at: Date | null;
+  warned_at: Date | null;
+  expired_at: Date | null;
+  run_id: string | null;
+  updated_at: Date;
+}
 
 async function deadlineRow(missionId: string) {
-  const { rows } = await service.ctx.pool.query('SELECT status, warned_at, expired_at, run_id FROM deadlines WHERE mission_id = $1', [missionId]);
-  return rows[0] as { status: string; warned_at: string | null; expired_at: string | null; run_id: string | null } | undefined;
+  const { rows } = await service.ctx.pool.query<DeadlineRow>(
+    'SELECT status, settled_status, settled_at, warned_at, expired_at, run_id, updated_at FROM deadlines WHERE mission_id = $1',
+    [missionId],
+  );
+  return rows[0];
 }
 
 function waitForStatus(missionId: string, status: string) {
   return waitFor(async () => (await deadlineRow(missionId))?.status === status, { message: `deadline of ${missionId} to be ${status}` });
+}
+
+/** The event went through the consumer (its inbox row commits with its effect). */
+function waitForApplied(eventId: string) {
+  return waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [eventId])).rowCount === 1, { message: `event ${eventId} to be applied` });
 }
 
 async function outboxEvents(missionId: string, type: string) {
@@ -80,7 +97,7 @@ describe('running deadlines and their expiry', () => {
     expect(await outboxEvents(missionId, 'mission.deadline-approaching')).toHaveLength(1);
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(0);
 
-    // Past the deadline but within the grace period: still waiting for a late quote.
+    // Past the deadline but within the grace period: a close made just before it may still be on its way.
     await waitForCronSweepAfter(advance(30 * 60_000 + 5_000));
     expect((await deadlineRow(missionId))?.status).toBe('running');
 
@@ -97,71 +114,92 @@ describe('running deadlines and their expiry', () => {
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(1);
   });
 
-  it('does not expire a mission whose quote was closed before the deadline', async () => {
+  it('does not expire a mission mission-intake put under analysis', async () => {
     const missionId = newMissionId();
     const deadline = new Date(clock().getTime() + 10 * 60_000);
     await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
-    await publishQuote(missionId, quoteSubmitted(missionId, new Date(deadline.getTime() - 60_000)));
-    await waitForStatus(missionId, 'quote_closed');
+    const closedAt = new Date(deadline.getTime() - 60_000);
+    await publishIntake(missionId, missionStatusChanged(missionId, { status: 'under_analysis', changedAt: closedAt, deadline }));
+    await waitForStatus(missionId, 'settled');
+    expect(await deadlineRow(missionId)).toMatchObject({ settled_status: 'under_analysis', settled_at: closedAt });
 
     await waitForCronSweepAfter(advance(10 * 60_000 + (GRACE_SECONDS + 5) * 1000));
-    expect((await deadlineRow(missionId))?.status).toBe('quote_closed');
+    expect((await deadlineRow(missionId))?.status).toBe('settled');
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(0);
   });
 
-  it('does not expire a mission the garage abandoned', async () => {
+  it('does not expire a mission the insurer cancelled', async () => {
     const missionId = newMissionId();
     const deadline = new Date(clock().getTime() + 10 * 60_000);
     await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
-    await publishIntake(missionId, missionAbandoned(missionId, clock()));
-    await waitForStatus(missionId, 'abandoned');
+    await publishIntake(missionId, missionStatusChanged(missionId, { status: 'cancelled', changedAt: clock(), deadline }));
+    await waitForStatus(missionId, 'settled');
+    expect((await deadlineRow(missionId))?.settled_status).toBe('cancelled');
 
     await waitForCronSweepAfter(advance(10 * 60_000 + (GRACE_SECONDS + 5) * 1000));
-    expect((await deadlineRow(missionId))?.status).toBe('abandoned');
+    expect((await deadlineRow(missionId))?.status).toBe('settled');
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(0);
   });
 
-  it('does not start a deadline for a mission whose quote was heard of before the mission itself', async () => {
+  it('does not start a deadline for a mission whose verdict was heard of before the mission itself', async () => {
     const missionId = newMissionId();
     const deadline = new Date(clock().getTime() + 10 * 60_000);
-    await publishQuote(missionId, quoteSubmitted(missionId, new Date(deadline.getTime() - 60_000)));
+    await publishIntake(missionId, missionStatusChanged(missionId, { status: 'abandoned', changedAt: clock(), deadline, previousStatus: null }));
     await waitForStatus(missionId, 'awaiting_mission');
     await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
-    await waitForStatus(missionId, 'quote_closed');
+    await waitForStatus(missionId, 'settled');
 
     await waitForCronSweepAfter(advance(10 * 60_000 + (GRACE_SECONDS + 5) * 1000));
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(0);
   });
 
-  it('still expires a mission whose only quote was closed after the deadline', async () => {
+  it('changes nothing when a verdict is redelivered, or a later one follows', async () => {
     const missionId = newMissionId();
     const deadline = new Date(clock().getTime() + 10 * 60_000);
     await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
-    await waitForStatus(missionId, 'running');
-    const late = quoteSubmitted(missionId, new Date(deadline.getTime() + 30_000));
-    await publishQuote(missionId, late);
-    // The quote is applied (the inbox has it) and settles nothing.
-    await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [late.id])).rowCount === 1, { message: 'the late quote to be applied' });
-    expect((await deadlineRow(missionId))?.status).toBe('running');
+    const underAnalysis = missionStatusChanged(missionId, { status: 'under_analysis', changedAt: clock(), deadline });
+    await publishIntake(missionId, underAnalysis);
+    await waitForStatus(missionId, 'settled');
+    const settled = await deadlineRow(missionId);
 
-    advance(10 * 60_000 + (GRACE_SECONDS + 5) * 1000);
-    await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'mission.expired', 'mission.expired despite the late quote');
-    expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(1);
+    await publishIntake(missionId, underAnalysis);
+    const decided = missionStatusChanged(missionId, { status: 'pending_validation', previousStatus: 'under_analysis', changedAt: new Date(clock().getTime() + 1_000), deadline });
+    await publishIntake(missionId, decided);
+    // One partition keeps the order: once the later verdict is applied, the redelivery was too.
+    await waitForApplied(decided.id);
+    expect(await deadlineRow(missionId)).toEqual(settled);
   });
 
-  it('does nothing more when a quote closed before the deadline arrives after the expiry', async () => {
+  it('changes nothing on its own expiry coming back from mission-intake', async () => {
     const missionId = newMissionId();
     const deadline = new Date(clock().getTime() + 60_000);
     await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
     await waitForStatus(missionId, 'running');
     advance(60_000 + (GRACE_SECONDS + 5) * 1000);
     await waitForStatus(missionId, 'expired');
+    const expired = await deadlineRow(missionId);
 
-    const late = quoteSubmitted(missionId, new Date(deadline.getTime() - 1_000));
-    await publishQuote(missionId, late);
-    await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [late.id])).rowCount === 1, { message: 'the late quote to be applied' });
+    const verdict = missionStatusChanged(missionId, { status: 'expired', changedAt: clock(), deadline });
+    await publishIntake(missionId, verdict);
+    await waitForApplied(verdict.id);
+    expect(await deadlineRow(missionId)).toEqual(expired);
+    expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(1);
+  });
+
+  it('does nothing more when mission-intake puts an expired mission back under analysis (an on-time close learnt late)', async () => {
+    const missionId = newMissionId();
+    const deadline = new Date(clock().getTime() + 60_000);
+    await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
+    await waitForStatus(missionId, 'running');
+    advance(60_000 + (GRACE_SECONDS + 5) * 1000);
+    await waitForStatus(missionId, 'expired');
+    const expired = await deadlineRow(missionId);
+
+    const voided = missionStatusChanged(missionId, { status: 'under_analysis', previousStatus: 'expired', changedAt: clock(), deadline });
+    await publishIntake(missionId, voided);
+    await waitForApplied(voided.id);
     await waitForCronSweepAfter(clock());
-    expect((await deadlineRow(missionId))?.status).toBe('expired');
+    expect(await deadlineRow(missionId)).toEqual(expired);
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(1);
   });
 });

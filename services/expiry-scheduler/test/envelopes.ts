@@ -1,7 +1,8 @@
 // Envelopes of the events other services publish, valid against libs/contracts, for tests that
 // feed this service through the real broker.
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_INSURER_POLICY, validateEvent, type EventEnvelope, type EventPayload, type EventType } from '@smart-expertise/contracts';
+import { DEFAULT_INSURER_POLICY, validateEvent, type EventEnvelope, type EventPayload, type EventType, type MissionStatus, type Outcome } from '@smart-expertise/contracts';
+import { SECTION_OF } from '@smart-expertise/contracts/procedure';
 
 function envelope<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>, occurredAt: Date): EventEnvelope {
   const value: EventEnvelope = {
@@ -43,26 +44,33 @@ export function missionReceived(missionId: string, deadline: Date, receivedAt: D
   );
 }
 
-export function quoteSubmitted(missionId: string, closedAt: Date): EventEnvelope {
+/** mission-intake's verdict; the fields the scheduler does not read get plausible values. */
+export function missionStatusChanged(
+  missionId: string,
+  { status, changedAt, deadline, previousStatus = 'new' }: { status: MissionStatus; changedAt: Date; deadline: Date; previousStatus?: MissionStatus | null },
+): EventEnvelope {
+  const outcome: Outcome | null = status === 'abandoned' || status === 'cancelled' ? status : status === 'closed' ? 'validated' : null;
+  const restsOnQuote = !['new', 'expired', 'abandoned', 'cancelled'].includes(status);
   return envelope(
-    'quote.submitted',
+    'mission.status-changed',
     missionId,
     {
-      quoteId: `q-${missionId}`,
+      insurerId: 'INS-1',
       garageId: 'GAR-1',
       expertOfficeId: 'EXP-1',
-      procedure: 'total_loss',
-      closedAt: closedAt.toISOString(),
-      calculation: null,
-      smartFrame: null,
-      vehicleStatus: 'wreck',
-      vehicleStatusNote: null,
-      photos: [],
+      status,
+      section: SECTION_OF[status],
+      outcome,
+      previousStatus,
+      reason: `test.${status}`,
+      changedAt: changedAt.toISOString(),
+      deadline: deadline.toISOString(),
+      quoteId: restsOnQuote ? `q-${missionId}` : null,
+      procedure: restsOnQuote ? 'standard' : null,
+      voidedQuoteIds: [],
+      expert: null,
+      lastDecision: null,
     },
-    closedAt,
+    changedAt,
   );
-}
-
-export function missionAbandoned(missionId: string, abandonedAt: Date): EventEnvelope {
-  return envelope('mission.abandoned', missionId, { garageId: 'GAR-1', reason: 'the owner took the car elsewhere', abandonedAt: abandonedAt.toISOString(), abandonedBy: 'GAR-1' }, abandonedAt);
 }

@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MISSION_STATUSES, type MissionStatus } from '@smart-expertise/contracts';
 import { evolve, initialState, type DeadlineFact, type DeadlineState } from './deadline.ts';
 
 const deadline = new Date('2026-03-30T21:59:59.999Z');
 const before = new Date('2026-03-30T10:00:00Z');
+const later = new Date('2026-03-30T15:00:00Z');
 const after = new Date('2026-03-31T08:00:00Z');
 const received: DeadlineFact = { type: 'mission.received', eventId: '00000000-0000-4000-8000-000000000001', deadline };
+const verdict = (status: MissionStatus, changedAt = before): DeadlineFact => ({ type: 'mission.status-changed', status, changedAt });
 
 const given = (...facts: DeadlineFact[]): DeadlineState => facts.reduce(evolve, initialState('m-1'));
 
@@ -14,54 +17,69 @@ describe('the running deadline of a mission', () => {
     expect(given(received)).toMatchObject({ status: 'running', deadline, receivedEventId: received.eventId });
   });
 
-  it('is settled by a quote closed before the deadline', () => {
-    expect(given(received, { type: 'quote.submitted', closedAt: before }).status).toBe('quote_closed');
+  it('is settled when mission-intake says the quote is under analysis', () => {
+    expect(given(received, verdict('under_analysis'))).toMatchObject({ status: 'settled', settledStatus: 'under_analysis', settledAt: before });
   });
 
-  it('is settled by a quote closed exactly at the deadline', () => {
-    expect(given(received, { type: 'quote.submitted', closedAt: deadline }).status).toBe('quote_closed');
+  it('is settled when mission-intake says the mission was cancelled', () => {
+    expect(given(received, verdict('cancelled'))).toMatchObject({ status: 'settled', settledStatus: 'cancelled' });
   });
 
-  it('is not settled by a quote closed after the deadline', () => {
-    expect(given(received, { type: 'quote.submitted', closedAt: after }).status).toBe('running');
+  it('is settled when mission-intake says the mission was abandoned', () => {
+    expect(given(received, verdict('abandoned')).status).toBe('settled');
   });
 
-  it('is settled by an abandon', () => {
-    expect(given(received, { type: 'mission.abandoned', abandonedAt: before }).status).toBe('abandoned');
+  it('keeps running on a verdict that leaves the mission new', () => {
+    expect(given(received, verdict('new'))).toMatchObject({ status: 'running', settledStatus: null, settledAt: null });
   });
 
-  it('does not start running when the quote was heard of before the mission', () => {
-    const quoteFirst = given({ type: 'quote.submitted', closedAt: before });
-    expect(quoteFirst.status).toBe('awaiting_mission');
-    expect(evolve(quoteFirst, received).status).toBe('quote_closed');
+  it('keeps the earliest verdict that settled it', () => {
+    const settled = given(received, verdict('under_analysis', before), verdict('pending_validation', later));
+    expect(settled).toMatchObject({ settledStatus: 'under_analysis', settledAt: before });
+    expect(evolve(settled, verdict('under_analysis', before))).toBe(settled);
   });
 
-  it('does not start running when the abandon was heard of before the mission', () => {
-    expect(given({ type: 'mission.abandoned', abandonedAt: before }, received).status).toBe('abandoned');
-  });
-
-  it('starts running when only a late quote was heard of before the mission', () => {
-    expect(given({ type: 'quote.submitted', closedAt: after }, received).status).toBe('running');
-  });
-
-  it('stays expired whatever is heard of afterwards', () => {
-    const expired: DeadlineState = { ...given(received), status: 'expired', expiredAt: after };
-    const later = evolve(evolve(expired, { type: 'quote.submitted', closedAt: before }), { type: 'mission.abandoned', abandonedAt: after });
-    expect(later.status).toBe('expired');
-    expect(later.quoteClosedAt).toEqual(before);
+  it('does not start running when the verdict was heard of before the mission', () => {
+    const verdictFirst = given(verdict('cancelled'));
+    expect(verdictFirst.status).toBe('awaiting_mission');
+    expect(evolve(verdictFirst, received).status).toBe('settled');
   });
 
   it('keeps the first deadline when the mission is heard of twice', () => {
     const again = evolve(given(received), { ...received, deadline: after });
     expect(again.deadline).toEqual(deadline);
   });
+});
 
-  it('gives the same status whatever order and redelivery the facts come in', () => {
+describe('the expiry of a deadline', () => {
+  const expired: DeadlineFact = { type: 'expired', expiredAt: after };
+
+  it('expires a running deadline', () => {
+    expect(given(received, expired)).toMatchObject({ status: 'expired', expiredAt: after });
+  });
+
+  it('never expires a settled deadline or one whose mission is unknown', () => {
+    expect(given(received, verdict('under_analysis'), expired).status).toBe('settled');
+    expect(given(expired).status).toBe('awaiting_mission');
+  });
+
+  it('changes nothing on its own status-changed to expired', () => {
+    const state = given(received, expired);
+    expect(evolve(state, verdict('expired', after))).toBe(state);
+  });
+
+  it('changes nothing on a verdict after the expiry: mission-intake voids an expiry that raced an on-time close', () => {
+    const state = given(received, expired);
+    expect(evolve(state, verdict('under_analysis', before))).toBe(state);
+  });
+});
+
+describe('the order facts are heard of in', () => {
+  it('gives the same status and settlement whatever order and redelivery the facts come in', () => {
     const instant = fc.date({ min: new Date('2026-03-29T00:00:00Z'), max: new Date('2026-04-01T00:00:00Z'), noInvalidDate: true });
-    const fact: fc.Arbitrary<DeadlineFact> = fc.oneof(
-      instant.map((closedAt) => ({ type: 'quote.submitted' as const, closedAt })),
-      instant.map((abandonedAt) => ({ type: 'mission.abandoned' as const, abandonedAt })),
-    );
+    const fact: fc.Arbitrary<DeadlineFact> = fc
+      .tuple(fc.constantFrom(...MISSION_STATUSES), instant)
+      .map(([status, changedAt]) => verdict(status, changedAt));
     const history = fc
       .tuple(fc.array(fact, { maxLength: 4 }), fc.boolean())
       .map(([facts, redeliver]) => [received, ...facts, ...(redeliver ? facts : [])])
@@ -71,7 +89,7 @@ describe('the running deadline of a mission', () => {
         const a = inOrder.reduce(evolve, initialState('m-1'));
         const b = shuffled.reduce(evolve, initialState('m-1'));
         expect(b.status).toBe(a.status);
-        expect(b.quoteClosedAt).toEqual(a.quoteClosedAt);
+        expect(b.settledAt).toEqual(a.settledAt);
       }),
     );
   });

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { withTransaction, type ServiceContext } from '@smart-expertise/service-runtime';
 import type { ExpiryRun, ExpiryRunTrigger } from '@smart-expertise/contracts/http/expiry-scheduler';
 import type { ExpiryConfig } from '../config.ts';
-import { expiryCutoff, warningHorizon } from '../domain/sweep-rules.ts';
+import { expiryCutoff, warningHorizon } from '../domain/sweep-window.ts';
 import { claimExpiryBatch, claimWarningBatch, markExpired, markWarned } from '../store/deadlines.ts';
 import { failStaleRuns, finishRun, insertRun, recordBatch } from '../store/expiry-runs.ts';
 import { expiryMetrics } from '../metrics.ts';

@@ -1,3 +1,4 @@
+import type { MissionStatus } from '@smart-expertise/contracts';
 import type { Pool, Tx } from '@smart-expertise/service-runtime';
 import type { DeadlineState, DeadlineStatus } from '../domain/deadline.ts';
 import { initialState } from '../domain/deadline.ts';
@@ -7,8 +8,8 @@ interface DeadlineRow {
   status: DeadlineStatus;
   deadline: string | null;
   received_event_id: string | null;
-  quote_closed_at: string | null;
-  abandoned_at: string | null;
+  settled_status: MissionStatus | null;
+  settled_at: string | null;
   expired_at: string | null;
 }
 
@@ -16,12 +17,13 @@ const date = (value: string | null) => (value === null ? null : new Date(value))
 
 /**
  * The mission's row, locked for the rest of the transaction; created blank when the mission was
- * never heard of. Two consumers (one per topic) racing on a new mission serialise on the insert.
+ * never heard of. Replicas handing a partition over may apply two events of one mission at once:
+ * they serialise on the insert and the lock.
  */
 export async function lockDeadline(tx: Tx, missionId: string): Promise<DeadlineState> {
   await tx.query("INSERT INTO deadlines (mission_id, status) VALUES ($1, 'awaiting_mission') ON CONFLICT (mission_id) DO NOTHING", [missionId]);
   const { rows } = await tx.query<DeadlineRow>(
-    'SELECT mission_id, status, deadline, received_event_id, quote_closed_at, abandoned_at, expired_at FROM deadlines WHERE mission_id = $1 FOR UPDATE',
+    'SELECT mission_id, status, deadline, received_event_id, settled_status, settled_at, expired_at FROM deadlines WHERE mission_id = $1 FOR UPDATE',
     [missionId],
   );
   const row = rows[0];
@@ -31,20 +33,32 @@ export async function lockDeadline(tx: Tx, missionId: string): Promise<DeadlineS
     status: row.status,
     deadline: date(row.deadline),
     receivedEventId: row.received_event_id,
-    quoteClosedAt: date(row.quote_closed_at),
-    abandonedAt: date(row.abandoned_at),
+    settledStatus: row.settled_status,
+    settledAt: date(row.settled_at),
     expiredAt: date(row.expired_at),
   };
 }
 
-/** Writes the facts and status the domain decided (never the sweep's columns). */
-export async function saveDeadline(tx: Tx, state: DeadlineState): Promise<void> {
-  await tx.query(
-    `UPDATE deadlines
-        SET status = $2, deadline = $3, received_event_id = $4, quote_closed_at = $5, abandoned_at = $6, updated_at = now()
-      WHERE mission_id = $1`,
-    [state.missionId, state.status, state.deadline, state.receivedEventId, state.quoteClosedAt, state.abandonedAt],
-  );
+/** The columns the consumer writes (never the sweep's: warned_at, expired_at, run_id). */
+const FACT_COLUMNS: ReadonlyArray<readonly [column: string, value: (state: DeadlineState) => string | Date | null]> = [
+  ['status', (s) => s.status],
+  ['deadline', (s) => s.deadline],
+  ['received_event_id', (s) => s.receivedEventId],
+  ['settled_status', (s) => s.settledStatus],
+  ['settled_at', (s) => s.settledAt],
+];
+
+const same = (a: string | Date | null, b: string | Date | null) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+
+/**
+ * Writes what the domain changed, and only that: `status` and `deadline` are indexed, and a
+ * redelivery or a verdict after the expiry should cost no write at all (issue 18).
+ */
+export async function saveDeadline(tx: Tx, before: DeadlineState, after: DeadlineState): Promise<void> {
+  const changed = FACT_COLUMNS.filter(([, value]) => !same(value(before), value(after)));
+  if (changed.length === 0) return;
+  const assignments = changed.map(([column], i) => `${column} = $${i + 2}`).join(', ');
+  await tx.query(`UPDATE deadlines SET ${assignments}, updated_at = now() WHERE mission_id = $1`, [after.missionId, ...changed.map(([, value]) => value(after))]);
 }
 
 export interface DueDeadline {
