@@ -1,39 +1,48 @@
-// Envelopes of other services' events, as they would publish them.
+// Envelopes of the quote service's events, as it would publish them.
 import { randomUUID } from 'node:crypto';
 import { vatOf } from '../src/domain/findings.ts';
-import type { EventEnvelope, EventPayload } from '@smart-expertise/contracts';
+import type { EventEnvelope, EventPayload, MissionStatus } from '@smart-expertise/contracts';
 import { uniqueSuffix } from '@smart-expertise/service-runtime/testing';
 
 type QuoteSubmitted = EventPayload<'quote.submitted'>;
-type MissionReceived = EventPayload<'mission.received'>;
+type ReviewFile = NonNullable<QuoteSubmitted['reviewFile']>;
 type Line = NonNullable<QuoteSubmitted['calculation']>['lines'][number];
 
-export function envelope<T extends 'mission.received' | 'quote.submitted'>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
+export function envelope<T extends 'quote.submitted' | 'quote.voided'>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
   return { id: randomUUID(), type, version: 1, occurredAt: new Date().toISOString(), missionId, correlationId: `test-${uniqueSuffix()}`, causationId: null, payload };
 }
 
-export function missionReceived(missionId: string, options: { expertOfficeId: string; deadline: string; valueCents?: number; garageId?: string }): MissionReceived {
+/** The owner's contact: the expert office never holds it. */
+export const ownerContact = { phone: '+32 470 00 00 00', email: 'marie@example.be' };
+
+/** The full mission as mission-intake publishes it, owner's contact included (older quote.submitted events copied it as `administrative`). */
+export function missionSnapshot(missionId: string, options: { expertOfficeId: string; valueCents?: number; garageId?: string }) {
   return {
-    mission: {
-      id: missionId,
-      insurerId: 'INS1',
-      insurerMissionRef: `ref-${missionId}`,
-      garageId: options.garageId ?? 'G1',
-      expertOfficeId: options.expertOfficeId,
-      claim: { claimNumber: `CL-${missionId}`, policyNumber: 'POL-1', lossDate: '2026-02-20', circumstances: 'Rear-ended at a red light' },
-      vehicle: {
-        vin: 'WVWZZZ1JZXW000001',
-        plate: '1-ABC-123',
-        make: 'Volkswagen',
-        model: 'Golf',
-        firstRegistrationDate: '2019-05-01',
-        ...(options.valueCents === undefined ? {} : { valueCents: options.valueCents }),
-      },
-      owner: { name: 'Marie Dubois', phone: '+32 470 00 00 00', email: 'marie@example.be', vatRegime: 'none' },
-      directPayment: { planned: true, ceilingCents: 5_000_00, deductibleCents: 250_00 },
+    id: missionId,
+    insurerId: 'INS1',
+    insurerMissionRef: `ref-${missionId}`,
+    garageId: options.garageId ?? 'G1',
+    expertOfficeId: options.expertOfficeId,
+    claim: { claimNumber: `CL-${missionId}`, policyNumber: 'POL-1', lossDate: '2026-02-20', circumstances: 'Rear-ended at a red light' },
+    vehicle: {
+      vin: 'WVWZZZ1JZXW000001',
+      plate: '1-ABC-123',
+      make: 'Volkswagen',
+      model: 'Golf',
+      firstRegistrationDate: '2019-05-01',
+      ...(options.valueCents === undefined ? {} : { valueCents: options.valueCents }),
     },
+    owner: { name: 'Marie Dubois', ...ownerContact, vatRegime: 'none' as const },
+    directPayment: { planned: true, ceilingCents: 5_000_00, deductibleCents: 250_00 },
+  };
+}
+
+/** What quote puts in quote.submitted for the expert office: the mission without the owner's contact, the deadline, the insurer's policy. */
+export function reviewFile(missionId: string, options: { expertOfficeId: string; deadline: string; valueCents?: number; garageId?: string }): ReviewFile {
+  const { phone: _phone, email: _email, ...owner } = missionSnapshot(missionId, options).owner;
+  return {
+    mission: { ...missionSnapshot(missionId, options), owner },
     deadline: options.deadline,
-    receivedAt: '2026-03-01T08:00:00.000Z',
     // Insurer policy: 3 photos, labour agreed at €55.00/h, Smart ceiling €3,000.00, total loss at 75 %.
     policy: { workingDays: 5, minPhotos: 3, reviewThresholds: { agreedLabourRateCents: 55_00, smartCeilingCents: 3_000_00, totalLossRatioPercent: 75 } },
   };
@@ -60,7 +69,10 @@ export function photos(count: number, seenOnOtherMission = false): QuoteSubmitte
   }));
 }
 
-/** A clean standard quote for the insurer policy above: €500.00 excl. VAT, three photos, all answers no. */
+/**
+ * A clean standard quote for the insurer policy above: €500.00 excl. VAT, three photos, all answers
+ * no. Without a `reviewFile` override it is a quote.submitted as published before reviewFile existed.
+ */
 export function quoteSubmitted(expertOfficeId: string, overrides: Partial<QuoteSubmitted> = {}): QuoteSubmitted {
   return {
     quoteId: `q-${uniqueSuffix()}`,
@@ -75,4 +87,9 @@ export function quoteSubmitted(expertOfficeId: string, overrides: Partial<QuoteS
     photos: photos(3),
     ...overrides,
   };
+}
+
+/** quote.voided for a quote: its mission became `missionStatus` first. */
+export function quoteVoided(quote: Pick<QuoteSubmitted, 'quoteId' | 'garageId' | 'expertOfficeId'>, missionStatus: MissionStatus, voidedAt = '2026-03-03T08:00:00.000Z'): EventPayload<'quote.voided'> {
+  return { quoteId: quote.quoteId, garageId: quote.garageId, expertOfficeId: quote.expertOfficeId, missionStatus, voidedAt };
 }

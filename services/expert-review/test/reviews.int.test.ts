@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type DomainEvent, type EventPayload } from '@smart-expertise/contracts';
 import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildExpertReview } from '../src/service.ts';
-import { calculation, envelope, labour, missionReceived, noSmartYes, part, photos, quoteSubmitted } from './events.ts';
+import { calculation, envelope, labour, missionSnapshot, noSmartYes, ownerContact, part, photos, quoteSubmitted, quoteVoided, reviewFile } from './events.ts';
 
 type QuoteSubmitted = EventPayload<'quote.submitted'>;
 
@@ -29,20 +29,13 @@ interface CaseSpec {
   deadline?: string;
 }
 
-/** Publishes each case's mission.received and quote.submitted as mission-intake and quote would. */
+/** Publishes each case's quote.submitted, with its reviewFile, as quote would. */
 async function publishCases(specs: CaseSpec[]): Promise<{ missionId: string; quote: QuoteSubmitted }[]> {
-  const cases = specs.map((spec) => ({
-    missionId: `m-${uniqueSuffix()}`,
-    quote: quoteSubmitted(spec.expertOfficeId, spec.quote),
-    spec,
-  }));
-  await publishRaw(
-    topicPrefix + Topics.missionIntake,
-    cases.map(({ missionId, spec }) => ({
-      key: missionId,
-      value: envelope('mission.received', missionId, missionReceived(missionId, { expertOfficeId: spec.expertOfficeId, deadline: spec.deadline ?? '2026-03-30T21:59:59.999Z', valueCents: spec.valueCents ?? 10_000_00 })),
-    })),
-  );
+  const cases = specs.map((spec) => {
+    const missionId = `m-${uniqueSuffix()}`;
+    const file = reviewFile(missionId, { expertOfficeId: spec.expertOfficeId, deadline: spec.deadline ?? '2026-03-30T21:59:59.999Z', valueCents: spec.valueCents ?? 10_000_00 });
+    return { missionId, quote: quoteSubmitted(spec.expertOfficeId, { reviewFile: file, ...spec.quote }) };
+  });
   await publishRaw(
     topicPrefix + Topics.quote,
     cases.map(({ missionId, quote }) => ({ key: missionId, value: envelope('quote.submitted', missionId, quote) })),
@@ -50,15 +43,24 @@ async function publishCases(specs: CaseSpec[]): Promise<{ missionId: string; quo
   return cases;
 }
 
-/** The case of a quote once the insurer's policy has been applied to it. */
-async function caseOfQuote(quoteId: string): Promise<{ id: string }> {
+/** The row of a quote's review case, once the quote.submitted is handled. */
+async function caseRow(quoteId: string): Promise<Record<string, any>> {
   return waitFor(
     async () => {
-      const { rows } = await service.ctx.pool.query("SELECT id FROM review_cases WHERE quote_id = $1 AND findings_basis = 'insurer_policy'", [quoteId]);
-      return rows[0] as { id: string } | undefined;
+      const { rows } = await service.ctx.pool.query('SELECT * FROM review_cases WHERE quote_id = $1', [quoteId]);
+      return rows[0] as Record<string, any> | undefined;
     },
     { message: `the review case of quote ${quoteId}` },
   );
+}
+
+async function caseOfQuote(quoteId: string): Promise<{ id: string }> {
+  return { id: (await caseRow(quoteId)).id };
+}
+
+/** Waits until the event of that id has been handled (its inbox row committed with its effect). */
+async function handled(eventId: string, what: string): Promise<void> {
+  await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [eventId])).rowCount === 1, { message: what });
 }
 
 async function newCase(expertOfficeId: string, spec: Omit<CaseSpec, 'expertOfficeId'> = {}): Promise<string> {
@@ -87,9 +89,8 @@ describe('opening review cases from quote.submitted', () => {
   it('opens one case for a quote submitted on Kafka, and only one when the event is delivered twice', async () => {
     const expertOfficeId = office();
     const missionId = `m-${uniqueSuffix()}`;
-    const quote = quoteSubmitted(expertOfficeId);
+    const quote = quoteSubmitted(expertOfficeId, { reviewFile: reviewFile(missionId, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' }) });
     const submitted = envelope('quote.submitted', missionId, quote);
-    await publishRaw(topicPrefix + Topics.missionIntake, [{ key: missionId, value: envelope('mission.received', missionId, missionReceived(missionId, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' })) }]);
     // The same event twice, then the same quote re-published under a new event id: all on one
     // partition, so once the last is in the inbox both copies before it have been handled.
     const republished = { ...submitted, id: crypto.randomUUID() };
@@ -98,9 +99,7 @@ describe('opening review cases from quote.submitted', () => {
       { key: missionId, value: submitted },
       { key: missionId, value: republished },
     ]);
-    await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [republished.id])).rowCount === 1, {
-      message: 'the re-published quote.submitted to be handled',
-    });
+    await handled(republished.id, 'the re-published quote.submitted to be handled');
     const { id } = await caseOfQuote(quote.quoteId);
     const { rows } = await service.ctx.pool.query('SELECT id FROM review_cases WHERE quote_id = $1', [quote.quoteId]);
     expect(rows).toEqual([{ id }]);
@@ -128,31 +127,33 @@ describe('opening review cases from quote.submitted', () => {
     expect(queue.json.nextCursor).toBeNull();
   });
 
-  it('opens the case from a quote that arrives before its mission, and applies the insurer policy when the mission arrives', async () => {
+  it('assesses a quote with the insurer’s thresholds its reviewFile carries, and shows the mission and deadline from it', async () => {
+    const expertOfficeId = office();
+    // Three photos and €60.00/h labour: the default and the insurer policies find different things.
+    const [published] = await publishCases([{ expertOfficeId, quote: { calculation: calculation([part(400_00), labour(60_00)]) }, deadline: '2026-04-01T21:59:59.999Z' }]);
+    const { id } = await caseOfQuote(published!.quote.quoteId);
+    const response = await request('GET', `/v1/reviews/${id}`, { token: await expertOf(expertOfficeId) });
+    // Insurer policy: three photos, labour agreed at €55.00/h.
+    expect(response.json).toMatchObject({ deadline: '2026-04-01T21:59:59.999Z', findingsBasis: 'insurer_policy', suggestedDecision: 'pending_validation' });
+    expect(response.json.mission).toMatchObject({ insurerId: 'INS1', deadline: '2026-04-01T21:59:59.999Z', claim: { claimNumber: `CL-${published!.missionId}` }, ownerName: 'Marie Dubois' });
+    expect(response.json.findings.map((f: { code: string }) => f.code)).toEqual(['labour.rate_above_agreed']);
+  });
+
+  it('opens the case of an old quote.submitted without reviewFile with the default thresholds and no deadline, and keeps none of its administrative copy', async () => {
     const expertOfficeId = office();
     const missionId = `m-${uniqueSuffix()}`;
-    // Three photos and €60.00/h labour: the default and the insurer policies find different things.
-    const quote = quoteSubmitted(expertOfficeId, { calculation: calculation([part(400_00), labour(60_00)]) });
+    const quote = quoteSubmitted(expertOfficeId, { calculation: calculation([part(400_00), labour(60_00)]), administrative: missionSnapshot(missionId, { expertOfficeId }) });
     await publishRaw(topicPrefix + Topics.quote, [{ key: missionId, value: envelope('quote.submitted', missionId, quote) }]);
-    const expert = await expertOf(expertOfficeId);
-
-    const early = await waitFor(async () => {
-      const { rows } = await service.ctx.pool.query('SELECT id FROM review_cases WHERE quote_id = $1', [quote.quoteId]);
-      return rows[0] as { id: string } | undefined;
-    });
-    const before = await request('GET', `/v1/reviews/${early.id}`, { token: expert });
-    expect(before.status).toBe(200);
-    // Platform defaults: four photos, labour agreed at €65.00/h; no mission data yet.
-    expect(before.json).toMatchObject({ mission: null, deadline: null, findingsBasis: 'default_policy', suggestedDecision: 'remote_intervention' });
-    expect(before.json.findings.map((f: { code: string }) => f.code)).toEqual(['photos.too_few']);
-
-    await publishRaw(topicPrefix + Topics.missionIntake, [{ key: missionId, value: envelope('mission.received', missionId, missionReceived(missionId, { expertOfficeId, deadline: '2026-04-01T21:59:59.999Z' })) }]);
-    await caseOfQuote(quote.quoteId);
-    const after = await request('GET', `/v1/reviews/${early.id}`, { token: expert });
-    // Insurer policy: three photos, labour agreed at €55.00/h.
-    expect(after.json).toMatchObject({ deadline: '2026-04-01T21:59:59.999Z', findingsBasis: 'insurer_policy', suggestedDecision: 'pending_validation' });
-    expect(after.json.mission).toMatchObject({ insurerId: 'INS1', claim: { claimNumber: `CL-${missionId}` }, ownerName: 'Marie Dubois' });
-    expect(after.json.findings.map((f: { code: string }) => f.code)).toEqual(['labour.rate_above_agreed']);
+    const { id } = await caseOfQuote(quote.quoteId);
+    const response = await request('GET', `/v1/reviews/${id}`, { token: await expertOf(expertOfficeId) });
+    expect(response.status).toBe(200);
+    // Platform defaults: four photos, labour agreed at €65.00/h; no mission data.
+    expect(response.json).toMatchObject({ mission: null, deadline: null, findingsBasis: 'default_policy', suggestedDecision: 'remote_intervention', status: 'open' });
+    expect(response.json.findings.map((f: { code: string }) => f.code)).toEqual(['photos.too_few']);
+    expect(response.text).not.toContain(ownerContact.phone);
+    expect(response.text).not.toContain(ownerContact.email);
+    const stored = await service.ctx.pool.query('SELECT quote ? \'administrative\' AS kept FROM review_cases WHERE id = $1', [id]);
+    expect(stored.rows[0].kept).toBe(false);
   });
 
   it('opens a case for a total-loss file, which has no calculation, suggesting total-loss handling', async () => {
@@ -201,6 +202,7 @@ describe('the case', () => {
       findingsBasis: 'insurer_policy',
       suggestedDecision: 'validate',
       decisions: [],
+      withdrawal: null,
     });
     expect(c.mission).toEqual({
       insurerId: 'INS1',
@@ -208,7 +210,6 @@ describe('the case', () => {
       garageId: 'G1',
       expertOfficeId,
       deadline: '2026-03-30T21:59:59.999Z',
-      receivedAt: '2026-03-01T08:00:00.000Z',
       claim: { claimNumber: `CL-${missionId}`, policyNumber: 'POL-1', lossDate: '2026-02-20', circumstances: 'Rear-ended at a red light' },
       vehicle: { vin: 'WVWZZZ1JZXW000001', plate: '1-ABC-123', make: 'Volkswagen', model: 'Golf', firstRegistrationDate: '2019-05-01', valueCents: 10_000_00 },
       ownerName: 'Marie Dubois',
@@ -217,6 +218,8 @@ describe('the case', () => {
     expect(c.photos).toEqual(quote.photos.map((p) => ({ ...p, href: `/v1/quotes/${quote.quoteId}/photos/${p.id}` })));
     expect(c.findings).toEqual([{ code: 'smart.technical_inspection_needed', severity: 'info', message: expect.stringMatching(/technical inspection/) }]);
     expect(c.findingsSummary).toBe('1 info: technical inspection required');
+    expect(response.text).not.toContain(ownerContact.phone);
+    expect(response.text).not.toContain(ownerContact.email);
   });
 });
 
@@ -386,10 +389,12 @@ describe('deciding', () => {
       expect(response.json).toMatchObject({ id, status, version: 1 });
 
       const event = await probe.waitForEvent((e) => e.type === 'review.decided' && e.payload.reviewId === id, 'review.decided');
+      const { rows } = await service.ctx.pool.query('SELECT quote_id FROM review_cases WHERE id = $1', [id]);
       expect(event).toMatchObject({
         type: 'review.decided',
         correlationId: response.headers.get('x-request-id'),
-        payload: { reviewId: id, decision, expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'looks fine', sequence: 1, expertOfficeId: 'EXP1' },
+        // mission-intake ties the decision to the quote it judged (a decision on a voided close is voided).
+        payload: { reviewId: id, quoteId: rows[0].quote_id, decision, expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'looks fine', sequence: 1, expertOfficeId: 'EXP1' },
       });
       const c = await request('GET', `/v1/reviews/${id}`, { token: jan });
       expect(c.json).toMatchObject({ status, version: 1, decisions: [{ sequence: 1, decision, expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'looks fine' }] });
@@ -469,6 +474,137 @@ describe('deciding', () => {
     const c = await request('GET', `/v1/reviews/${id}`, { token: jan });
     expect(c.json.version).toBe(1);
     expect(c.json.decisions).toHaveLength(1);
+  });
+});
+
+describe('withdrawing a case whose quote was voided', () => {
+  async function voidQuote(missionId: string, quote: QuoteSubmitted, missionStatus: 'abandoned' | 'cancelled', voidedAt?: string) {
+    const voided = envelope('quote.voided', missionId, quoteVoided(quote, missionStatus, voidedAt));
+    await publishRaw(topicPrefix + Topics.quote, [{ key: missionId, value: voided }]);
+    await handled(voided.id, 'quote.voided to be handled');
+    return voided;
+  }
+
+  it('a voided quote withdraws its case: gone from the open queue, listed as withdrawn, the case says why, and a decision is 409 case_withdrawn', async () => {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const [kept, voided] = await publishCases([{ expertOfficeId }, { expertOfficeId, deadline: '2026-03-29T21:59:59.999Z' }]);
+    const keptId = (await caseOfQuote(kept!.quote.quoteId)).id;
+    const id = (await caseOfQuote(voided!.quote.quoteId)).id;
+    expect((await request('GET', '/v1/reviews?status=open', { token: expert })).json.items.map((i: { id: string }) => i.id)).toEqual([id, keptId]);
+
+    await voidQuote(voided!.missionId, voided!.quote, 'cancelled', '2026-03-03T08:00:00.000Z');
+
+    const open = await request('GET', '/v1/reviews?status=open', { token: expert });
+    expect(open.json.items.map((i: { id: string }) => i.id)).toEqual([keptId]);
+    const withdrawn = await request('GET', '/v1/reviews?status=withdrawn', { token: expert });
+    expect(withdrawn.json.items.map((i: { id: string; status: string }) => [i.id, i.status])).toEqual([[id, 'withdrawn']]);
+    const view = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(view.json).toMatchObject({ status: 'withdrawn', version: 0, withdrawal: { missionStatus: 'cancelled', at: '2026-03-03T08:00:00.000Z' } });
+
+    const decision = await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'validate', expectedVersion: 0 } });
+    expect(decision.status).toBe(409);
+    expect(decision.json).toMatchObject({ code: 'case_withdrawn', status: 409 });
+    const { rows } = await service.ctx.pool.query('SELECT count(*)::int AS n FROM review_decisions WHERE case_id = $1', [id]);
+    expect(rows[0].n).toBe(0);
+    const outbox = await service.ctx.pool.query("SELECT count(*)::int AS n FROM outbox WHERE envelope->'payload'->>'reviewId' = $1", [id]);
+    expect(outbox.rows[0].n).toBe(0);
+  });
+
+  it('a redelivered or re-published quote.voided changes nothing: the case keeps its first withdrawal', async () => {
+    const expertOfficeId = office();
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const { missionId, quote } = published!;
+    const { id } = await caseOfQuote(quote.quoteId);
+    const first = await voidQuote(missionId, quote, 'abandoned', '2026-03-03T08:00:00.000Z');
+    const before = (await service.ctx.pool.query('SELECT status, withdrawn_mission_status, withdrawn_at, updated_at FROM review_cases WHERE id = $1', [id])).rows[0];
+    expect(before).toMatchObject({ status: 'withdrawn', withdrawn_mission_status: 'abandoned' });
+
+    // The same event again, then a copy under a new id saying something else: one partition, so
+    // once the copy is handled the redelivery before it was too.
+    const copy = envelope('quote.voided', missionId, quoteVoided(quote, 'cancelled', '2026-03-04T08:00:00.000Z'));
+    await publishRaw(topicPrefix + Topics.quote, [
+      { key: missionId, value: first },
+      { key: missionId, value: copy },
+    ]);
+    await handled(copy.id, 'the re-published quote.voided to be handled');
+
+    const after = (await service.ctx.pool.query('SELECT status, withdrawn_mission_status, withdrawn_at, updated_at FROM review_cases WHERE id = $1', [id])).rows[0];
+    expect(after).toEqual(before);
+    const voids = await service.ctx.pool.query('SELECT mission_status FROM quote_voids WHERE quote_id = $1', [quote.quoteId]);
+    expect(voids.rows).toEqual([{ mission_status: 'abandoned' }]);
+    const view = await request('GET', `/v1/reviews/${id}`, { token: await expertOf(expertOfficeId) });
+    expect(view.json.withdrawal).toEqual({ missionStatus: 'abandoned', at: '2026-03-03T08:00:00.000Z' });
+  });
+
+  it('a case the expert already decided on is withdrawn too, and keeps its decisions', async () => {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const { id } = await caseOfQuote(published!.quote.quoteId);
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'validate', expectedVersion: 0 } })).status).toBe(200);
+
+    await voidQuote(published!.missionId, published!.quote, 'abandoned');
+
+    const view = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(view.json).toMatchObject({ status: 'withdrawn', version: 1, decisions: [{ sequence: 1, decision: 'validate' }], withdrawal: { missionStatus: 'abandoned' } });
+    const again = await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'pending_validation' } });
+    expect(again.json.code).toBe('case_withdrawn');
+    expect((await request('GET', '/v1/reviews?status=validated', { token: expert })).json.items).toEqual([]);
+  });
+
+  it('a quote.voided that comes before its quote.submitted makes the case open already withdrawn', async () => {
+    const expertOfficeId = office();
+    const missionId = `m-${uniqueSuffix()}`;
+    const quote = quoteSubmitted(expertOfficeId, { reviewFile: reviewFile(missionId, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' }) });
+    await publishRaw(topicPrefix + Topics.quote, [
+      { key: missionId, value: envelope('quote.voided', missionId, quoteVoided(quote, 'cancelled', '2026-03-03T08:00:00.000Z')) },
+      { key: missionId, value: envelope('quote.submitted', missionId, quote) },
+    ]);
+    const row = await caseRow(quote.quoteId);
+    expect(row).toMatchObject({ status: 'withdrawn', withdrawn_mission_status: 'cancelled' });
+    const expert = await expertOf(expertOfficeId);
+    expect((await request('GET', '/v1/reviews?status=open', { token: expert })).json.items).toEqual([]);
+    expect((await request('GET', `/v1/reviews/${row.id}`, { token: expert })).json).toMatchObject({ status: 'withdrawn', withdrawal: { missionStatus: 'cancelled', at: '2026-03-03T08:00:00.000Z' } });
+  });
+});
+
+describe('privacy', () => {
+  it('stores no owner phone or e-mail anywhere in its schema, even when events carry them', async () => {
+    const expertOfficeId = office();
+    const leakyId = `m-${uniqueSuffix()}`;
+    const oldId = `m-${uniqueSuffix()}`;
+    // A producer that slips the owner's contact into the reviewFile, and an old event with the full mission as `administrative`.
+    const file = reviewFile(leakyId, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' });
+    const leaky = quoteSubmitted(expertOfficeId, { reviewFile: { ...file, mission: { ...file.mission, owner: { ...file.mission.owner, ...ownerContact } } } });
+    const old = quoteSubmitted(expertOfficeId, { administrative: missionSnapshot(oldId, { expertOfficeId }) });
+    await publishRaw(topicPrefix + Topics.quote, [
+      { key: leakyId, value: envelope('quote.submitted', leakyId, leaky) },
+      { key: oldId, value: envelope('quote.submitted', oldId, old) },
+    ]);
+    await caseRow(leaky.quoteId);
+    await caseRow(old.quoteId);
+
+    const schema = service.ctx.schema;
+    const { rows: tables } = await service.ctx.pool.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY 1",
+      [schema],
+    );
+    expect(tables.map((t) => t.table_name)).toContain('review_cases');
+    expect(tables.map((t) => t.table_name)).not.toContain('missions');
+    for (const { table_name } of tables) {
+      const { rows } = await service.ctx.pool.query(
+        `SELECT count(*)::int AS n FROM "${schema}"."${table_name}" t WHERE t::text LIKE '%' || $1 || '%' OR t::text LIKE '%' || $2 || '%'`,
+        [ownerContact.phone, ownerContact.email],
+      );
+      expect(rows[0].n, `rows of ${table_name} holding the owner's contact`).toBe(0);
+    }
+    const { rows: columns } = await service.ctx.pool.query<{ column: string }>(
+      "SELECT table_name || '.' || column_name AS column FROM information_schema.columns WHERE table_schema = $1 AND (column_name LIKE '%email%' OR column_name LIKE '%owner%' OR column_name LIKE '%phone%')",
+      [schema],
+    );
+    // The only phone kept is the expert's own, shown to the garage with each decision.
+    expect(columns.map((c) => c.column)).toEqual(['review_decisions.expert_phone']);
   });
 });
 

@@ -31,7 +31,7 @@ export const Finding = Type.Object(
   { additionalProperties: false },
 );
 
-/** `open`: every case not yet validated (open, pending validation, remote or on-site intervention). */
+/** `open`: every case awaiting a decision (neither validated nor withdrawn). */
 export const ReviewQueueFilter = Type.Union([
   Type.Literal('open'),
   Type.Literal('validated'),
@@ -129,7 +129,6 @@ export const ReviewMission = Type.Object(
     garageId: Id,
     expertOfficeId: Id,
     deadline: Instant,
-    receivedAt: Instant,
     claim: Type.Object({
       claimNumber: Type.String(),
       policyNumber: Type.String(),
@@ -182,7 +181,7 @@ export const ReviewCase = Type.Object(
     suggestedDecision: SuggestedDecision,
     decisions: Type.Array(ReviewDecisionRecord),
     /** Why and when the case left the queue without a decision: the mission's status that voided the quote. */
-    withdrawal: Type.Optional(Type.Union([Type.Object({ missionStatus: MissionStatus, at: Instant }), Type.Null()])),
+    withdrawal: Type.Union([Type.Object({ missionStatus: MissionStatus, at: Instant }), Type.Null()]),
   },
   { additionalProperties: false },
 );

@@ -29,7 +29,7 @@ describe('assess', () => {
     expect(result.summary).toBe('1 warning: labour rate above agreed');
   });
 
-  it('falls back to the platform defaults while the mission is unknown', () => {
+  it('falls back to the platform defaults when the quote carries no insurer policy', () => {
     const result = assess(quote, null);
     expect(result.basis).toBe('default_policy');
     // Default: four photos, labour agreed at €65.00.

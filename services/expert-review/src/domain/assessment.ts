@@ -7,7 +7,7 @@ import { preCheck, summarize, type Finding, type SubmittedQuote, type SuggestedD
 
 export type QuoteSubmitted = EventPayload<'quote.submitted'>;
 
-/** What the pre-checks need from the mission copy. */
+/** What the pre-checks need from the mission: the insurer's thresholds in force and the vehicle value. */
 export interface MissionPolicyFacts {
   readonly vehicleValueCents?: number | undefined;
   readonly minPhotos: number;
@@ -20,11 +20,14 @@ export interface Assessment {
   readonly findings: Finding[];
   readonly suggestedDecision: SuggestedDecision;
   readonly summary: string;
-  /** Which thresholds were applied: the insurer's, or the platform defaults while the mission is unknown. */
+  /** Which thresholds were applied: the insurer's, or the platform defaults when the quote carried none. */
   readonly basis: FindingsBasis;
 }
 
-export function submittedQuoteOf(quote: QuoteSubmitted): SubmittedQuote {
+/** The parts of a submitted quote the pre-checks read. */
+export type AssessedQuote = Pick<QuoteSubmitted, 'procedure' | 'calculation' | 'smartFrame' | 'vehicleStatus' | 'photos'>;
+
+export function submittedQuoteOf(quote: AssessedQuote): SubmittedQuote {
   return {
     procedure: quote.procedure,
     calculation: quote.calculation ?? undefined,
@@ -35,11 +38,11 @@ export function submittedQuoteOf(quote: QuoteSubmitted): SubmittedQuote {
 }
 
 /**
- * Runs the pre-checks with the insurer's policy in force on the mission. A quote can reach this
- * service before its mission (two topics, any order): it is then assessed with the platform's
- * default policy and no vehicle value, and assessed again when the mission arrives.
+ * Runs the pre-checks with the insurer's policy in force on the mission, as the quote's reviewFile
+ * carries it. A quote.submitted published before reviewFile existed carries no policy: it is
+ * assessed with the platform's default policy and no vehicle value (`default_policy`).
  */
-export function assess(quote: QuoteSubmitted, mission: MissionPolicyFacts | null): Assessment {
+export function assess(quote: AssessedQuote, mission: MissionPolicyFacts | null): Assessment {
   const policy = mission ?? { minPhotos: DEFAULT_INSURER_POLICY.minPhotos, reviewThresholds: DEFAULT_INSURER_POLICY.reviewThresholds };
   const { findings, suggestedDecision } = preCheck({
     quote: submittedQuoteOf(quote),

@@ -1,25 +1,49 @@
 /**
- * The review case lifecycle as a decider (seed section 4, "Expert analysis").
+ * The review case as a decider (seed section 4, "Expert analysis"; product page, "One set of rules
+ * for the whole procedure").
  *
- * A case opens when a closed quote reaches the expert office. The expert then decides:
- * validate, pending validation, remote intervention or on-site intervention. "After a remote or
- * on-site intervention, or a pending validation, the expert later validates", so those three
- * states accept any further decision; a validated case is closed and final.
+ * A case opens when a closed quote reaches the expert office. The expert then decides: validate,
+ * pending validation, remote intervention or on-site intervention. "After a remote or on-site
+ * intervention, or a pending validation, the expert later validates", so those three states accept
+ * any further decision; a validated case is closed and final.
+ *
+ * A case is withdrawn when its quote is voided (the mission was abandoned or cancelled first):
+ * "a voided close leaves no case in the expert's queue and can never be validated". The withdrawal
+ * is the authority's verdict, learned from quote.voided: the case cannot refuse it, whatever its
+ * status, and after it every decision is refused.
+ *
+ * The production path is `decide` then `evolve`: the HTTP route and the consumer load the state,
+ * decide, and store the events and the state `evolve` gives; nothing else computes a status.
  */
+import type Type from 'typebox';
+import { DECISIONS, literalsOf, type Decision, type MissionStatus } from '@smart-expertise/contracts';
+import { ReviewQueueFilter, ReviewStatus } from '@smart-expertise/contracts/http/expert-review';
 
-export type Decision = 'validate' | 'pending_validation' | 'remote_intervention' | 'onsite_intervention';
+export { DECISIONS, type Decision, type ReviewStatus };
 
-export const DECISIONS: readonly Decision[] = ['validate', 'pending_validation', 'remote_intervention', 'onsite_intervention'];
+/** The case's statuses, in the contract's words and order. */
+export const REVIEW_STATUSES = literalsOf<ReviewStatus>(ReviewStatus);
 
-export type ReviewStatus = 'open' | 'pending_validation' | 'remote_intervention' | 'onsite_intervention' | 'validated';
+export type QueueFilter = Type.Static<typeof ReviewQueueFilter>;
+
+/** Why a case was withdrawn: the mission status that voided its quote, and when. */
+export interface Withdrawal {
+  readonly missionStatus: MissionStatus;
+  readonly at: Date;
+}
 
 export interface ReviewCaseState {
   readonly status: ReviewStatus;
   /** How many decisions have been recorded; also the case's version for optimistic concurrency. */
   readonly decisions: number;
+  /** Null while the case's quote stands. */
+  readonly withdrawal: Withdrawal | null;
 }
 
+export const initialReviewCase: ReviewCaseState = { status: 'open', decisions: 0, withdrawal: null };
+
 export interface DecideCommand {
+  readonly type: 'decide';
   readonly decision: Decision;
   readonly expertName: string;
   readonly expertPhone: string;
@@ -30,7 +54,18 @@ export interface DecideCommand {
   readonly expectedVersion?: number | undefined;
 }
 
+export interface WithdrawCommand {
+  readonly type: 'withdraw';
+  /** The mission status that voided the quote (abandoned, cancelled…), from quote.voided. */
+  readonly missionStatus: MissionStatus;
+  /** When the quote was voided. */
+  readonly at: Date;
+}
+
+export type CaseCommand = DecideCommand | WithdrawCommand;
+
 export interface ReviewDecided {
+  readonly type: 'review_decided';
   readonly decision: Decision;
   readonly expertName: string;
   readonly expertPhone: string;
@@ -41,7 +76,16 @@ export interface ReviewDecided {
   readonly sequence: number;
 }
 
-export type DecisionRefusalCode =
+export interface CaseWithdrawn {
+  readonly type: 'case_withdrawn';
+  readonly missionStatus: MissionStatus;
+  readonly at: Date;
+}
+
+export type CaseEvent = ReviewDecided | CaseWithdrawn;
+
+export type CaseRefusalCode =
+  | 'case_withdrawn'
   | 'case_final'
   | 'version_conflict'
   | 'expert_identity_missing'
@@ -49,17 +93,32 @@ export type DecisionRefusalCode =
   | 'same_decision'
   | 'unknown_decision';
 
-export type DecideResult =
-  | { readonly ok: true; readonly event: ReviewDecided }
-  | { readonly ok: false; readonly code: DecisionRefusalCode; readonly message: string };
+export type DecideResult<E extends CaseEvent = CaseEvent> =
+  | { readonly ok: true; readonly events: readonly E[] }
+  | { readonly ok: false; readonly code: CaseRefusalCode; readonly message: string };
 
-export const initialReviewCase: ReviewCaseState = { status: 'open', decisions: 0 };
-
-export function statusAfter(decision: Decision): Exclude<ReviewStatus, 'open'> {
-  return decision === 'validate' ? 'validated' : decision;
+export function decide(state: ReviewCaseState, command: DecideCommand): DecideResult<ReviewDecided>;
+export function decide(state: ReviewCaseState, command: WithdrawCommand): DecideResult<CaseWithdrawn>;
+export function decide(state: ReviewCaseState, command: CaseCommand): DecideResult;
+export function decide(state: ReviewCaseState, command: CaseCommand): DecideResult {
+  switch (command.type) {
+    case 'decide':
+      return decideReview(state, command);
+    case 'withdraw':
+      return withdraw(state, command);
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown case command ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
-export function decide(state: ReviewCaseState, command: DecideCommand): DecideResult {
+function decideReview(state: ReviewCaseState, command: DecideCommand): DecideResult<ReviewDecided> {
+  // Checked first: whatever the expert saw, a voided quote can never be validated (api.md: "a
+  // decision on a case whose mission is abandoned, cancelled or expired is 409").
+  if (state.status === 'withdrawn') {
+    return refuse('case_withdrawn', withdrawnMessage(state.withdrawal));
+  }
   if (state.status === 'validated') {
     return refuse('case_final', 'The case is validated and closed; no further decision can be recorded.');
   }
@@ -73,52 +132,115 @@ export function decide(state: ReviewCaseState, command: DecideCommand): DecideRe
   if (command.expertName.trim() === '' || command.expertPhone.trim() === '') {
     return refuse('expert_identity_missing', "A decision needs the expert's name and phone, which are shown to the garage.");
   }
-  if (Number.isNaN(command.at.getTime())) {
+  if (!validInstant(command.at)) {
     return refuse('invalid_instant', 'The decision instant is not a valid date.');
   }
+  if (!DECISIONS.includes(command.decision)) {
+    return refuse('unknown_decision', `Unknown decision ${JSON.stringify(command.decision)}.`);
+  }
+  // Repeating the current status would record a second, identical decision and notify the garage
+  // again for nothing: it is refused so the client learns the case is already there.
+  if (state.status === statusAfter(command.decision)) {
+    return refuse('same_decision', `The case is already in status ${state.status}; the same decision is not recorded twice.`);
+  }
+  const note = command.note?.trim() ?? '';
+  return accept({
+    type: 'review_decided',
+    decision: command.decision,
+    expertName: command.expertName.trim(),
+    expertPhone: command.expertPhone.trim(),
+    note: note === '' ? null : note,
+    at: command.at,
+    sequence: state.decisions + 1,
+  });
+}
 
-  switch (command.decision) {
-    case 'validate':
-      return record(state, command, 'validated');
-    case 'pending_validation':
-      return record(state, command, 'pending_validation');
-    case 'remote_intervention':
-      return record(state, command, 'remote_intervention');
-    case 'onsite_intervention':
-      return record(state, command, 'onsite_intervention');
+function withdraw(state: ReviewCaseState, command: WithdrawCommand): DecideResult<CaseWithdrawn> {
+  if (!validInstant(command.at)) {
+    return refuse('invalid_instant', 'The withdrawal instant is not a valid date.');
+  }
+  // A second void of the same quote (re-published, or a later verdict) changes nothing: the case
+  // keeps the first withdrawal and its cause.
+  if (state.status === 'withdrawn') return accept();
+  return accept({ type: 'case_withdrawn', missionStatus: command.missionStatus, at: command.at });
+}
+
+export function evolve(state: ReviewCaseState, event: CaseEvent): ReviewCaseState {
+  switch (event.type) {
+    case 'review_decided':
+      // A redelivered event (sequence already folded in) changes nothing, so replays are harmless.
+      if (event.sequence <= state.decisions) return state;
+      // A withdrawal is final: a decision folded after it (never produced by `decide`) only counts.
+      return { ...state, status: state.status === 'withdrawn' ? 'withdrawn' : statusAfter(event.decision), decisions: event.sequence };
+    case 'case_withdrawn':
+      if (state.status === 'withdrawn') return state;
+      return { ...state, status: 'withdrawn', withdrawal: { missionStatus: event.missionStatus, at: event.at } };
     default: {
-      const _never: never = command.decision;
-      return refuse('unknown_decision', `Unknown decision ${JSON.stringify(_never)}.`);
+      const unknown: never = event;
+      throw new Error(`unknown case event ${JSON.stringify(unknown)}`);
     }
   }
 }
 
-export function evolve(state: ReviewCaseState, event: ReviewDecided): ReviewCaseState {
-  // A redelivered event (sequence already folded in) changes nothing, so replays are harmless.
-  if (event.sequence <= state.decisions) return state;
-  return { status: statusAfter(event.decision), decisions: event.sequence };
+/** The state after some events, in order. */
+export function fold(state: ReviewCaseState, events: readonly CaseEvent[]): ReviewCaseState {
+  return events.reduce(evolve, state);
 }
 
-function record(state: ReviewCaseState, command: DecideCommand, target: Exclude<ReviewStatus, 'open'>): DecideResult {
-  // Repeating the current status would record a second, identical decision and notify the garage
-  // again for nothing: it is refused so the client learns the case is already there.
-  if (state.status === target) {
-    return refuse('same_decision', `The case is already in status ${target}; the same decision is not recorded twice.`);
+/** The status a decision leads to. */
+export function statusAfter(decision: Decision): Exclude<ReviewStatus, 'open' | 'withdrawn'> {
+  return decision === 'validate' ? 'validated' : decision;
+}
+
+/** Every case the expert still has to decide on: neither validated nor withdrawn. */
+export function awaitsDecision(status: ReviewStatus): boolean {
+  switch (status) {
+    case 'open':
+    case 'pending_validation':
+    case 'remote_intervention':
+    case 'onsite_intervention':
+      return true;
+    case 'validated':
+    case 'withdrawn':
+      return false;
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown review status ${String(unknown)}`);
+    }
   }
-  const note = command.note?.trim() ?? '';
-  return {
-    ok: true,
-    event: {
-      decision: command.decision,
-      expertName: command.expertName.trim(),
-      expertPhone: command.expertPhone.trim(),
-      note: note === '' ? null : note,
-      at: command.at,
-      sequence: state.decisions + 1,
-    },
-  };
 }
 
-function refuse(code: DecisionRefusalCode, message: string): DecideResult {
+/** The statuses a queue filter lists: `open` is the expert's work, never a withdrawn case. */
+export function statusesListed(filter: QueueFilter): readonly ReviewStatus[] {
+  switch (filter) {
+    case 'open':
+      return REVIEW_STATUSES.filter(awaitsDecision);
+    case 'validated':
+      return ['validated'];
+    case 'withdrawn':
+      return ['withdrawn'];
+    case 'all':
+      return REVIEW_STATUSES;
+    default: {
+      const unknown: never = filter;
+      throw new Error(`unknown queue filter ${String(unknown)}`);
+    }
+  }
+}
+
+function withdrawnMessage(withdrawal: Withdrawal | null): string {
+  const why = withdrawal ? ` when the mission became ${withdrawal.missionStatus} (${withdrawal.at.toISOString()})` : '';
+  return `The case was withdrawn: its quote was voided${why}. No decision can be recorded on it.`;
+}
+
+function validInstant(at: Date): boolean {
+  return at instanceof Date && !Number.isNaN(at.getTime());
+}
+
+function accept<E extends CaseEvent>(...events: E[]): DecideResult<E> {
+  return { ok: true, events };
+}
+
+function refuse(code: CaseRefusalCode, message: string): { readonly ok: false; readonly code: CaseRefusalCode; readonly message: string } {
   return { ok: false, code, message };
 }

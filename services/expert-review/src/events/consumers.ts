@@ -1,50 +1,78 @@
-// mission.received keeps the mission copy; quote.submitted opens a review case. The two arrive on
-// different topics in any order: a case opened before its mission is reassessed when it arrives.
+// expert-review reads the quote topic only: quote.submitted opens a case from its reviewFile,
+// quote.voided withdraws it. It never reads mission.received, so it never holds the owner's
+// contact; the quote's events come in order (one key, the mission id), so no cross-topic merge.
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@smart-expertise/contracts';
-import type { ConsumerSpec, ServiceContext } from '@smart-expertise/service-runtime';
-import { assess, type MissionPolicyFacts } from '../domain/assessment.ts';
-import { findMission, lockMission, saveMission, type MissionCopy } from '../store/missions.ts';
-import { casesOfMission, openCase, reassess } from '../store/review-cases.ts';
+import type { ConsumerSpec, ServiceContext, Tx } from '@smart-expertise/service-runtime';
+import { assess } from '../domain/assessment.ts';
+import { decide, fold, initialReviewCase, type ReviewCaseState, type WithdrawCommand } from '../domain/decision.ts';
+import { caseMissionOf, caseQuoteOf, policyFactsOf } from '../domain/review-file.ts';
+import { caseOfQuoteForUpdate, openCase, recordWithdrawal, stateOf } from '../store/review-cases.ts';
+import { lockQuote, recordQuoteVoid, voidOfQuote, type QuoteVoid } from '../store/quote-voids.ts';
 
 export const CONSUMER_GROUP = 'expert-review';
 
-function policyFacts(mission: MissionCopy): MissionPolicyFacts {
-  return { vehicleValueCents: mission.vehicle.valueCents, minPhotos: mission.minPhotos, reviewThresholds: mission.reviewThresholds };
-}
-
 export function newCaseId(): string {
   return `rv_${randomUUID().replaceAll('-', '')}`;
+}
+
+/** The withdraw command of a recorded void. */
+function withdrawal(v: QuoteVoid): WithdrawCommand {
+  return { type: 'withdraw', missionStatus: v.missionStatus, at: v.voidedAt };
+}
+
+/** Decides a withdrawal on a case locked by the caller and stores what `evolve` gives. */
+async function withdraw(tx: Tx, caseId: string, state: ReviewCaseState, v: QuoteVoid, at: Date): Promise<void> {
+  const result = decide(state, withdrawal(v));
+  // Refused only for an instant that is not a date, which the event schema already excludes:
+  // thrown, the event is retried then parked with the reason.
+  if (!result.ok) throw new Error(`quote ${v.quoteId} cannot withdraw case ${caseId}: ${result.code}: ${result.message}`);
+  if (result.events.length === 0) return;
+  await recordWithdrawal(tx, caseId, state, fold(state, result.events), at);
 }
 
 export function reviewConsumers(ctx: ServiceContext): ConsumerSpec[] {
   return [
     {
       groupId: CONSUMER_GROUP,
-      topics: [Topics.missionIntake, Topics.quote],
+      topics: [Topics.quote],
       handlers: {
-        'mission.received': async (tx, event) => {
-          await lockMission(tx, event.missionId);
-          await saveMission(tx, event.missionId, event.payload);
-          const mission = await findMission(tx, event.missionId);
-          if (!mission) return;
-          // A quote that came first was assessed with default thresholds: now the insurer's apply.
-          for (const reviewCase of await casesOfMission(tx, event.missionId)) {
-            await reassess(tx, reviewCase.id, mission.deadline, assess(reviewCase.quote, policyFacts(mission)), ctx.clock());
-          }
-        },
         'quote.submitted': async (tx, event) => {
-          await lockMission(tx, event.missionId);
-          const mission = await findMission(tx, event.missionId);
+          const quote = event.payload;
+          await lockQuote(tx, quote.quoteId);
+          const file = quote.reviewFile ?? null;
+          const caseId = newCaseId();
           // Unique on quote_id: a redelivered or re-published quote.submitted opens nothing twice.
-          await openCase(tx, {
-            id: newCaseId(),
+          const opened = await openCase(tx, {
+            id: caseId,
             missionId: event.missionId,
-            quote: event.payload,
-            deadline: mission?.deadline ?? null,
-            assessment: assess(event.payload, mission ? policyFacts(mission) : null),
+            quote: caseQuoteOf(quote),
+            // A quote.submitted published before reviewFile existed still opens its case, with the
+            // platform's default thresholds and no deadline, as a case whose mission was unknown did.
+            mission: file && caseMissionOf(file),
+            deadline: file ? new Date(file.deadline) : null,
+            assessment: assess(quote, file && policyFactsOf(file)),
             openedAt: ctx.clock(),
           });
+          if (!opened) return;
+          // A void recorded before the case (possible only out of order) withdraws it at once.
+          const recorded = await voidOfQuote(tx, quote.quoteId);
+          if (recorded) await withdraw(tx, caseId, initialReviewCase, recorded, ctx.clock());
+        },
+        'quote.voided': async (tx, event) => {
+          const v: QuoteVoid = {
+            quoteId: event.payload.quoteId,
+            missionId: event.missionId,
+            missionStatus: event.payload.missionStatus,
+            voidedAt: new Date(event.payload.voidedAt),
+          };
+          await lockQuote(tx, v.quoteId);
+          await recordQuoteVoid(tx, v, ctx.clock());
+          const reviewCase = await caseOfQuoteForUpdate(tx, v.quoteId);
+          if (!reviewCase) return;
+          // The first void recorded is the cause the case keeps, whichever copy this event is.
+          const first = (await voidOfQuote(tx, v.quoteId)) ?? v;
+          await withdraw(tx, reviewCase.id, stateOf(reviewCase), first, ctx.clock());
         },
       },
     },

@@ -9,26 +9,17 @@ import {
   ReviewSummary,
 } from '@smart-expertise/contracts/http/expert-review';
 import { withTransaction, type App, type ServiceContext } from '@smart-expertise/service-runtime';
-import { decide, statusAfter, type DecisionRefusalCode } from '../domain/decision.ts';
+import { decide, fold, statusesListed } from '../domain/decision.ts';
 import { decodeCursor, encodeCursor } from '../domain/queue-cursor.ts';
-import { findMission, type MissionCopy } from '../store/missions.ts';
-import { decisionsOf, findCase, queuePage, recordDecision, type DecisionRow, type QueueItemRow, type ReviewCaseRow } from '../store/review-cases.ts';
-import { problems } from './problems.ts';
+import { decisionsOf, findCase, queuePage, recordDecision, stateOf, type DecisionRow, type ReviewCaseRow } from '../store/review-cases.ts';
+import { problems, refusals } from './problems.ts';
 
 const ProblemRef = { $ref: 'Problem' } as unknown as typeof Problem;
 const tags = ['reviews'];
 const roles = ['expert'] as const;
 
-const refusals: Record<DecisionRefusalCode, (detail: string) => Error> = {
-  case_final: problems.caseFinal,
-  same_decision: problems.sameDecision,
-  version_conflict: problems.versionConflict,
-  expert_identity_missing: problems.expertIdentityMissing,
-  invalid_instant: problems.invalidInstant,
-  unknown_decision: problems.unknownDecision,
-};
-
-function summaryOf(row: ReviewCaseRow, mission: Pick<QueueItemRow, 'vehicle' | 'claimNumber'>) {
+function summaryOf(row: ReviewCaseRow) {
+  const m = row.mission;
   return {
     id: row.id,
     missionId: row.missionId,
@@ -37,8 +28,8 @@ function summaryOf(row: ReviewCaseRow, mission: Pick<QueueItemRow, 'vehicle' | '
     deadline: row.deadline?.toISOString() ?? null,
     procedure: row.procedure,
     garageId: row.garageId,
-    vehicle: mission.vehicle,
-    claimNumber: mission.claimNumber,
+    vehicle: m ? { plate: m.vehicle.plate, make: m.vehicle.make, model: m.vehicle.model } : null,
+    claimNumber: m?.claim.claimNumber ?? null,
     totalInclVatCents: row.totalInclVatCents,
     suggestedDecision: row.suggestedDecision,
     findingsSummary: row.findingsSummary,
@@ -47,15 +38,9 @@ function summaryOf(row: ReviewCaseRow, mission: Pick<QueueItemRow, 'vehicle' | '
   };
 }
 
-function missionBrief(mission: MissionCopy | null): Pick<QueueItemRow, 'vehicle' | 'claimNumber'> {
-  return {
-    vehicle: mission ? { plate: mission.vehicle.plate, make: mission.vehicle.make, model: mission.vehicle.model } : null,
-    claimNumber: mission?.claim.claimNumber ?? null,
-  };
-}
-
-function caseOf(row: ReviewCaseRow, mission: MissionCopy | null, decisions: DecisionRow[]) {
+function caseOf(row: ReviewCaseRow, decisions: DecisionRow[]) {
   const q = row.quote;
+  const m = row.mission;
   return {
     id: row.id,
     missionId: row.missionId,
@@ -68,18 +53,19 @@ function caseOf(row: ReviewCaseRow, mission: MissionCopy | null, decisions: Deci
     openedAt: row.openedAt.toISOString(),
     quoteClosedAt: row.quoteClosedAt.toISOString(),
     deadline: row.deadline?.toISOString() ?? null,
-    mission: mission && {
-      insurerId: mission.insurerId,
-      insurerMissionRef: mission.insurerMissionRef,
-      garageId: mission.garageId,
-      expertOfficeId: mission.expertOfficeId,
-      deadline: mission.deadline.toISOString(),
-      receivedAt: mission.receivedAt.toISOString(),
-      claim: mission.claim,
-      vehicle: mission.vehicle,
-      ownerName: mission.ownerName,
-      directPayment: mission.directPayment,
-    },
+    // Listed field by field: the response holds what the expert may read and nothing the row
+    // might carry besides (the owner's contact never reaches this service).
+    mission: m && row.deadline ? {
+      insurerId: m.insurerId,
+      insurerMissionRef: m.insurerMissionRef,
+      garageId: m.garageId,
+      expertOfficeId: m.expertOfficeId,
+      deadline: row.deadline.toISOString(),
+      claim: m.claim,
+      vehicle: m.vehicle,
+      ownerName: m.ownerName,
+      directPayment: m.directPayment,
+    } : null,
     calculation: q.calculation,
     smartFrame: q.smartFrame,
     vehicleStatus: q.vehicleStatus,
@@ -97,6 +83,7 @@ function caseOf(row: ReviewCaseRow, mission: MissionCopy | null, decisions: Deci
     findingsBasis: row.findingsBasis,
     suggestedDecision: row.suggestedDecision,
     decisions: decisions.map((d) => ({ ...d, decidedAt: d.decidedAt.toISOString() })),
+    withdrawal: row.withdrawal && { missionStatus: row.withdrawal.missionStatus, at: row.withdrawal.at.toISOString() },
   };
 }
 
@@ -109,7 +96,7 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
         tags,
         summary: "The expert office's queue, oldest deadline first",
         description:
-          '`status=open` (default) lists the cases not yet validated; `validated` and `all` are also accepted. Keyset-paginated: pass `nextCursor` back as `cursor`.',
+          '`status=open` (default) lists the cases awaiting a decision (neither validated nor withdrawn); `validated`, `withdrawn` and `all` are also accepted. Keyset-paginated: pass `nextCursor` back as `cursor`.',
         querystring: ReviewQueueQuery,
         response: { 200: ReviewQueuePage, 400: ProblemRef },
       },
@@ -119,11 +106,11 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       const after = cursor === undefined ? null : decodeCursor(cursor);
       if (cursor !== undefined && after === null) throw problems.invalidCursor('Pass back the nextCursor of a previous page unchanged.');
       // One more than asked tells whether another page follows.
-      const rows = await queuePage(ctx.pool, request.principal.org, status, after, limit + 1);
+      const rows = await queuePage(ctx.pool, request.principal.org, statusesListed(status), after, limit + 1);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        items: page.map((row) => summaryOf(row, row)),
+        items: page.map(summaryOf),
         nextCursor: rows.length > limit && last ? encodeCursor({ deadlineKey: last.deadlineKey, id: last.id }) : null,
       };
     },
@@ -136,6 +123,7 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       schema: {
         tags,
         summary: 'The review case: administrative data, calculation, Smart answers, photo links, findings and decisions',
+        description: 'A withdrawn case (its quote voided because the mission was abandoned or cancelled first) says why in `withdrawal`.',
         params: ReviewIdParams,
         response: { 200: ReviewCase, 404: ProblemRef },
       },
@@ -143,8 +131,7 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
     async (request) => {
       const row = await findCase(ctx.pool, request.params.id, request.principal.org);
       if (!row) throw problems.reviewNotFound(`No review case ${request.params.id}.`);
-      const [mission, decisions] = await Promise.all([findMission(ctx.pool, row.missionId), decisionsOf(ctx.pool, row.id)]);
-      return caseOf(row, mission, decisions);
+      return caseOf(row, await decisionsOf(ctx.pool, row.id));
     },
   );
 
@@ -158,7 +145,7 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
         tags,
         summary: 'Decide: validate, pending validation, remote or on-site intervention',
         description:
-          "The expert's name and phone come from the token and are shown in the garage's tracking. A validated case is final; send `expectedVersion` (the case's `version`) so that a decision made on a stale view is refused with 409 version_conflict.",
+          "The expert's name and phone come from the token and are shown in the garage's tracking. A validated case is final (409 case_final); a withdrawn case takes no decision (409 case_withdrawn); send `expectedVersion` (the case's `version`) so that a decision made on a stale view is refused with 409 version_conflict.",
         params: ReviewIdParams,
         body: DecisionRequest,
         response: { 200: ReviewSummary, 404: ProblemRef, 409: ProblemRef, 422: ProblemRef },
@@ -171,14 +158,21 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
         // The row lock makes two experts deciding at once take turns: the second sees the first's decision.
         const row = await findCase(tx, request.params.id, principal.org, { lock: true });
         if (!row) throw problems.reviewNotFound(`No review case ${request.params.id}.`);
-        const result = decide(
-          { status: row.status, decisions: row.version },
-          { decision, note, expectedVersion, expertName: principal.name ?? '', expertPhone: principal.phone ?? '', at: ctx.clock() },
-        );
+        const state = stateOf(row);
+        const result = decide(state, {
+          type: 'decide',
+          decision,
+          note,
+          expectedVersion,
+          expertName: principal.name ?? '',
+          expertPhone: principal.phone ?? '',
+          at: ctx.clock(),
+        });
         if (!result.ok) throw refusals[result.code](result.message);
-        const { event } = result;
-        const status = statusAfter(event.decision);
-        await recordDecision(tx, row.id, status, event);
+        const [event] = result.events;
+        if (!event) throw new Error(`review case ${row.id}: an accepted decision produced no event`);
+        const after = fold(state, result.events);
+        await recordDecision(tx, row.id, state, after, event);
         await ctx.outbox.append(tx, {
           type: 'review.decided',
           missionId: row.missionId,
@@ -196,8 +190,7 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
             sequence: event.sequence,
           },
         });
-        const mission = await findMission(tx, row.missionId);
-        return summaryOf({ ...row, status, version: event.sequence }, missionBrief(mission));
+        return summaryOf({ ...row, status: after.status, version: after.decisions, withdrawal: after.withdrawal });
       });
       return updated;
     },

@@ -1,9 +1,11 @@
 // Review cases and their decisions.
+import type { MissionStatus } from '@smart-expertise/contracts';
 import type { Pool, Tx } from '@smart-expertise/service-runtime';
-import type { Assessment, QuoteSubmitted } from '../domain/assessment.ts';
-import type { ReviewDecided, ReviewStatus } from '../domain/decision.ts';
+import type { Assessment } from '../domain/assessment.ts';
+import type { ReviewCaseState, ReviewDecided, ReviewStatus, Withdrawal } from '../domain/decision.ts';
 import type { Finding, SuggestedDecision } from '../domain/findings.ts';
 import type { QueuePosition } from '../domain/queue-cursor.ts';
+import type { CaseMission, CaseQuote } from '../domain/review-file.ts';
 
 export interface ReviewCaseRow {
   id: string;
@@ -14,7 +16,10 @@ export interface ReviewCaseRow {
   procedure: 'standard' | 'total_loss';
   status: ReviewStatus;
   version: number;
-  quote: QuoteSubmitted;
+  withdrawal: Withdrawal | null;
+  quote: CaseQuote;
+  /** Null for a case opened from a quote.submitted that carried no reviewFile. */
+  mission: CaseMission | null;
   quoteClosedAt: Date;
   totalInclVatCents: number | null;
   deadline: Date | null;
@@ -50,7 +55,9 @@ function toRow(row: Record<string, any>): ReviewCaseRow {
     procedure: row.procedure,
     status: row.status,
     version: row.version,
+    withdrawal: row.withdrawn_at === null ? null : { missionStatus: row.withdrawn_mission_status as MissionStatus, at: row.withdrawn_at },
     quote: row.quote,
+    mission: row.mission,
     quoteClosedAt: row.quote_closed_at,
     totalInclVatCents: row.total_incl_vat_cents,
     deadline: row.deadline,
@@ -63,22 +70,28 @@ function toRow(row: Record<string, any>): ReviewCaseRow {
   };
 }
 
+/** The decider's state of a stored case. */
+export function stateOf(row: Pick<ReviewCaseRow, 'status' | 'version' | 'withdrawal'>): ReviewCaseState {
+  return { status: row.status, decisions: row.version, withdrawal: row.withdrawal };
+}
+
 export interface NewCase {
   id: string;
   missionId: string;
-  quote: QuoteSubmitted;
+  quote: CaseQuote;
+  mission: CaseMission | null;
   deadline: Date | null;
   assessment: Assessment;
   openedAt: Date;
 }
 
-/** Opens the case of a quote; returns false when that quote already has one. */
+/** Opens the case of a quote, in the decider's initial state; returns false when that quote already has one. */
 export async function openCase(tx: Tx, c: NewCase): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `INSERT INTO review_cases (id, quote_id, mission_id, expert_office_id, garage_id, procedure, quote, quote_closed_at,
+    `INSERT INTO review_cases (id, quote_id, mission_id, expert_office_id, garage_id, procedure, quote, mission, quote_closed_at,
                                total_incl_vat_cents, deadline, deadline_key, findings, findings_summary, findings_basis,
                                suggested_decision, opened_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ${deadlineKey('$10')}, $11, $12, $13, $14, $15, $15)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${deadlineKey('$11')}, $12, $13, $14, $15, $16, $16)
      ON CONFLICT (quote_id) DO NOTHING`,
     [
       c.id,
@@ -88,6 +101,7 @@ export async function openCase(tx: Tx, c: NewCase): Promise<boolean> {
       c.quote.garageId,
       c.quote.procedure,
       JSON.stringify(c.quote),
+      c.mission === null ? null : JSON.stringify(c.mission),
       c.quote.closedAt,
       c.quote.calculation?.totalInclVatCents ?? null,
       c.deadline,
@@ -101,54 +115,35 @@ export async function openCase(tx: Tx, c: NewCase): Promise<boolean> {
   return rowCount === 1;
 }
 
-export async function casesOfMission(tx: Tx, missionId: string): Promise<ReviewCaseRow[]> {
-  const { rows } = await tx.query('SELECT * FROM review_cases WHERE mission_id = $1 ORDER BY id FOR UPDATE', [missionId]);
-  return rows.map(toRow);
-}
-
-export async function reassess(tx: Tx, id: string, deadline: Date, assessment: Assessment, at: Date): Promise<void> {
-  await tx.query(
-    `UPDATE review_cases SET deadline = $2, deadline_key = ${deadlineKey('$2')},
-            findings = $3, findings_summary = $4, findings_basis = $5, suggested_decision = $6, updated_at = $7
-      WHERE id = $1`,
-    [id, deadline, JSON.stringify(assessment.findings), assessment.summary, assessment.basis, assessment.suggestedDecision, at],
-  );
-}
-
-export type QueueFilter = 'open' | 'validated' | 'all';
-
-const FILTERS: Record<QueueFilter, string> = {
-  open: "AND c.status <> 'validated'",
-  validated: "AND c.status = 'validated'",
-  all: '',
-};
-
-export interface QueueItemRow extends ReviewCaseRow {
-  vehicle: { plate: string; make: string; model: string } | null;
-  claimNumber: string | null;
+/** The case of a quote, locked for the caller's transaction. */
+export async function caseOfQuoteForUpdate(tx: Tx, quoteId: string): Promise<ReviewCaseRow | null> {
+  const { rows } = await tx.query('SELECT * FROM review_cases WHERE quote_id = $1 FOR UPDATE', [quoteId]);
+  return rows[0] ? toRow(rows[0]) : null;
 }
 
 /** One page of an office's queue: oldest deadline first (unknown deadlines last), then id. */
-export async function queuePage(pool: Pool, expertOfficeId: string, filter: QueueFilter, after: QueuePosition | null, limit: number): Promise<QueueItemRow[]> {
-  const params: unknown[] = [expertOfficeId, limit];
+export async function queuePage(
+  pool: Pool,
+  expertOfficeId: string,
+  /** The statuses listed (`statusesListed` of the queue filter). */
+  statuses: readonly ReviewStatus[],
+  after: QueuePosition | null,
+  limit: number,
+): Promise<ReviewCaseRow[]> {
+  const params: unknown[] = [expertOfficeId, limit, statuses];
   let keyset = '';
   if (after) {
     params.push(after.deadlineKey, after.id);
-    keyset = 'AND (c.deadline_key, c.id) > ($3::bigint, $4::text)';
+    keyset = 'AND (c.deadline_key, c.id) > ($4::bigint, $5::text)';
   }
   const { rows } = await pool.query(
-    `SELECT c.*, m.vehicle AS mission_vehicle, m.claim AS mission_claim
-       FROM review_cases c LEFT JOIN missions m ON m.mission_id = c.mission_id
-      WHERE c.expert_office_id = $1 ${FILTERS[filter]} ${keyset}
+    `SELECT c.* FROM review_cases c
+      WHERE c.expert_office_id = $1 AND c.status = ANY($3::text[]) ${keyset}
       ORDER BY c.deadline_key, c.id
       LIMIT $2`,
     params,
   );
-  return rows.map((row) => ({
-    ...toRow(row),
-    vehicle: row.mission_vehicle ? { plate: row.mission_vehicle.plate, make: row.mission_vehicle.make, model: row.mission_vehicle.model } : null,
-    claimNumber: row.mission_claim?.claimNumber ?? null,
-  }));
+  return rows.map(toRow);
 }
 
 /** The case if it belongs to the office; another office's case is indistinguishable from none. */
@@ -170,18 +165,29 @@ export async function decisionsOf(db: Pool | Tx, caseId: string): Promise<Decisi
 }
 
 /**
- * Records a decision on a case locked by the caller. The version condition is a second guard: it
- * makes a lost lock or a stale state fail loudly instead of recording twice.
+ * Stores the state `evolve` gave for a case locked by the caller. The version condition is a second
+ * guard: it makes a lost lock or a stale state fail loudly instead of recording twice.
  */
-export async function recordDecision(tx: Tx, caseId: string, status: ReviewStatus, event: ReviewDecided): Promise<void> {
+async function saveState(tx: Tx, caseId: string, before: ReviewCaseState, after: ReviewCaseState, at: Date): Promise<void> {
   const { rowCount } = await tx.query(
-    'UPDATE review_cases SET status = $2, version = $3, updated_at = $4 WHERE id = $1 AND version = $3 - 1',
-    [caseId, status, event.sequence, event.at],
+    `UPDATE review_cases SET status = $3, version = $4, withdrawn_mission_status = $5, withdrawn_at = $6, updated_at = $7
+      WHERE id = $1 AND version = $2`,
+    [caseId, before.decisions, after.status, after.decisions, after.withdrawal?.missionStatus ?? null, after.withdrawal?.at ?? null, at],
   );
-  if (rowCount !== 1) throw new Error(`review case ${caseId} changed while a decision was being recorded`);
+  if (rowCount !== 1) throw new Error(`review case ${caseId} changed while its state was being recorded`);
+}
+
+/** Records a decision and the state it led to. */
+export async function recordDecision(tx: Tx, caseId: string, before: ReviewCaseState, after: ReviewCaseState, event: ReviewDecided): Promise<void> {
+  await saveState(tx, caseId, before, after, event.at);
   await tx.query(
     `INSERT INTO review_decisions (case_id, sequence, decision, expert_name, expert_phone, note, decided_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [caseId, event.sequence, event.decision, event.expertName, event.expertPhone, event.note, event.at],
   );
+}
+
+/** Records a withdrawal: the state carries its cause. `at` is when this service learned it. */
+export async function recordWithdrawal(tx: Tx, caseId: string, before: ReviewCaseState, after: ReviewCaseState, at: Date): Promise<void> {
+  await saveState(tx, caseId, before, after, at);
 }
