@@ -7,7 +7,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnvironment, token } from '../src/testing.ts';
-import { LOG_REDACTIONS, unstorableStringPath } from '../src/app.ts';
+import { LOG_REDACTIONS } from '../src/app/logging.ts';
+import { unstorableStringPath } from '../src/app/json-body.ts';
 import { buildDemoService } from './fixtures/demo-service.ts';
 
 let service: Awaited<ReturnType<typeof buildDemoService>>;
