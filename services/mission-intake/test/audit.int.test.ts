@@ -61,8 +61,9 @@ afterAll(async () => {
 describe('audit trail', () => {
   it('records the deposit by the insurer, the quote by the garage, the decision by the named expert, the expiry by the scheduler', async () => {
     const mission = await newMission();
-    const quote = await publish('quote.submitted', mission.id, quoteSubmitted(mission.garageId, mission.expertOfficeId, BEFORE_DEADLINE));
-    const decision = await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, 'onsite_intervention', 1, '2026-04-09T15:00:00.000Z'));
+    const submitted = quoteSubmitted(mission.garageId, mission.expertOfficeId, BEFORE_DEADLINE);
+    const quote = await publish('quote.submitted', mission.id, submitted);
+    const decision = await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, submitted.quoteId, 'onsite_intervention', 1, '2026-04-09T15:00:00.000Z'));
     const trail = await auditWhen(mission.id, 3);
     expect(trail.entries).toEqual([
       expect.objectContaining({ actorRole: 'insurer', actorOrg: mission.insurerId, action: 'deposited', fromStatus: null, toStatus: 'new' }),
@@ -98,11 +99,14 @@ describe('audit trail', () => {
     const [spec] = lifecycleConsumers(service.ctx);
     const [batched, single, expiring] = [await newMission(), await newMission(), await newMission()];
     const unknownId = `m_${uniqueSuffix()}`;
-    const eventsFor = (m: { id: string; garageId: string; expertOfficeId: string }) => [
-      envelope('quote.submitted', m.id, quoteSubmitted(m.garageId, m.expertOfficeId, BEFORE_DEADLINE)),
-      envelope('review.decided', m.id, reviewDecided(m.expertOfficeId, 'remote_intervention', 1, '2026-04-09T15:00:00.000Z')),
-      envelope('review.decided', m.id, reviewDecided(m.expertOfficeId, 'validate', 2, '2026-04-09T16:00:00.000Z')),
-    ] as DomainEvent[];
+    const eventsFor = (m: { id: string; garageId: string; expertOfficeId: string }) => {
+      const quote = quoteSubmitted(m.garageId, m.expertOfficeId, BEFORE_DEADLINE);
+      return [
+        envelope('quote.submitted', m.id, quote),
+        envelope('review.decided', m.id, reviewDecided(m.expertOfficeId, quote.quoteId, 'remote_intervention', 1, '2026-04-09T15:00:00.000Z')),
+        envelope('review.decided', m.id, reviewDecided(m.expertOfficeId, quote.quoteId, 'validate', 2, '2026-04-09T16:00:00.000Z')),
+      ] as DomainEvent[];
+    };
     const [quote, remote, validate] = eventsFor(batched);
     const batch = [
       quote!,
@@ -111,7 +115,19 @@ describe('audit trail', () => {
       envelope('quote.submitted', unknownId, quoteSubmitted('G-UNKNOWN', 'EXP-UNKNOWN', BEFORE_DEADLINE)),
       validate!,
     ] as DomainEvent[];
-    await withTransaction(service.ctx.pool, (tx) => spec!.applyBatch!(tx, batch));
+    // The hot path: six statements for the whole batch (lock, read the facts, record the facts,
+    // projections, audit entries, outbox events), whatever its size.
+    let statements = 0;
+    await withTransaction(service.ctx.pool, (tx) => {
+      const counted = Object.assign(Object.create(tx), {
+        query: (...args: Parameters<typeof tx.query>) => {
+          statements += 1;
+          return (tx.query as (...a: unknown[]) => unknown).apply(tx, args);
+        },
+      }) as typeof tx;
+      return spec!.applyBatch!(counted, batch);
+    });
+    expect(statements).toBe(6);
     for (const event of eventsFor(single)) {
       await withTransaction(service.ctx.pool, (tx) => (spec!.handlers[event.type] as EventHandler<EventType>)(tx, event as never));
     }
@@ -125,6 +141,27 @@ describe('audit trail', () => {
     expect(await shown(batched)).toEqual(await shown(single));
     expect((await shown(batched)).status).toBe('closed');
     expect(await trail(batched.id)).toEqual(await trail(single.id));
+    // ... and the same verdicts published: one mission.status-changed per change, in order.
+    const published = async (id: string) =>
+      (
+        await service.ctx.pool.query<{ type: string; status: string | null; previous: string | null; reason: string | null }>(
+          `SELECT event_type AS type, envelope->'payload'->>'status' AS status, envelope->'payload'->>'previousStatus' AS previous,
+                  envelope->'payload'->>'reason' AS reason
+             FROM outbox WHERE mission_id = $1 ORDER BY seq`,
+          [id],
+        )
+      ).rows;
+    expect(await published(batched.id)).toEqual(await published(single.id));
+    expect(await published(batched.id)).toEqual([
+      { type: 'mission.received', status: null, previous: null, reason: null },
+      { type: 'mission.status-changed', status: 'under_analysis', previous: 'new', reason: 'quote.under_analysis' },
+      { type: 'mission.status-changed', status: 'remote_intervention', previous: 'under_analysis', reason: 'review.remote_intervention' },
+      { type: 'mission.status-changed', status: 'closed', previous: 'remote_intervention', reason: 'review.validated' },
+    ]);
+    expect((await published(expiring.id)).map((e) => [e.type, e.status])).toEqual([
+      ['mission.received', null],
+      ['mission.status-changed', 'expired'],
+    ]);
     expect(await trail(batched.id)).toEqual([
       ['insurer', 'deposited', null, 'new'],
       ['garage', 'quote_submitted', 'new', 'under_analysis'],

@@ -73,33 +73,34 @@ describe('lifecycle driven by events on Kafka', () => {
   it('follows a standard quote through every expert decision to validation and direct payment', async () => {
     const mission = await newMission();
 
-    await publish('quote.submitted', mission.id, quoteSubmitted(mission.garageId, mission.expertOfficeId, BEFORE_DEADLINE));
+    const quote = quoteSubmitted(mission.garageId, mission.expertOfficeId, BEFORE_DEADLINE);
+    await publish('quote.submitted', mission.id, quote);
     let shown = await missionWhen(mission, (m) => m.status === 'under_analysis', 'under_analysis');
     expect(shown).toMatchObject({ section: 'smart.under_analysis', outcome: null });
     expect(lastMessage(shown)).toBe("SUIVI SMART EXPERTISE : VOTRE DEVIS EST EN COURS D'ANALYSE, VEUILLEZ ATTENDRE LA CONFIRMATION");
 
-    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, 'pending_validation', 1, '2026-04-09T15:00:00.000Z'));
+    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, quote.quoteId, 'pending_validation', 1, '2026-04-09T15:00:00.000Z'));
     shown = await missionWhen(mission, (m) => m.status === 'pending_validation', 'pending_validation');
     expect(shown.section).toBe('smart.under_analysis');
     expect(lastMessage(shown)).toBe("SMART EXPERTISE : EN COURS DE VALIDATION PAR L'EXPERT");
 
-    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, 'remote_intervention', 2, '2026-04-09T16:00:00.000Z'));
+    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, quote.quoteId, 'remote_intervention', 2, '2026-04-09T16:00:00.000Z'));
     shown = await missionWhen(mission, (m) => m.status === 'remote_intervention', 'remote_intervention');
     expect(shown.section).toBe('smart.remote_intervention');
     expect(lastMessage(shown)).toBe(`SMART EXPERTISE : DOIT ETRE TRAITEE A DISTANCE AVEC L'EXPERT (${EXPERT.name} - ${EXPERT.phone})`);
 
-    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, 'onsite_intervention', 3, '2026-04-10T08:00:00.000Z'));
+    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, quote.quoteId, 'onsite_intervention', 3, '2026-04-10T08:00:00.000Z'));
     shown = await missionWhen(mission, (m) => m.status === 'onsite_intervention', 'onsite_intervention');
     expect(shown.section).toBe('smart.onsite_intervention');
     expect(lastMessage(shown)).toBe(`SMART EXPERTISE : DOIT ETRE TRAITEE SUR PLACE AVEC L'EXPERT (${EXPERT.name} - ${EXPERT.phone})`);
 
-    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, 'validate', 4, '2026-04-13T08:00:00.000Z'));
+    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, quote.quoteId, 'validate', 4, '2026-04-13T08:00:00.000Z'));
     shown = await missionWhen(mission, (m) => m.status === 'closed', 'closed');
     expect(shown).toMatchObject({ section: 'smart.closed', outcome: 'validated' });
     expect(shown.tracking.at(-1)?.code).toBe('review.validated');
 
     await publish('payment.requested', mission.id, {
-      quoteId: 'q_1',
+      quoteId: quote.quoteId,
       garageId: mission.garageId,
       invoiceNumber: 'F-2026-0042',
       invoiceDate: '2026-04-20',
@@ -132,14 +133,16 @@ describe('lifecycle driven by events on Kafka', () => {
     expect(board.json.items[0]).toMatchObject({ id: mission.id, paymentRequested: true, lastTracking: { code: 'payment.requested' } });
   });
 
-  it('closes a validated total-loss file with the total_loss outcome', async () => {
+  it('closes a validated total-loss file with the total_loss outcome, confirming the total loss', async () => {
     const mission = await newMission();
-    await publish('quote.submitted', mission.id, quoteSubmitted(mission.garageId, mission.expertOfficeId, BEFORE_DEADLINE, 'total_loss'));
+    const quote = quoteSubmitted(mission.garageId, mission.expertOfficeId, BEFORE_DEADLINE, 'total_loss');
+    await publish('quote.submitted', mission.id, quote);
     const declared = await missionWhen(mission, (m) => m.status === 'under_analysis', 'under_analysis');
     expect(declared.tracking.at(-1)?.code).toBe('total_loss.declared');
-    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, 'validate', 1, '2026-04-09T16:00:00.000Z'));
+    await publish('review.decided', mission.id, reviewDecided(mission.expertOfficeId, quote.quoteId, 'validate', 1, '2026-04-09T16:00:00.000Z'));
     const closed = await missionWhen(mission, (m) => m.status === 'closed', 'closed');
     expect(closed).toMatchObject({ section: 'smart.closed', outcome: 'total_loss' });
+    expect(lastMessage(closed)).toBe("SMART EXPERTISE : PERTE TOTALE CONFIRMEE PAR L'EXPERT, AUCUNE REPARATION NE SERA PRISE EN CHARGE");
   });
 
   it('adds the reminder to the tracking and leaves a new mission new', async () => {
@@ -160,7 +163,7 @@ describe('lifecycle driven by events on Kafka', () => {
     expect(board.json.items.map((m: { id: string }) => m.id)).toEqual([mission.id]);
   });
 
-  it('lets an on-time quote win over an expiry that was learnt first', async () => {
+  it('lets an on-time quote win over an expiry that was learnt first, and says so in the tracking', async () => {
     const mission = await newMission();
     await publish('mission.expired', mission.id, { deadline: DEADLINE, expiredAt: '2026-04-10T22:00:05.000Z', runId: 'run-2' });
     await missionWhen(mission, (m) => m.status === 'expired', 'expired first');
@@ -168,7 +171,8 @@ describe('lifecycle driven by events on Kafka', () => {
     await publish('quote.submitted', mission.id, quoteSubmitted(mission.garageId, mission.expertOfficeId, '2026-04-10T21:30:00.000Z'));
     const shown = await missionWhen(mission, (m) => m.status === 'under_analysis', 'under_analysis after the expiry');
     expect(shown.section).toBe('smart.under_analysis');
-    expect(shown.tracking.map((t) => t.code)).toEqual(['mission.received', 'quote.under_analysis']);
+    expect(shown.tracking.map((t) => t.code)).toEqual(['mission.received', 'quote.under_analysis', 'expiry.voided']);
+    expect(lastMessage(shown)).toBe('SMART EXPERTISE : LE DEVIS AVAIT ETE CLOTURE DANS LE DELAI (LE 10/04/26 A 23:30), LA MISSION RESTE UNE SMART EXPERTISE');
   });
 
   it('does not let a quote closed after the deadline undo the expiry', async () => {

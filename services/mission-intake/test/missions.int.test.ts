@@ -70,12 +70,18 @@ describe('deposit and deadline', () => {
     expect(mission.id).toMatch(/^m_[A-Za-z0-9]+$/);
     // Fri 3, (Easter Monday 6), Tue 7, Wed 8 April: the end of Wednesday in Brussels (summer time).
     expect(mission).toMatchObject({ status: 'new', section: 'smart.new', outcome: null, deadline: '2026-04-08T21:59:59.999Z', policy });
-    expect(mission.tracking).toEqual([{ at: '2026-04-02T08:00:00.000Z', code: 'mission.received', message: `${RECEIVED} 08/04/26` }]);
+    expect(mission.tracking).toEqual([
+      { at: '2026-04-02T08:00:00.000Z', code: 'mission.received', message: `${RECEIVED} 08/04/26`, params: { deadline: '2026-04-08T21:59:59.999Z' } },
+    ]);
+    expect(mission).toMatchObject({ expert: null, lastDecision: null });
 
     const event = (await probe.waitForEvent((e) => e.missionId === mission.id && e.type === 'mission.received', 'mission.received')) as DomainEvent<'mission.received'>;
     expect(event.payload).toMatchObject({ deadline: '2026-04-08T21:59:59.999Z', receivedAt: '2026-04-02T08:00:00.000Z', policy });
     expect(event.payload.mission).toMatchObject({ id: mission.id, insurerId: p.insurerId, garageId: p.garageId, expertOfficeId: p.expertOfficeId, owner: { vatRegime: 'partial', vatDeductiblePercent: 50 } });
     expect(event.correlationId).toBe(response.headers.get('x-request-id'));
+    // A mission that is just new is no change of verdict: mission.received alone announces it.
+    const { rows } = await service.ctx.pool.query('SELECT event_type FROM outbox WHERE mission_id = $1', [mission.id]);
+    expect(rows.map((r) => r.event_type)).toEqual(['mission.received']);
   });
 
   it('computes the default five working days across the end of summer time', async () => {
@@ -98,12 +104,12 @@ describe('deposit and deadline', () => {
     expect(response.json.tracking[0].message).toBe(`${RECEIVED} 25/10/26`);
   });
 
-  it('takes a given date-time as given', async () => {
+  it('takes a given date-time as given, and prints it with its time', async () => {
     now = new Date('2026-04-02T08:00:00Z');
     const response = await deposit(await parties(), { deadline: '2026-04-20T12:00:00+02:00' });
     expect(response.status).toBe(201);
     expect(response.json.deadline).toBe('2026-04-20T10:00:00.000Z');
-    expect(response.json.tracking[0].message).toBe(`${RECEIVED} 20/04/26`);
+    expect(response.json.tracking[0].message).toBe(`${RECEIVED} 20/04/26 A 12:00`);
   });
 
   it('renders the tracking in Dutch or English as Accept-Language asks', async () => {
@@ -114,7 +120,14 @@ describe('deposit and deadline', () => {
     const english = await request('GET', `/v1/missions/${created.json.id}/tracking`, { token: p.garage, headers: { 'accept-language': 'en' } });
     expect(english.json).toEqual({
       missionId: created.json.id,
-      tracking: [{ at: '2026-04-02T08:00:00.000Z', code: 'mission.received', message: 'SMART EXPERTISE: PLEASE PREPARE AND CLOSE YOUR QUOTE BY 20/04/26 AT THE LATEST' }],
+      tracking: [
+        {
+          at: '2026-04-02T08:00:00.000Z',
+          code: 'mission.received',
+          message: 'SMART EXPERTISE: PLEASE PREPARE AND CLOSE YOUR QUOTE BY 20/04/26 AT THE LATEST',
+          params: { deadline: '2026-04-20T21:59:59.999Z' },
+        },
+      ],
     });
   });
 });
@@ -268,13 +281,37 @@ describe('access', () => {
       expect((await request('GET', `/v1/missions/${id}/tracking`, { token: who })).status).toBe(404);
     }
     expect((await request('POST', `/v1/missions/${id}/abandon`, { token: other.garage, body: { reason: 'not mine' } })).status).toBe(404);
+    expect((await request('POST', `/v1/missions/${id}/cancel`, { token: other.insurer, body: { reason: 'not mine' } })).status).toBe(404);
+  });
+
+  it('never shows the owner’s phone or e-mail to the expert office', async () => {
+    now = new Date('2026-04-02T08:00:00Z');
+    const p = await parties();
+    const { id } = (await deposit(p)).json;
+    const forExpert = await request('GET', `/v1/missions/${id}`, { token: p.expert });
+    expect(forExpert.status).toBe(200);
+    expect(forExpert.json.owner).toEqual({ name: 'Marie Dubois', vatRegime: 'partial', vatDeductiblePercent: 50 });
+    expect(forExpert.text).not.toContain('marie@example.be');
+    expect(forExpert.text).not.toContain('+32 470 00 00 00');
+    for (const who of [p.insurer, p.garage, ops]) {
+      const shown = await request('GET', `/v1/missions/${id}`, { token: who });
+      expect(shown.json.owner).toMatchObject({ phone: '+32 470 00 00 00', email: 'marie@example.be' });
+    }
   });
 
   it('publishes its routes in the OpenAPI document', async () => {
     const docs = await request('GET', '/docs/json');
     expect(docs.status).toBe(200);
     expect(Object.keys(docs.json.paths)).toEqual(
-      expect.arrayContaining(['/v1/missions', '/v1/missions/{id}', '/v1/missions/{id}/tracking', '/v1/missions/{id}/abandon', '/v1/board', '/v1/insurers/{insurerId}/policy']),
+      expect.arrayContaining([
+        '/v1/missions',
+        '/v1/missions/{id}',
+        '/v1/missions/{id}/tracking',
+        '/v1/missions/{id}/abandon',
+        '/v1/missions/{id}/cancel',
+        '/v1/board',
+        '/v1/insurers/{insurerId}/policy',
+      ]),
     );
   });
 
@@ -338,7 +375,7 @@ describe('insurer policies', () => {
 });
 
 describe('abandon', () => {
-  it('closes a new mission in one step with the reason in the tracking, and publishes mission.abandoned', async () => {
+  it('closes a new mission in one step with the reason in the tracking, and publishes mission.abandoned and the new status', async () => {
     now = new Date('2026-04-02T08:00:00Z');
     const p = await parties();
     const { id } = (await deposit(p)).json;
@@ -350,9 +387,14 @@ describe('abandon', () => {
       at: '2026-04-03T07:30:00.000Z',
       code: 'mission.abandoned',
       message: 'SMART EXPERTISE : MISSION ABANDONNEE (Client parti chez un autre carrossier)',
+      params: { reason: 'Client parti chez un autre carrossier' },
     });
+    expect((await request('GET', `/v1/missions/${id}`, { token: p.garage })).json).toEqual(response.json);
     const event = (await probe.waitForEvent((e) => e.missionId === id && e.type === 'mission.abandoned', 'mission.abandoned')) as DomainEvent<'mission.abandoned'>;
     expect(event.payload).toEqual({ garageId: p.garageId, reason: 'Client parti chez un autre carrossier', abandonedAt: '2026-04-03T07:30:00.000Z', abandonedBy: p.garageId });
+    const changed = (await probe.waitForEvent((e) => e.missionId === id && e.type === 'mission.status-changed', 'mission.status-changed')) as DomainEvent<'mission.status-changed'>;
+    expect(changed.payload).toMatchObject({ status: 'abandoned', section: 'closed.abandoned', outcome: 'abandoned', previousStatus: 'new', reason: 'mission.abandoned', voidedQuoteIds: [] });
+    expect(changed.causationId).toBe(event.id);
 
     const again = await request('POST', `/v1/missions/${id}/abandon`, { token: p.garage, body: { reason: 'twice' } });
     expect(again.status).toBe(409);
@@ -415,6 +457,7 @@ describe('board', () => {
       'smart.closed': 0,
       'classic.expired': 0,
       'closed.abandoned': 1,
+      'closed.cancelled': 0,
     });
     expect(first.json.section).toBe('smart.new');
     expect(first.json.items.map((m: { id: string }) => m.id)).toEqual([ids[4], ids[3]]);
@@ -440,7 +483,7 @@ describe('board', () => {
     const empty = await request('GET', '/v1/board?section=smart.closed', { token: p.garage });
     expect(empty.json).toEqual({ counts: first.json.counts, section: 'smart.closed', items: [], nextCursor: null });
     const newcomer = await request('GET', '/v1/board', { token: await token({ role: 'garage', org: org('G') }) });
-    expect(Object.values(newcomer.json.counts)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(newcomer.json.counts)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
     expect(newcomer.json.items).toEqual([]);
     expect((await request('GET', '/v1/board?section=nowhere', { token: p.garage })).status).toBe(400);
     expect((await request('GET', '/v1/board?limit=101', { token: p.garage })).status).toBe(400);

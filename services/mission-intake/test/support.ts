@@ -55,20 +55,23 @@ export function quoteSubmitted(garageId: string, expertOfficeId: string, closedA
   };
 }
 
+/** The expert's decision on the case opened for `quoteId` (a decision counts only on the close its case was opened for). */
 export function reviewDecided(
   expertOfficeId: string,
+  quoteId: string,
   decision: EventPayload<'review.decided'>['decision'],
   sequence: number,
   decidedAt: string,
+  note: string | null = null,
 ): EventPayload<'review.decided'> {
   return {
-    reviewId: 'rv_1',
-    quoteId: 'q_1',
+    reviewId: `rv_${quoteId}`,
+    quoteId,
     expertOfficeId,
     decision,
     expertName: EXPERT.name,
     expertPhone: EXPERT.phone,
-    note: null,
+    note,
     decidedAt,
     sequence,
   };

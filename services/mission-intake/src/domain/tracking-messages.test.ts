@@ -1,4 +1,4 @@
-// The catalogue lives in libs/contracts; its tests sit here, where the tracking is rendered, as only that file of contracts is ours to edit.
+// The catalogue lives in libs/contracts; these tests sit here, where the tracking is rendered.
 import { describe, expect, it } from 'vitest';
 import {
   languages,
@@ -41,6 +41,20 @@ describe('the French seed texts are reproduced exactly', () => {
   });
 });
 
+describe('the deadline as the projection keeps it (an ISO instant)', () => {
+  it('prints a deadline given as a date as that day, as the seed does', () => {
+    expect(trackingMessage('mission.received', { deadline: '2016-03-30T21:59:59.999Z' }, 'fr')).toBe(
+      'SMART EXPERTISE : VEUILLEZ ETABLIR ET CLOTURER VOTRE DEVIS AU PLUS TARD LE 30/03/16',
+    );
+  });
+
+  it('prints a deadline given as a date-time with its time in Brussels', () => {
+    expect(trackingMessage('deadline.approaching', { deadline: '2026-04-20T10:00:00.000Z' }, 'en')).toBe(
+      'SMART EXPERTISE: REMINDER, PLEASE CLOSE YOUR QUOTE BY 20/04/26 AT 12:00 AT THE LATEST',
+    );
+  });
+});
+
 describe('our own texts', () => {
   it('gives the Dutch reception text with the deadline', () => {
     expect(trackingMessage('mission.received', { deadlineDate: '30/03/16' }, 'nl')).toBe(
@@ -60,6 +74,8 @@ describe('our own texts', () => {
       ...expert,
       reason: 'R-REASON',
       invoiceNumber: 'INV-42',
+      at: '2026-03-30T10:15:00.000Z',
+      cause: 'quote_closed',
     };
     const expectations: Partial<Record<(typeof trackingCodes)[number], string[]>> = {
       'mission.received': ['30/03/16'],
@@ -69,6 +85,10 @@ describe('our own texts', () => {
       'review.onsite_intervention': ['(Jan Peeters - +32 470 12 34 56)'],
       'mission.abandoned': ['(R-REASON)'],
       'payment.requested': ['INV-42'],
+      'mission.cancelled': ['(R-REASON)'],
+      'abandon.voided': ['30/03/26'],
+      'expiry.voided': ['30/03/26'],
+      'payment.voided': ['INV-42'],
     };
     for (const lang of languages) {
       for (const code of trackingCodes) {
@@ -82,7 +102,7 @@ describe('our own texts', () => {
   it('gives each code a distinct text within a language', () => {
     for (const lang of languages) {
       const texts = trackingCodes.map((code) =>
-        trackingMessage(code, { deadlineDate: '01/01/26', ...expert, reason: 'x', invoiceNumber: '1' }, lang),
+        trackingMessage(code, { deadlineDate: '01/01/26', ...expert, reason: 'x', invoiceNumber: '1', at: '2026-01-01T10:00:00Z', cause: 'cancelled' }, lang),
       );
       expect(new Set(texts).size, lang).toBe(trackingCodes.length);
     }

@@ -1,17 +1,18 @@
-// Other services' events become lifecycle facts: each one is recorded by its event id and the
-// mission is re-projected from everything known, so any delivery order gives the same state.
-// mission.received and mission.abandoned are this service's own: recorded when they happen, never consumed.
+// Other services' events become facts of the mission; the one command handler records each by its
+// event id and re-projects the mission from everything known, so any delivery order gives the same
+// verdict, and publishes mission.status-changed when the verdict changes.
+// mission.received, mission.abandoned and mission.cancelled are this service's own: recorded when
+// they happen, never consumed.
 import { Topics, type DomainEvent } from '@smart-expertise/contracts';
+import type { MissionFact } from '@smart-expertise/contracts/procedure';
 import type { ConsumerSpec, ServiceContext, Tx } from '@smart-expertise/service-runtime';
-import { evolve, initialState, project, type MissionFact, type MissionState, type MissionView } from '../domain/lifecycle.ts';
-import { factsOfMissions, recordFact, recordFacts } from '../store/facts.ts';
-import { refreshProjection } from '../store/lifecycle.ts';
-import { findMission, lockMissions, saveProjections } from '../store/missions.ts';
-import { recordAudit, recordAudits, type AuditEntry } from '../store/audit.ts';
+import { missionHandler, type Actor, type Learned } from './mission-handler.ts';
 
 export const CONSUMER_GROUP = 'mission-intake';
 
-export function factOf(event: DomainEvent<'quote.submitted' | 'review.decided' | 'mission.deadline-approaching' | 'mission.expired' | 'payment.requested'>): MissionFact {
+type Consumed = DomainEvent<'quote.submitted' | 'review.decided' | 'mission.deadline-approaching' | 'mission.expired' | 'payment.requested'>;
+
+export function factOf(event: Consumed): MissionFact {
   switch (event.type) {
     case 'quote.submitted':
       return { type: 'quote_submitted', eventId: event.id, at: new Date(event.payload.closedAt), procedure: event.payload.procedure, quoteId: event.payload.quoteId };
@@ -26,6 +27,8 @@ export function factOf(event: DomainEvent<'quote.submitted' | 'review.decided' |
         expertName: p.expertName,
         expertPhone: p.expertPhone,
         ...(p.note === null ? {} : { note: p.note }),
+        // A decision counts only on the close its case was opened for.
+        quoteId: p.quoteId,
       };
     }
     case 'mission.deadline-approaching':
@@ -52,7 +55,7 @@ export function factOf(event: DomainEvent<'quote.submitted' | 'review.decided' |
 }
 
 /** Who made the change an event carries: the garage, the expert (office and name), or the scheduler. */
-export function actorOf(event: Parameters<typeof factOf>[0]): Pick<AuditEntry, 'actorRole' | 'actorOrg' | 'actorName' | 'action'> {
+export function actorOf(event: Consumed): Actor {
   switch (event.type) {
     case 'quote.submitted':
       return { actorRole: 'garage', actorOrg: event.payload.garageId, actorName: null, action: 'quote_submitted' };
@@ -71,53 +74,15 @@ export function actorOf(event: Parameters<typeof factOf>[0]): Pick<AuditEntry, '
   }
 }
 
+export function learnedOf(event: Consumed): Learned {
+  return { missionId: event.missionId, fact: factOf(event), actor: actorOf(event), correlationId: event.correlationId };
+}
+
 export function lifecycleConsumers(ctx: ServiceContext): ConsumerSpec[] {
-  async function apply(tx: Tx, event: Parameters<typeof factOf>[0]): Promise<void> {
-    // The row lock serialises this mission's events with each other and with an abandon.
-    const mission = await findMission(tx, event.missionId, { lock: true });
-    const fresh = await recordFact(tx, event.missionId, factOf(event));
-    // A fact for a mission not (yet) known here is kept; the deposit projects everything known.
-    const view = mission ? await refreshProjection(tx, event.missionId, ctx.clock()) : null;
-    // The audit trail: who changed the state, in the same transaction (a redelivery adds nothing).
-    if (fresh) {
-      await recordAudit(tx, { ...actorOf(event), missionId: event.missionId, at: ctx.clock(), fromStatus: mission?.status ?? null, toStatus: view?.status ?? null, eventId: event.id });
-    }
-  }
-  /**
-   * The same as `apply` for each event in turn, in five statements for the whole batch: lock the
-   * missions, record the facts, read every fact of those missions, write the projections, write
-   * the audit entries. Each audit entry still names the status before and after its own event.
-   */
-  async function applyBatch(tx: Tx, events: DomainEvent[]): Promise<void> {
-    const applied = events as Array<Parameters<typeof factOf>[0]>;
-    const facts = applied.map((event) => ({ missionId: event.missionId, fact: factOf(event) }));
-    const status = new Map<string, string | null>(await lockMissions(tx, [...new Set(applied.map((e) => e.missionId))]));
-    const fresh = await recordFacts(tx, facts);
-    // Each known mission's knowledge before this batch; its events are then added one at a time.
-    const states = new Map<string, MissionState>();
-    for (const [missionId, known] of await factsOfMissions(tx, [...status.keys()])) {
-      states.set(missionId, known.filter((fact) => !fresh.has(fact.eventId)).reduce(evolve, initialState));
-    }
-    const at = ctx.clock();
-    const views = new Map<string, MissionView>();
-    const audits: AuditEntry[] = [];
-    applied.forEach((event, i) => {
-      const before = states.get(event.missionId);
-      let view: MissionView | null = null;
-      if (before) {
-        const after = evolve(before, facts[i]!.fact);
-        states.set(event.missionId, after);
-        view = project(after);
-        views.set(event.missionId, view);
-      }
-      if (fresh.has(event.id)) {
-        audits.push({ ...actorOf(event), missionId: event.missionId, at, fromStatus: status.get(event.missionId) ?? null, toStatus: view?.status ?? null, eventId: event.id });
-      }
-      if (view) status.set(event.missionId, view.status);
-    });
-    await saveProjections(tx, views, at);
-    await recordAudits(tx, audits);
-  }
+  const handler = missionHandler(ctx);
+  // One event alone (a failing batch is retried this way) takes the same path as a batch.
+  const apply = (tx: Tx, event: Consumed) => handler.learn(tx, [learnedOf(event)]);
+  const applyBatch = (tx: Tx, events: DomainEvent[]) => handler.learn(tx, (events as Consumed[]).map(learnedOf));
 
   return [
     {

@@ -1,11 +1,11 @@
 // /v1/board: the garage's board, a count per section and one section's missions, newest first.
-import { Problem, type BoardSection } from '@smart-expertise/contracts';
+import { BOARD_SECTIONS, Problem, type BoardSection } from '@smart-expertise/contracts';
 import { Board, BoardQuery } from '@smart-expertise/contracts/http/mission-intake';
+import { project, stateOf } from '@smart-expertise/contracts/procedure';
 import type { App, ServiceContext } from '@smart-expertise/service-runtime';
 import Type from 'typebox';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { languageOf } from '../domain/language.ts';
-import { evolve, initialState, project } from '../domain/lifecycle.ts';
 import { factsOfMissions } from '../store/facts.ts';
 import { boardView, type BoardRow } from '../store/missions.ts';
 import { problems } from './problems.ts';
@@ -13,15 +13,8 @@ import { renderTracking } from './views.ts';
 
 const ProblemRef = { $ref: 'Problem' } as unknown as typeof Problem;
 
-export const SECTIONS: readonly BoardSection[] = [
-  'smart.new',
-  'smart.under_analysis',
-  'smart.remote_intervention',
-  'smart.onsite_intervention',
-  'smart.closed',
-  'classic.expired',
-  'closed.abandoned',
-];
+/** Every section the board counts, in the vocabulary's order (libs/contracts). */
+export const SECTIONS: readonly BoardSection[] = BOARD_SECTIONS;
 
 export function boardRoutes(app: App, ctx: ServiceContext): void {
   app.get(
@@ -49,7 +42,7 @@ export function boardRoutes(app: App, ctx: ServiceContext): void {
       // Rows projected before last_tracking was kept: fold their facts, as every read once did.
       const unprojected = page.filter((row) => row.lastTracking === null).map((row) => row.id);
       const facts = unprojected.length > 0 ? await factsOfMissions(ctx.pool, unprojected) : new Map();
-      const lastTrackingOf = (row: BoardRow) => row.lastTracking ?? project((facts.get(row.id) ?? []).reduce(evolve, initialState)).tracking.at(-1);
+      const lastTrackingOf = (row: BoardRow) => row.lastTracking ?? project(stateOf(facts.get(row.id) ?? [])).tracking.at(-1);
       const counts = Object.fromEntries(SECTIONS.map((s) => [s, counted.get(s) ?? 0])) as Record<BoardSection, number>;
       const last = page.at(-1);
       return {

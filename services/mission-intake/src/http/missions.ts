@@ -1,8 +1,10 @@
-// /v1/missions: the insurer's deposit, the mission and its tracking, the lists, the garage's abandon.
+// /v1/missions: the insurer's deposit and cancel, the mission and its tracking, the lists, the
+// garage's abandon. Every change goes through the mission's one command handler.
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_INSURER_POLICY, Problem, type MissionSnapshot } from '@smart-expertise/contracts';
 import {
   AbandonBody,
+  CancelBody,
   DepositMissionBody,
   MissionIdParams,
   MissionListPage,
@@ -10,19 +12,18 @@ import {
   MissionTracking,
   MissionView,
 } from '@smart-expertise/contracts/http/mission-intake';
-import { withTransaction, type App, type ServiceContext } from '@smart-expertise/service-runtime';
+import { decideAbandon, decideCancel } from '@smart-expertise/contracts/procedure';
+import { withTransaction, type App, type Role, type ServiceContext } from '@smart-expertise/service-runtime';
 import Type from 'typebox';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
 import { checkDeposit } from '../domain/deposit-rules.ts';
 import { languageOf } from '../domain/language.ts';
-import { decideAbandon, project, type AbandonRefusalCode, type MissionFact } from '../domain/lifecycle.ts';
 import { requestHash } from '../domain/request-hash.ts';
-import { factsOf, recordFact } from '../store/facts.ts';
-import { refreshProjection, stateOf, viewOf } from '../store/lifecycle.ts';
-import { findMission, findMissionByRef, insertMission, listMissions, type MissionRow } from '../store/missions.ts';
+import { missionHandler, type CommandResult } from '../events/mission-handler.ts';
+import { viewOf } from '../store/facts.ts';
+import { findMission, findMissionByRef, listMissions, type MissionRow } from '../store/missions.ts';
 import { findPolicy } from '../store/policies.ts';
-import { recordAudit } from '../store/audit.ts';
-import { problems } from './problems.ts';
+import { problems, refusals } from './problems.ts';
 import { canSee, missionBody, renderTracking, summaryBody } from './views.ts';
 
 const ProblemRef = { $ref: 'Problem' } as unknown as typeof Problem;
@@ -31,19 +32,21 @@ const LanguageHeaders = Type.Object({
   'accept-language': Type.Optional(Type.String({ description: 'fr (default), nl or en, e.g. nl-BE,nl;q=0.9' })),
 });
 
-const abandonRefusals: Record<AbandonRefusalCode, (detail: string) => Error> = {
-  mission_not_new: problems.missionNotNew,
-  deadline_passed: problems.deadlinePassed,
-  reason_required: problems.reasonRequired,
-};
-
 export function newMissionId(): string {
   return `m_${randomUUID().replaceAll('-', '')}`;
 }
 
 export function missionRoutes(app: App, ctx: ServiceContext): void {
-  async function render(row: MissionRow, acceptLanguage: string | undefined) {
-    return missionBody(row, await viewOf(ctx.pool, row.id), languageOf(acceptLanguage));
+  const handler = missionHandler(ctx);
+
+  async function render(row: MissionRow, request: { principal: { role: Role }; headers: { 'accept-language'?: string } }) {
+    return missionBody(row, await viewOf(ctx.pool, row.id), languageOf(request.headers['accept-language']), request.principal.role);
+  }
+
+  /** The command's answer: the mission as it now is, or the problem its refusal maps to. */
+  function answer<Code extends keyof typeof refusals>(result: CommandResult<Code>, request: { principal: { role: Role }; headers: { 'accept-language'?: string } }) {
+    if (!result.ok) throw refusals[result.code](result.message);
+    return missionBody(result.row, result.view, languageOf(request.headers['accept-language']), request.principal.role);
   }
 
   async function visibleMission(id: string, request: { principal: Parameters<typeof canSee>[0] }): Promise<MissionRow> {
@@ -81,7 +84,7 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
             `insurerMissionRef ${body.insurerMissionRef} is mission ${existing.id}, deposited with another body.`,
           );
         }
-        return reply.code(200).send(await render(existing, acceptLanguage));
+        return reply.code(200).send(await render(existing, request));
       };
 
       const existing = await findMissionByRef(ctx.pool, insurerId, body.insurerMissionRef);
@@ -106,58 +109,31 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
           owner: body.owner,
           directPayment: body.directPayment ?? null,
         };
-        // The id is new, so no fact of this mission can be known yet: its projection is that of
-        // its one fact, computed here rather than read back.
-        const received: MissionFact = { type: 'received', eventId: randomUUID(), at: receivedAt, deadline: check.deadline };
-        const view = project(stateOf([received]));
-        const row: MissionRow = {
-          id,
-          insurerId,
-          insurerMissionRef: body.insurerMissionRef,
-          garageId: body.garageId,
-          expertOfficeId: body.expertOfficeId,
-          snapshot,
-          requestHash: hash,
-          deadline: check.deadline,
-          receivedAt,
-          policy,
-          status: view.status,
-          section: view.section,
-          outcome: view.outcome,
-          paymentRequested: view.paymentRequested,
-          updatedAt: receivedAt,
-          lastTracking: view.tracking.at(-1) ?? null,
-        };
-        // A concurrent deposit of the same reference committed first: answer as a re-deposit.
-        if (!(await insertMission(tx, row))) return null;
-        await ctx.outbox.append(tx, {
-          id: received.eventId,
-          type: 'mission.received',
-          missionId: id,
-          correlationId: request.id,
-          occurredAt: receivedAt,
-          payload: { mission: snapshot, deadline: check.deadline.toISOString(), receivedAt: receivedAt.toISOString(), policy },
-        });
-        await recordFact(tx, id, received);
-        await recordAudit(tx, {
-          missionId: id,
-          at: receivedAt,
-          actorRole: 'insurer',
-          actorOrg: insurerId,
-          actorName: request.principal.sub ?? null,
-          action: 'deposited',
-          fromStatus: null,
-          toStatus: view.status,
-          eventId: received.eventId,
-        });
-        return { row, view };
+        // null: a concurrent deposit of the same reference committed first; answered as a re-deposit.
+        return handler.deposit(
+          tx,
+          {
+            id,
+            insurerId,
+            insurerMissionRef: body.insurerMissionRef,
+            garageId: body.garageId,
+            expertOfficeId: body.expertOfficeId,
+            snapshot,
+            requestHash: hash,
+            deadline: check.deadline,
+            receivedAt,
+            policy,
+          },
+          { actorRole: 'insurer', actorOrg: insurerId, actorName: request.principal.sub ?? null, action: 'deposited' },
+          request.id,
+        );
       });
       if (created === null) {
         const winner = await findMissionByRef(ctx.pool, insurerId, body.insurerMissionRef);
         if (!winner) throw new Error('deposit lost to a concurrent one that is not visible');
         return replay(winner);
       }
-      return reply.code(201).send(missionBody(created.row, created.view, languageOf(acceptLanguage)));
+      return reply.code(201).send(missionBody(created.row, created.view, languageOf(acceptLanguage), request.principal.role));
     },
   );
 
@@ -175,7 +151,7 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
     },
     async (request) => {
       const row = await visibleMission(request.params.id, request);
-      return render(row, request.headers['accept-language']);
+      return render(row, request);
     },
   );
 
@@ -232,7 +208,7 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
       schema: {
         tags,
         summary: 'Abandon a new mission, giving a reason; it comes back closed in one step',
-        description: 'Only while the mission is `new` and its deadline is ahead (409 mission_not_new, deadline_passed). Publishes mission.abandoned.',
+        description: 'Only while the mission is `new` and its deadline is ahead (409 mission_not_new, deadline_passed). Publishes mission.abandoned and mission.status-changed.',
         headers: LanguageHeaders,
         params: MissionIdParams,
         body: AbandonBody,
@@ -241,44 +217,57 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
     },
     async (request) => {
       const { principal } = request;
-      const { id } = request.params;
-      const row = await withTransaction(ctx.pool, async (tx) => {
-        // The row lock makes two abandons (or an abandon and an event) take turns.
-        const mission = await findMission(tx, id, { lock: true });
-        if (!mission || mission.garageId !== principal.org) throw problems.missionNotFound(`No mission ${id}.`);
-        const at = ctx.clock();
-        const decision = decideAbandon(stateOf(await factsOf(tx, id)), {
-          eventId: randomUUID(),
-          reason: request.body.reason,
-          by: principal.sub ?? principal.org,
-          at,
-        });
-        if (!decision.ok) throw abandonRefusals[decision.code](decision.message);
-        const { fact } = decision;
-        const event = await ctx.outbox.append(tx, {
-          type: 'mission.abandoned',
-          missionId: id,
+      const result = await withTransaction(ctx.pool, (tx) =>
+        handler.decide(tx, {
+          missionId: request.params.id,
+          allowed: (row) => row.garageId === principal.org,
+          decide: (state, at, eventId) => decideAbandon(state, { eventId, reason: request.body.reason, by: principal.sub ?? principal.org, at }),
+          announce: (fact, row) => ({
+            type: 'mission.abandoned',
+            payload: { garageId: row.garageId, reason: fact.reason, abandonedAt: fact.at.toISOString(), abandonedBy: fact.by },
+          }),
+          actor: { actorRole: 'garage', actorOrg: principal.org, actorName: principal.sub ?? null, action: 'abandoned' },
           correlationId: request.id,
-          occurredAt: at,
-          payload: { garageId: mission.garageId, reason: fact.reason, abandonedAt: at.toISOString(), abandonedBy: fact.by },
-        });
-        // The fact carries the id of the event that announces it.
-        await recordFact(tx, id, { ...fact, eventId: event.id });
-        const view = await refreshProjection(tx, id, at);
-        await recordAudit(tx, {
-          missionId: id,
-          at,
-          actorRole: 'garage',
-          actorOrg: principal.org,
-          actorName: principal.sub ?? null,
-          action: 'abandoned',
-          fromStatus: mission.status,
-          toStatus: view.status,
-          eventId: event.id,
-        });
-        return findMission(tx, id);
-      });
-      return render(row!, request.headers['accept-language']);
+        }),
+      );
+      return answer(result, request);
+    },
+  );
+
+  app.post(
+    '/v1/missions/:id/cancel',
+    {
+      config: { roles: ['insurer'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 8 * 1024,
+      schema: {
+        tags,
+        summary: 'Cancel one of your missions, giving a reason; it comes back closed in one step',
+        description:
+          "The insurer withdraws the mission until the expert's final decision (409 mission_final once closed, expired, abandoned or cancelled; 409 deadline_passed for a new mission past its deadline). A closed quote is voided. Publishes mission.cancelled and mission.status-changed.",
+        headers: LanguageHeaders,
+        params: MissionIdParams,
+        body: CancelBody,
+        response: { 200: MissionView, 400: ProblemRef, 404: ProblemRef, 409: ProblemRef },
+      },
+    },
+    async (request) => {
+      const { principal } = request;
+      const result = await withTransaction(ctx.pool, (tx) =>
+        handler.decide(tx, {
+          missionId: request.params.id,
+          // Another insurer's mission answers exactly like a missing one.
+          allowed: (row) => row.insurerId === principal.org,
+          decide: (state, at, eventId) => decideCancel(state, { eventId, reason: request.body.reason, by: principal.sub ?? principal.org, at }),
+          announce: (fact, row) => ({
+            type: 'mission.cancelled',
+            payload: { insurerId: row.insurerId, reason: fact.reason, cancelledAt: fact.at.toISOString(), cancelledBy: fact.by },
+          }),
+          actor: { actorRole: 'insurer', actorOrg: principal.org, actorName: principal.sub ?? null, action: 'cancelled' },
+          correlationId: request.id,
+        }),
+      );
+      return answer(result, request);
     },
   );
 }

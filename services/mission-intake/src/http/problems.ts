@@ -1,4 +1,5 @@
-import { problemCatalogue } from '@smart-expertise/service-runtime';
+import type { AbandonRefusalCode, CancelRefusalCode } from '@smart-expertise/contracts/procedure';
+import { problemCatalogue, type HttpProblem } from '@smart-expertise/service-runtime';
 
 /** Every problem this service answers with; the code is the key in snake_case. */
 export const problems = problemCatalogue({
@@ -10,6 +11,17 @@ export const problems = problemCatalogue({
   invalidCursor: { status: 400, title: 'The cursor is not valid' },
   missionRefConflict: { status: 409, title: 'This insurerMissionRef was already deposited with another body' },
   missionNotNew: { status: 409, title: 'Only a new mission can be abandoned' },
+  /** Closed, expired, abandoned or cancelled: no further command (procedure rules). */
+  missionFinal: { status: 409, title: 'The mission is final' },
   deadlinePassed: { status: 409, title: 'The deadline has passed' },
-  reasonRequired: { status: 400, title: 'An abandon needs a reason' },
+  reasonRequired: { status: 400, title: 'A reason is required' },
 });
+
+/** Each refusal of a command (the procedure's deciders, and a mission the caller may not see), as the problem it answers: one table for every command. */
+export const refusals: Record<AbandonRefusalCode | CancelRefusalCode | 'mission_not_found', (detail: string) => HttpProblem> = {
+  mission_not_found: problems.missionNotFound,
+  mission_not_new: problems.missionNotNew,
+  mission_final: problems.missionFinal,
+  deadline_passed: problems.deadlinePassed,
+  reason_required: problems.reasonRequired,
+};

@@ -1,7 +1,8 @@
-// How a stored mission is shown: the snapshot, the projected lifecycle, the rendered tracking.
-import type { Principal } from '@smart-expertise/service-runtime';
+// How a stored mission is shown: the snapshot, the projected verdict, the rendered tracking.
+import type { MissionSnapshot } from '@smart-expertise/contracts';
+import type { MissionView as ProjectedView, TrackingEntry } from '@smart-expertise/contracts/procedure';
 import { trackingMessage, type Language } from '@smart-expertise/contracts/tracking-messages';
-import type { MissionView as ProjectedView, TrackingEntry } from '../domain/lifecycle.ts';
+import type { Principal, Role } from '@smart-expertise/service-runtime';
 import type { MissionRow } from '../store/missions.ts';
 
 /** api.md: an insurer sees what it deposited, a garage its mailbox, an expert office its designations, ops all. */
@@ -20,11 +21,19 @@ export function canSee(principal: Principal, row: Pick<MissionRow, 'insurerId' |
   }
 }
 
+/** Each entry as text in the reader's language, and its values as fields (garage software never parses the text). */
 export function renderTracking(entries: readonly TrackingEntry[], lang: Language) {
-  return entries.map((e) => ({ at: e.at.toISOString(), code: e.code, message: trackingMessage(e.code, e.params, lang) }));
+  return entries.map((e) => ({ at: e.at.toISOString(), code: e.code, message: trackingMessage(e.code, e.params, lang), params: { ...e.params } }));
 }
 
-export function missionBody(row: MissionRow, view: ProjectedView, lang: Language) {
+/** api.md: the owner's phone and e-mail are for the insurer and the garage (and ops), never the expert office. */
+export function ownerFor(reader: Role, owner: MissionSnapshot['owner']) {
+  if (reader !== 'expert') return owner;
+  const { phone: _phone, email: _email, ...rest } = owner;
+  return rest;
+}
+
+export function missionBody(row: MissionRow, view: ProjectedView, lang: Language, reader: Role) {
   const s = row.snapshot;
   return {
     id: row.id,
@@ -34,7 +43,7 @@ export function missionBody(row: MissionRow, view: ProjectedView, lang: Language
     expertOfficeId: row.expertOfficeId,
     claim: s.claim,
     vehicle: s.vehicle,
-    owner: s.owner,
+    owner: ownerFor(reader, s.owner),
     directPayment: s.directPayment,
     status: view.status,
     section: view.section,
@@ -51,6 +60,8 @@ export function missionBody(row: MissionRow, view: ProjectedView, lang: Language
       ownerShareCents: view.payment.ownerShareCents,
       flagged: view.payment.flagged,
     },
+    expert: view.expert && { name: view.expert.name, phone: view.expert.phone },
+    lastDecision: view.lastDecision && { decision: view.lastDecision.decision, note: view.lastDecision.note, at: view.lastDecision.at.toISOString() },
     tracking: renderTracking(view.tracking, lang),
   };
 }

@@ -15,15 +15,7 @@ export interface AuditEntry {
   eventId?: string | null;
 }
 
-export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
-  await tx.query(
-    `INSERT INTO mission_audit (mission_id, at, actor_role, actor_org, actor_name, action, from_status, to_status, event_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [entry.missionId, entry.at, entry.actorRole, entry.actorOrg, entry.actorName ?? null, entry.action, entry.fromStatus, entry.toStatus, entry.eventId ?? null],
-  );
-}
-
-/** recordAudit for many entries in one statement, in their order. */
+/** Records audit entries in one statement, in their order. */
 export async function recordAudits(tx: Tx, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);

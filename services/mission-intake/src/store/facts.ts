@@ -1,20 +1,13 @@
-// mission_facts: the knowledge the lifecycle is projected from.
+// mission_facts: the knowledge the mission's verdict is projected from (the fold lives in
+// @smart-expertise/contracts/procedure, shared with every service).
+import { project, stateOf, type MissionFact, type MissionView } from '@smart-expertise/contracts/procedure';
 import type { Pool, Tx } from '@smart-expertise/service-runtime';
-import type { MissionFact } from '../domain/lifecycle.ts';
 
 type Db = Pool | Tx;
 
-/** Records a fact; a fact already known by its event id changes nothing. Returns whether it was new. */
-export async function recordFact(db: Db, missionId: string, fact: MissionFact): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'INSERT INTO mission_facts (mission_id, event_id, fact) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING',
-    [missionId, fact.eventId, JSON.stringify(fact)],
-  );
-  return rowCount === 1;
-}
-
-/** recordFact for many facts in one statement; returns the event ids of the facts that were new. */
+/** Records facts in one statement; a fact already known by its event id changes nothing. Returns the event ids of the facts that were new. */
 export async function recordFacts(tx: Tx, facts: ReadonlyArray<{ missionId: string; fact: MissionFact }>): Promise<Set<string>> {
+  if (facts.length === 0) return new Set();
   const { rows } = await tx.query<{ event_id: string }>(
     `INSERT INTO mission_facts (mission_id, event_id, fact)
      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
@@ -25,14 +18,14 @@ export async function recordFacts(tx: Tx, facts: ReadonlyArray<{ missionId: stri
 }
 
 export async function factsOf(db: Db, missionId: string): Promise<MissionFact[]> {
-  const { rows } = await db.query<{ fact: Record<string, unknown> }>('SELECT fact FROM mission_facts WHERE mission_id = $1', [missionId]);
+  const { rows } = await db.query<{ fact: StoredFact }>('SELECT fact FROM mission_facts WHERE mission_id = $1', [missionId]);
   return rows.map((r) => revive(r.fact));
 }
 
 export async function factsOfMissions(db: Db, missionIds: readonly string[]): Promise<Map<string, MissionFact[]>> {
   const out = new Map<string, MissionFact[]>(missionIds.map((id) => [id, []]));
   if (missionIds.length === 0) return out;
-  const { rows } = await db.query<{ mission_id: string; fact: Record<string, unknown> }>(
+  const { rows } = await db.query<{ mission_id: string; fact: StoredFact }>(
     'SELECT mission_id, fact FROM mission_facts WHERE mission_id = ANY($1::text[])',
     [missionIds],
   );
@@ -40,9 +33,32 @@ export async function factsOfMissions(db: Db, missionIds: readonly string[]): Pr
   return out;
 }
 
-/** JSON keeps instants as ISO strings; the domain wants Dates back. */
-function revive(json: Record<string, unknown>): MissionFact {
-  const fact = { ...json, at: new Date(json.at as string) } as Record<string, unknown>;
-  if (typeof json.deadline === 'string') fact.deadline = new Date(json.deadline);
-  return fact as unknown as MissionFact;
+/** The mission's verdict from every fact known (a read: no lock, nothing written). */
+export async function viewOf(db: Db, missionId: string): Promise<MissionView> {
+  return project(stateOf(await factsOf(db, missionId)));
+}
+
+/** A fact as JSON keeps it: instants as ISO strings. */
+type StoredFact = Record<string, unknown> & { type: MissionFact['type']; at: string };
+
+/** JSON keeps instants as ISO strings; the fold wants Dates back. Every fact type is named, so a new one fails to compile here. */
+function revive(json: StoredFact): MissionFact {
+  const fact = json as unknown as MissionFact;
+  const at = new Date(json.at);
+  switch (fact.type) {
+    case 'received':
+    case 'deadline_approaching':
+    case 'expired':
+      return { ...fact, at, deadline: new Date(json.deadline as string) };
+    case 'quote_submitted':
+    case 'review_decided':
+    case 'abandoned':
+    case 'cancelled':
+    case 'payment_requested':
+      return { ...fact, at };
+    default: {
+      const unknown: never = fact;
+      throw new Error(`unknown stored mission fact ${JSON.stringify(unknown)}`);
+    }
+  }
 }

@@ -2,7 +2,7 @@
 import type { BoardSection, InsurerPolicy, MissionSnapshot, MissionStatus, Outcome } from '@smart-expertise/contracts';
 import type { Pool, Tx } from '@smart-expertise/service-runtime';
 import type { ListPosition } from '../domain/cursor.ts';
-import type { MissionView, TrackingEntry } from '../domain/lifecycle.ts';
+import type { MissionView, TrackingEntry } from '@smart-expertise/contracts/procedure';
 
 type Db = Pool | Tx;
 
@@ -114,10 +114,21 @@ export async function findMission(db: Db, id: string, options: { lock?: boolean 
   return rows[0] ? fromRaw(rows[0]) : null;
 }
 
-/** Locks the missions that exist among `ids`, in id order (two batches never wait on each other in a cycle); their status by id. */
-export async function lockMissions(tx: Tx, ids: readonly string[]): Promise<Map<string, MissionStatus>> {
-  const { rows } = await tx.query<{ id: string; status: MissionStatus }>('SELECT id, status FROM missions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
-  return new Map(rows.map((r) => [r.id, r.status]));
+/** What the command handler needs of every mission it changes: who it concerns and its deadline. */
+export type MissionKeys = Pick<MissionRow, 'id' | 'insurerId' | 'garageId' | 'expertOfficeId' | 'deadline'>;
+
+/**
+ * Locks the missions that exist among `ids`, in id order (two batches never wait on each other in
+ * a cycle). Only their keys are read, not the snapshot: the batch path never needs it.
+ */
+export async function lockMissions(tx: Tx, ids: readonly string[]): Promise<Map<string, MissionKeys>> {
+  const { rows } = await tx.query<Pick<Raw, 'id' | 'insurer_id' | 'garage_id' | 'expert_office_id' | 'deadline'>>(
+    'SELECT id, insurer_id, garage_id, expert_office_id, deadline FROM missions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    [ids],
+  );
+  return new Map(
+    rows.map((r) => [r.id, { id: r.id, insurerId: r.insurer_id, garageId: r.garage_id, expertOfficeId: r.expert_office_id, deadline: r.deadline }]),
+  );
 }
 
 export async function findMissionByRef(db: Db, insurerId: string, insurerMissionRef: string): Promise<MissionRow | null> {
@@ -126,18 +137,10 @@ export async function findMissionByRef(db: Db, insurerId: string, insurerMission
 }
 
 /**
- * Writes the projected lifecycle columns; updated_at is when the last fact was applied. A change of
- * section moves the mission between the board's counts (triggers, migration 0003).
+ * Writes the projected columns the board and lists read, for many missions in one statement;
+ * updated_at is when the last fact was applied. A change of section moves the mission between the
+ * board's counts (triggers, migration 0003).
  */
-export async function saveProjection(tx: Tx, id: string, view: MissionView, at: Date): Promise<void> {
-  const lastTracking = view.tracking.at(-1);
-  await tx.query(
-    `UPDATE missions SET status = $2, section = $3, outcome = $4, payment_requested = $5, updated_at = $6, last_tracking = $7 WHERE id = $1`,
-    [id, view.status, view.section, view.outcome, view.paymentRequested, at, lastTracking ? JSON.stringify(lastTracking) : null],
-  );
-}
-
-/** saveProjection for many missions in one statement. */
 export async function saveProjections(tx: Tx, views: ReadonlyMap<string, MissionView>, at: Date): Promise<void> {
   if (views.size === 0) return;
   const entries = [...views];
@@ -186,7 +189,6 @@ export async function listMissions(db: Db, filter: MissionListFilter): Promise<M
   return rows.map(fromRaw);
 }
 
-/** The garage's count per section, from the counts the triggers keep (a few rows, whatever the garage's size). */
 /** What a board line shows: no owner, no policy, only four fields of the snapshot. */
 export interface BoardRow {
   id: string;

@@ -1,14 +1,19 @@
-import { describe, expect, it } from 'vitest';
+// The mission's verdict as mission-intake computes it: the fold and the deciders of
+// @smart-expertise/contracts/procedure, the production code every service runs (no copy here).
+// given(facts).then() is the projection; given(facts).whenAbandoning/whenCancelling the decision.
+import type { Decision } from '@smart-expertise/contracts';
 import {
   decideAbandon,
+  decideCancel,
   evolve,
   initialState,
   project,
-  type AbandonCommand,
+  verdictChanged,
+  type ActionCommand,
   type MissionFact,
   type MissionState,
-  type ReviewDecision,
-} from './lifecycle.ts';
+} from '@smart-expertise/contracts/procedure';
+import { describe, expect, it } from 'vitest';
 
 // 30/03/26 end of day in Brussels (summer time).
 const deadline = new Date('2026-03-30T21:59:59.999Z');
@@ -30,7 +35,7 @@ const quote = (over: Partial<Extract<MissionFact, { type: 'quote_submitted' }>> 
   ...over,
 });
 const decided = (
-  decision: ReviewDecision,
+  decision: Decision,
   sequence: number,
   over: Partial<Extract<MissionFact, { type: 'review_decided' }>> = {},
 ): MissionFact => ({
@@ -41,6 +46,7 @@ const decided = (
   decision,
   expertName: 'Jan Peeters',
   expertPhone: '+32 470 12 34 56',
+  quoteId: 'Q-1',
   ...over,
 });
 const reminder = (over: Partial<Extract<MissionFact, { type: 'deadline_approaching' }>> = {}): MissionFact => ({
@@ -65,6 +71,14 @@ const abandoned = (over: Partial<Extract<MissionFact, { type: 'abandoned' }>> = 
   by: 'garage-7',
   ...over,
 });
+const cancelled = (over: Partial<Extract<MissionFact, { type: 'cancelled' }>> = {}): MissionFact => ({
+  type: 'cancelled',
+  eventId: 'cancel-1',
+  at: new Date('2026-03-27T10:00:00Z'),
+  reason: 'Claim settled with the third party',
+  by: 'insurer-3',
+  ...over,
+});
 const paymentRequested = (over: Partial<Extract<MissionFact, { type: 'payment_requested' }>> = {}): MissionFact => ({
   type: 'payment_requested',
   eventId: 'payment-1',
@@ -79,12 +93,20 @@ const paymentRequested = (over: Partial<Extract<MissionFact, { type: 'payment_re
 const fold = (facts: readonly MissionFact[]): MissionState => facts.reduce(evolve, initialState);
 const given = (...facts: MissionFact[]) => ({
   then: () => project(fold(facts)),
-  whenAbandoning: (command: Partial<AbandonCommand> = {}) =>
+  whenAbandoning: (command: Partial<ActionCommand> = {}) =>
     decideAbandon(fold(facts), {
       eventId: 'abandon-cmd',
       reason: 'Owner sold the vehicle',
       by: 'garage-7',
       at: new Date('2026-03-24T10:00:00Z'),
+      ...command,
+    }),
+  whenCancelling: (command: Partial<ActionCommand> = {}) =>
+    decideCancel(fold(facts), {
+      eventId: 'cancel-cmd',
+      reason: 'Claim settled with the third party',
+      by: 'insurer-3',
+      at: new Date('2026-03-27T10:00:00Z'),
       ...command,
     }),
 });
@@ -101,7 +123,7 @@ describe('reception', () => {
     expect(placement(view)).toEqual({ status: 'new', section: 'smart.new', outcome: null });
     expect(view.deadline).toEqual(deadline);
     expect(view.tracking).toEqual([
-      { at: new Date('2026-03-20T09:00:00Z'), code: 'mission.received', params: { deadlineDate: '30/03/26' } },
+      { at: new Date('2026-03-20T09:00:00Z'), code: 'mission.received', params: { deadline: '2026-03-30T21:59:59.999Z' } },
     ]);
   });
 
@@ -173,9 +195,27 @@ describe('the expert decision', () => {
     expect(codes(view).at(-1)).toBe('review.validated');
   });
 
-  it('closes a validated total-loss file with the total-loss outcome', () => {
+  it('closes a validated total-loss file with the total-loss outcome, confirming the total loss rather than inviting repairs', () => {
     const view = given(received(), quote({ procedure: 'total_loss' }), decided('validate', 1)).then();
     expect(placement(view)).toEqual({ status: 'closed', section: 'smart.closed', outcome: 'total_loss' });
+    expect(codes(view).at(-1)).toBe('review.total_loss_confirmed');
+  });
+
+  it('never counts a decision taken on another quote', () => {
+    const view = given(received(), quote(), decided('validate', 1, { quoteId: 'Q-OTHER' })).then();
+    expect(view.status).toBe('under_analysis');
+  });
+
+  it('gives the expert and the last decision as fields, with the note in the entry', () => {
+    const view = given(received(), quote(), decided('remote_intervention', 1, { note: 'Call me before noon' })).then();
+    expect(view.expert).toEqual({ name: 'Jan Peeters', phone: '+32 470 12 34 56' });
+    expect(view.lastDecision).toEqual({ decision: 'remote_intervention', note: 'Call me before noon', at: new Date(Date.UTC(2026, 2, 26, 8, 1)) });
+    expect(view.tracking.at(-1)?.params).toEqual({
+      decision: 'remote_intervention',
+      expertName: 'Jan Peeters',
+      expertPhone: '+32 470 12 34 56',
+      note: 'Call me before noon',
+    });
   });
 
   it('validates after an intervention', () => {
@@ -216,13 +256,14 @@ describe('expiry', () => {
   it('turns a mission without a closed quote into a classic expertise', () => {
     const view = given(received(), expired()).then();
     expect(placement(view)).toEqual({ status: 'expired', section: 'classic.expired', outcome: null });
-    expect(view.tracking.at(-1)).toMatchObject({ code: 'mission.expired', params: { deadlineDate: '30/03/26' } });
+    expect(view.tracking.at(-1)).toMatchObject({ code: 'mission.expired', params: { deadline: '2026-03-30T21:59:59.999Z' } });
   });
 
-  it('loses against a quote closed on time that arrives after it', () => {
+  it('loses against a quote closed on time that arrives after it, and the tracking says why', () => {
     const view = given(received(), expired(), quote({ at: minutes(-5) })).then();
     expect(view.status).toBe('under_analysis');
-    expect(codes(view)).not.toContain('mission.expired');
+    expect(codes(view)).toEqual(['mission.received', 'quote.under_analysis', 'expiry.voided']);
+    expect(view.tracking.at(-1)).toMatchObject({ at: new Date('2026-03-30T22:05:00Z'), params: { at: minutes(-5).toISOString() } });
   });
 
   it('loses against a quote closed on time that arrived before it', () => {
@@ -250,7 +291,7 @@ describe('abandon', () => {
     });
   });
 
-  it('wins over a quote closed later, whose decisions are then ignored', () => {
+  it('wins over a quote closed later, which is voided with its decisions, and the tracking says so', () => {
     const view = given(
       received(),
       quote({ at: new Date('2026-03-24T11:00:00Z') }),
@@ -258,10 +299,13 @@ describe('abandon', () => {
       abandoned({ at: new Date('2026-03-24T10:00:00Z') }),
     ).then();
     expect(view.status).toBe('abandoned');
-    expect(codes(view)).toEqual(['mission.received', 'mission.abandoned']);
+    expect(view.voidedQuoteIds).toEqual(['Q-1']);
+    expect(view.quote).toBeNull();
+    expect(codes(view)).toEqual(['mission.received', 'mission.abandoned', 'quote.voided', 'review.voided']);
+    expect(view.tracking[2]).toMatchObject({ code: 'quote.voided', params: { at: '2026-03-24T11:00:00.000Z', cause: 'abandoned' } });
   });
 
-  it('loses against a quote closed earlier', () => {
+  it('loses against a quote closed earlier, and the tracking says the abandon is void', () => {
     const view = given(
       received(),
       abandoned({ at: new Date('2026-03-24T11:00:00Z') }),
@@ -269,6 +313,8 @@ describe('abandon', () => {
     ).then();
     expect(view.status).toBe('under_analysis');
     expect(codes(view)).not.toContain('mission.abandoned');
+    expect(view.tracking.at(-1)).toMatchObject({ code: 'abandon.voided', params: { at: '2026-03-24T10:00:00.000Z' } });
+    expect(view.voided).toMatchObject([{ kind: 'abandon', eventId: 'abandon-1', cause: 'quote_closed' }]);
   });
 
   it('loses against a quote closed at the same instant', () => {
@@ -288,7 +334,7 @@ describe('deadline reminder', () => {
     expect(view.tracking.at(-1)).toEqual({
       at: new Date('2026-03-29T07:00:00Z'),
       code: 'deadline.approaching',
-      params: { deadlineDate: '30/03/26' },
+      params: { deadline: '2026-03-30T21:59:59.999Z' },
     });
   });
 
@@ -332,6 +378,12 @@ describe('direct payment request', () => {
 
   it('is not raised while the mission is new', () => {
     expect(given(received()).then().paymentRequested).toBe(false);
+  });
+
+  it('never counts on a total loss, and the tracking says the request is void', () => {
+    const view = given(received(), quote({ procedure: 'total_loss' }), decided('validate', 1), paymentRequested()).then();
+    expect(view.paymentRequested).toBe(false);
+    expect(view.tracking.at(-1)).toMatchObject({ code: 'payment.voided', params: { invoiceNumber: 'INV-2026-001', cause: 'not_validated' } });
   });
 });
 
@@ -424,5 +476,80 @@ describe('deciding an abandon', () => {
 
   it('refuses at the deadline', () => {
     expect(given(received()).whenAbandoning({ at: deadline })).toMatchObject({ ok: false, code: 'deadline_passed' });
+  });
+});
+
+describe('cancel', () => {
+  it('closes a new mission in one step with the reason in the tracking', () => {
+    const view = given(received(), cancelled()).then();
+    expect(placement(view)).toEqual({ status: 'cancelled', section: 'closed.cancelled', outcome: 'cancelled' });
+    expect(view.tracking.at(-1)).toMatchObject({ code: 'mission.cancelled', params: { reason: 'Claim settled with the third party' } });
+  });
+
+  it('voids the quote under analysis and the decisions after it', () => {
+    const view = given(received(), quote(), decided('remote_intervention', 1, { at: new Date('2026-03-28T08:00:00Z') }), cancelled()).then();
+    expect(view.status).toBe('cancelled');
+    expect(view.voidedQuoteIds).toEqual(['Q-1']);
+    expect(view.quote).toBeNull();
+    expect(view.voided).toMatchObject([{ kind: 'decision', cause: 'cancelled' }]);
+    expect(codes(view)).toEqual(['mission.received', 'quote.under_analysis', 'mission.cancelled', 'review.voided']);
+  });
+
+  it('loses against a validation that came first, and the tracking says so', () => {
+    const view = given(received(), quote(), decided('validate', 1), cancelled()).then();
+    expect(placement(view)).toEqual({ status: 'closed', section: 'smart.closed', outcome: 'validated' });
+    expect(view.tracking.at(-1)).toMatchObject({ code: 'cancel.voided', params: { cause: 'validated' } });
+  });
+
+  it('voids a quote closed after it', () => {
+    const view = given(received(), cancelled({ at: new Date('2026-03-24T10:00:00Z') }), quote()).then();
+    expect(view.status).toBe('cancelled');
+    expect(view.voidedQuoteIds).toEqual(['Q-1']);
+    expect(codes(view)).toContain('quote.voided');
+  });
+});
+
+describe('deciding a cancel', () => {
+  it('records the cancel of a mission under analysis', () => {
+    expect(given(received(), quote()).whenCancelling()).toMatchObject({ ok: true, fact: { type: 'cancelled', eventId: 'cancel-cmd', by: 'insurer-3' } });
+  });
+
+  it('refuses a closed mission as final', () => {
+    expect(given(received(), quote(), decided('validate', 1)).whenCancelling()).toMatchObject({ ok: false, code: 'mission_final' });
+  });
+
+  it('refuses an abandoned mission as final', () => {
+    expect(given(received(), abandoned()).whenCancelling()).toMatchObject({ ok: false, code: 'mission_final' });
+  });
+
+  it('refuses a new mission past its deadline', () => {
+    expect(given(received()).whenCancelling({ at: minutes(1) })).toMatchObject({ ok: false, code: 'deadline_passed' });
+  });
+
+  it('requires a reason', () => {
+    expect(given(received()).whenCancelling({ reason: ' ' })).toMatchObject({ ok: false, code: 'reason_required' });
+  });
+});
+
+describe('the verdict the other services hear of', () => {
+  const viewOf = (...facts: MissionFact[]) => project(fold(facts));
+
+  it('is not news for a mission just received', () => {
+    expect(verdictChanged(null, viewOf(received()))).toBe(false);
+  });
+
+  it('is news when the status changes', () => {
+    expect(verdictChanged(viewOf(received()), viewOf(received(), quote()))).toBe(true);
+  });
+
+  it('is news when a decision keeps the status but is a new one', () => {
+    const first = viewOf(received(), quote(), decided('remote_intervention', 1));
+    const second = viewOf(received(), quote(), decided('remote_intervention', 1), decided('remote_intervention', 2));
+    expect(verdictChanged(first, second)).toBe(true);
+  });
+
+  it('is not news for a reminder or a redelivered fact', () => {
+    expect(verdictChanged(viewOf(received()), viewOf(received(), reminder()))).toBe(false);
+    expect(verdictChanged(viewOf(received(), quote()), viewOf(received(), quote(), quote()))).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
+// The fold of @smart-expertise/contracts/procedure, as mission-intake runs it on its facts (the
+// production code, no copy). Kafka keeps order per topic only, and redelivers: any permutation
+// with any duplicates may reach us.
+import { decideAbandon, evolve, initialState, project, type MissionFact, type MissionState } from '@smart-expertise/contracts/procedure';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evolve, initialState, project, type MissionFact, type MissionState } from './lifecycle.ts';
-
-// Kafka keeps order per topic only, and redelivers: any permutation with any duplicates may reach us.
 
 const deadline = new Date('2026-03-30T21:59:59.999Z');
 const minuteMs = 60_000;
@@ -27,7 +28,8 @@ const quoteArb = fc.record({
   type: fc.constant('quote_submitted' as const),
   at: anyInstant,
   procedure: fc.constantFrom('standard' as const, 'total_loss' as const),
-  quoteId: text,
+  // Few ids, so decisions often name the close and sometimes another quote.
+  quoteId: fc.constantFrom('Q-1', 'Q-2'),
 });
 const decisionArb = fc.record({
   type: fc.constant('review_decided' as const),
@@ -42,10 +44,13 @@ const decisionArb = fc.record({
   ),
   expertName: text,
   expertPhone: text,
-});
+  quoteId: fc.constantFrom('Q-1', 'Q-2'),
+  note: fc.option(text, { nil: undefined }),
+}, { requiredKeys: ['type', 'at', 'sequence', 'decision', 'expertName', 'expertPhone'] });
 const reminderArb = fc.record({ type: fc.constant('deadline_approaching' as const), at: beforeDeadline, deadline: fc.constant(deadline) });
 const expiredArb = fc.record({ type: fc.constant('expired' as const), at: afterDeadline, deadline: fc.constant(deadline) });
 const abandonArb = fc.record({ type: fc.constant('abandoned' as const), at: anyInstant, reason: text, by: text });
+const cancelArb = fc.record({ type: fc.constant('cancelled' as const), at: anyInstant, reason: text, by: text });
 const paymentArb = fc.record({
   type: fc.constant('payment_requested' as const),
   at: anyInstant,
@@ -67,6 +72,7 @@ const factSetArb: fc.Arbitrary<MissionFact[]> = fc
     fc.array(reminderArb, { maxLength: 2 }),
     fc.array(expiredArb, { maxLength: 2 }),
     fc.array(abandonArb, { maxLength: 2 }),
+    fc.array(cancelArb, { maxLength: 1 }),
     fc.array(paymentArb, { maxLength: 2 }),
   )
   .map(([received, ...rest]) => withIds([...(received ? [received] : []), ...rest.flat()]));
@@ -179,6 +185,29 @@ describe('the seed rules hold in any order', () => {
     );
   });
 
+  // mission-intake decides a cancel itself: only on a live mission, so strictly before any close
+  // that loses to it, or after a close with the validation still to come.
+  it('lets a cancel made before the close win, voiding that close', () => {
+    const cancelBeforeClose = fc
+      .tuple(receivedArb, quoteArb, cancelArb, beforeDeadline, fc.array(decisionArb, { maxLength: 3 }), fc.array(expiredArb, { maxLength: 1 }))
+      .map(([received, quote, cancel, closedAt, decisions, expiries]) => ({
+        quoteId: quote.quoteId,
+        facts: withIds([received, { ...quote, at: closedAt }, { ...cancel, at: new Date(closedAt.getTime() - minuteMs) }, ...decisions, ...expiries]),
+      }));
+    fc.assert(
+      fc.property(
+        cancelBeforeClose.chain(({ facts, quoteId }) => fc.tuple(fc.constant(quoteId), deliveryOf(facts))),
+        ([quoteId, delivery]) => {
+          const view = project(fold(delivery));
+          expect(view).toMatchObject({ status: 'cancelled', section: 'closed.cancelled', outcome: 'cancelled', quote: null, lastDecision: null });
+          expect(view.voidedQuoteIds).toEqual([quoteId]);
+          expect(view.tracking.map((entry) => entry.code)).toContain('quote.voided');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('makes a validation final whatever decisions follow it', () => {
     const validatedArb = fc
       .tuple(
@@ -187,12 +216,53 @@ describe('the seed rules hold in any order', () => {
         decisionArb.map((draft) => ({ ...draft, decision: 'validate' as const })),
         fc.array(decisionArb, { maxLength: 5 }),
       )
-      .map(([received, quote, validation, decisions]) => withIds([received, quote, validation, ...decisions]));
+      .map(([received, quote, validation, decisions]) => withIds([received, quote, { ...validation, quoteId: quote.quoteId }, ...decisions]));
     fc.assert(
       fc.property(scenarioArb(validatedArb), ([, delivery]) => {
         expect(project(fold(delivery))).toMatchObject({ status: 'closed', section: 'smart.closed' });
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('nothing shown is reversed in silence', () => {
+  // Facts as they really happen: an abandon strictly before the deadline (decideAbandon), an
+  // expiry after it, a close on time or late; learned in any order, some late.
+  const raceArb = fc
+    .tuple(
+      receivedArb,
+      fc.array(quoteArb, { maxLength: 1 }),
+      fc.array(abandonArb.map((draft) => ({ ...draft, at: new Date(Math.min(draft.at.getTime(), deadline.getTime() - 1)) })), { maxLength: 1 }),
+      fc.array(expiredArb, { maxLength: 1 }),
+      fc.array(decisionArb.map((draft) => ({ ...draft, quoteId: 'Q-1' })), { maxLength: 2 }),
+    )
+    .map(([received, quotes, abandons, expiries, decisions]) =>
+      withIds([received, ...quotes.map((quote) => ({ ...quote, quoteId: 'Q-1' })), ...abandons, ...expiries, ...decisions]),
+    );
+
+  const voidingOf: Record<string, string> = { expired: 'expiry.voided', abandoned: 'abandon.voided' };
+
+  it('says in the tracking why an expiry or an abandon that was shown no longer holds', () => {
+    fc.assert(
+      fc.property(scenarioArb(raceArb), ([, delivery]) => {
+        const shown = new Set<string>();
+        let state = initialState;
+        for (const fact of delivery) {
+          // mission-intake records an abandon only when its decider accepts it on what it knows then.
+          const decided = fact.type === 'abandoned' ? decideAbandon(state, fact) : { ok: true as const, fact };
+          if (!decided.ok) continue;
+          state = evolve(state, decided.fact);
+          shown.add(project(state).status);
+        }
+        const final = project(state);
+        for (const status of ['expired', 'abandoned']) {
+          if (shown.has(status) && final.status !== status) {
+            expect(final.tracking.map((entry) => entry.code), `${status} then ${final.status}`).toContain(voidingOf[status]);
+          }
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
