@@ -23,7 +23,8 @@ export async function buildQuote(env: Record<string, string | undefined>, option
     description: 'Quotes of Smart Expertise missions (standard and total-loss procedures), calculations, photos and direct-payment requests.',
     config,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    topics: [Topics.missionIntake, Topics.quote, Topics.expertReview, Topics.expiryScheduler],
+    // It reads mission-intake's topic and writes its own.
+    topics: [Topics.missionIntake, Topics.quote],
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     async routes(app, ctx) {
@@ -32,6 +33,6 @@ export async function buildQuote(env: Record<string, string | undefined>, option
       await app.register(async (scope) => photoRoutes(scope as unknown as App, ctx));
       await app.register(async (scope) => paymentRequestRoutes(scope as unknown as App, ctx));
     },
-    consumers: () => quoteConsumers(),
+    consumers: (ctx) => quoteConsumers(ctx),
   });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type EventEnvelope } from '@smart-expertise/contracts';
 import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildQuote } from '../src/service.ts';
-import { heic, jpeg, missionAbandoned, missionExpired, missionReceived, png, reviewDecided, upload, type MissionOptions } from './support.ts';
+import { heic, jpeg, missionReceived, png, statusChanged, upload, type MissionOptions, type Verdict } from './support.ts';
 
 const env = testEnvironment('quote', { PHOTO_MAX_BYTES: '65536', PHOTO_MAX_COUNT: '5' });
 const prefix = env.KAFKA_TOPIC_PREFIX!;
@@ -43,6 +43,21 @@ async function publish(event: EventEnvelope, topic: string = Topics.missionIntak
   await publishRaw(prefix + topic, [{ key: event.missionId, value: event }]);
 }
 
+/** Waits until the quote service has applied `event` (its inbox holds it). */
+async function applied(event: EventEnvelope): Promise<void> {
+  await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [event.id])).rowCount === 1, {
+    message: `${event.type} ${event.id} applied`,
+  });
+}
+
+/** Publishes mission-intake's verdict on the mission and waits until the quote service applied it. */
+async function verdict(missionId: string, change: Omit<Verdict, 'garageId'>): Promise<EventEnvelope> {
+  const event = statusChanged(missionId, { garageId: GARAGE, ...change });
+  await publish(event);
+  await applied(event);
+  return event;
+}
+
 async function missionRow(missionId: string) {
   const { rows } = await service.ctx.pool.query('SELECT * FROM missions WHERE id = $1', [missionId]);
   return rows[0];
@@ -75,9 +90,13 @@ async function completeQuote(missionId: string): Promise<string> {
   return quoteId;
 }
 
-async function outboxEvents(missionId: string, type: string): Promise<EventEnvelope[]> {
-  const { rows } = await service.ctx.pool.query('SELECT envelope FROM outbox WHERE mission_id = $1 AND event_type = $2 ORDER BY seq', [missionId, type]);
+async function outboxEvents(missionId: string, type?: string): Promise<EventEnvelope[]> {
+  const { rows } = await service.ctx.pool.query('SELECT envelope FROM outbox WHERE mission_id = $1 AND ($2::text IS NULL OR event_type = $2) ORDER BY seq', [missionId, type ?? null]);
   return rows.map((r) => r.envelope as EventEnvelope);
+}
+
+async function close(quoteId: string) {
+  return request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
 }
 
 describe('creating a quote', () => {
@@ -85,7 +104,7 @@ describe('creating a quote', () => {
     const { missionId, deadline } = await receivedMission();
     const response = await request('POST', '/v1/quotes', { token: garage, body: { missionId } });
     expect(response.status).toBe(201);
-    expect(response.json).toMatchObject({ missionId, procedure: 'standard', status: 'draft', missionStatus: 'received', deadline: deadline.toISOString(), minPhotos: 2 });
+    expect(response.json).toMatchObject({ missionId, procedure: 'standard', status: 'draft', missionStatus: 'new', missionOutcome: null, deadline: deadline.toISOString(), minPhotos: 2 });
     expect(response.json.administrative).toMatchObject({
       id: missionId,
       garageId: GARAGE,
@@ -117,18 +136,19 @@ describe('creating a quote', () => {
     expect(foreign.json.code).toBe('mission_not_found');
   });
 
-  it('refuses a quote after the deadline and on an abandoned mission', async () => {
+  it('refuses a quote after the deadline and on a mission that was abandoned or cancelled', async () => {
     const late = await receivedMission({ deadline: new Date(Date.now() - 60_000) });
     const afterDeadline = await request('POST', '/v1/quotes', { token: garage, body: { missionId: late.missionId } });
     expect(afterDeadline.status).toBe(409);
     expect(afterDeadline.json.code).toBe('deadline_passed');
 
-    const { missionId } = await receivedMission();
-    await publish(missionAbandoned(missionId, GARAGE));
-    await waitFor(async () => (await missionRow(missionId))?.abandoned_at, { message: 'the abandon' });
-    const abandoned = await request('POST', '/v1/quotes', { token: garage, body: { missionId } });
-    expect(abandoned.status).toBe(409);
-    expect(abandoned.json.code).toBe('mission_abandoned');
+    for (const status of ['abandoned', 'cancelled'] as const) {
+      const { missionId } = await receivedMission();
+      await verdict(missionId, { status, outcome: status, previousStatus: 'new' });
+      const refused = await request('POST', '/v1/quotes', { token: garage, body: { missionId } });
+      expect(refused.status, status).toBe(409);
+      expect(refused.json.code).toBe(`mission_${status}`);
+    }
   });
 
   it('is for garages only', async () => {
@@ -151,6 +171,22 @@ describe('reading a quote', () => {
     // Only the garage changes it: the expert gets 403 for the role, another garage 404.
     expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: expert, body: SMART_FRAME })).status).toBe(403);
     expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: otherGarage, body: SMART_FRAME })).status).toBe(404);
+  });
+});
+
+describe('privacy of the owner', () => {
+  it('the expert office reads the quote without the owner’s phone and e-mail; the garage and the insurer see them', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await createQuote(missionId);
+    const forExpert = await request('GET', `/v1/quotes/${quoteId}`, { token: expert });
+    expect(forExpert.status).toBe(200);
+    expect(forExpert.json.administrative.owner).toEqual({ name: 'Anne Peeters', vatRegime: 'none' });
+    expect(forExpert.text).not.toContain('anne@example.be');
+    expect(forExpert.text).not.toContain('+32 470 12 34 56');
+    for (const caller of [garage, insurer]) {
+      const full = await request('GET', `/v1/quotes/${quoteId}`, { token: caller });
+      expect(full.json.administrative.owner).toMatchObject({ phone: '+32 470 12 34 56', email: 'anne@example.be' });
+    }
   });
 });
 
@@ -349,7 +385,8 @@ describe('closing a standard quote', () => {
       pinnedNow = null;
     }
     expect(response.status, response.text).toBe(200);
-    expect(response.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis', closedAt: new Date(deadline.getTime() - 1_000).toISOString() });
+    // The quote service does not decide the mission's status: mission-intake will say it left `new`.
+    expect(response.json).toMatchObject({ status: 'closed', missionStatus: 'new', closedAt: new Date(deadline.getTime() - 1_000).toISOString() });
 
     const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'quote.submitted', 'quote.submitted');
     expect(event.correlationId).toBe(response.headers.get('x-request-id'));
@@ -402,68 +439,135 @@ describe('closing a standard quote', () => {
   });
 });
 
-describe('a close racing an abandon', () => {
-  it('an abandon applied before the close makes the close 409', async () => {
-    const { missionId } = await receivedMission();
+describe('quote.submitted and the expert office', () => {
+  it('carries the review file (mission without the owner’s contact, deadline, policy) and no administrative snapshot', async () => {
+    const { missionId, deadline } = await receivedMission();
     const quoteId = await completeQuote(missionId);
-    await publish(missionAbandoned(missionId, GARAGE));
-    await waitFor(async () => (await missionRow(missionId))?.abandoned_at, { message: 'the abandon' });
-    const response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
-    expect(response.status).toBe(409);
-    expect(response.json.code).toBe('mission_abandoned');
-    expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(0);
-    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
-    expect(quote.json).toMatchObject({ status: 'draft', missionStatus: 'abandoned' });
-  });
-
-  it('an abandon arriving after the close does not un-close the quote', async () => {
-    const { missionId } = await receivedMission();
-    const quoteId = await completeQuote(missionId);
-    expect((await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage })).status).toBe(200);
-    await publish(missionAbandoned(missionId, GARAGE));
-    await waitFor(async () => (await missionRow(missionId))?.abandoned_at, { message: 'the abandon' });
-    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
-    expect(quote.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis' });
-    expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(1);
-  });
-
-  it('a close and an abandon at the same moment end consistently, whichever wins', async () => {
-    const { missionId } = await receivedMission();
-    const quoteId = await completeQuote(missionId);
-    const [close] = await Promise.all([request('POST', `/v1/quotes/${quoteId}/close`, { token: garage }), publish(missionAbandoned(missionId, GARAGE))]);
-    await waitFor(async () => (await missionRow(missionId))?.abandoned_at, { message: 'the abandon' });
-    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
-    const submissions = await outboxEvents(missionId, 'quote.submitted');
-    if (close.status === 200) {
-      expect(quote.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis' });
-      expect(submissions).toHaveLength(1);
-    } else {
-      expect(close.json.code).toBe('mission_abandoned');
-      expect(quote.json).toMatchObject({ status: 'draft', missionStatus: 'abandoned' });
-      expect(submissions).toHaveLength(0);
-    }
+    expect((await close(quoteId)).status).toBe(200);
+    const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'quote.submitted', 'quote.submitted');
+    const payload = event.payload as Record<string, unknown>;
+    expect(payload).not.toHaveProperty('administrative');
+    expect(payload.reviewFile).toEqual({
+      mission: expect.objectContaining({ id: missionId, garageId: GARAGE, expertOfficeId: 'EXP1', owner: { name: 'Anne Peeters', vatRegime: 'none' } }),
+      deadline: deadline.toISOString(),
+      policy: { workingDays: 5, minPhotos: 2, reviewThresholds: { agreedLabourRateCents: 6_500, smartCeilingCents: 500_000, totalLossRatioPercent: 70 } },
+    });
+    expect(JSON.stringify(payload)).not.toContain('anne@example.be');
+    expect(JSON.stringify(payload)).not.toContain('+32 470 12 34 56');
   });
 });
 
-describe('expiry', () => {
-  it('an expired mission refuses the close', async () => {
-    const { missionId, deadline } = await receivedMission();
-    const quoteId = await completeQuote(missionId);
-    await publish(missionExpired(missionId, deadline), Topics.expiryScheduler);
-    await waitFor(async () => (await missionRow(missionId))?.expired_at, { message: 'the expiry' });
-    const response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
-    expect(response.status).toBe(409);
-    expect(response.json.code).toBe('mission_expired');
+describe('discarding a draft', () => {
+  it('discards a standard draft, then the mission takes a total-loss quote', async () => {
+    const { missionId } = await receivedMission();
+    const first = await createQuote(missionId);
+    const discarded = await request('POST', `/v1/quotes/${first}/discard`, { token: garage, body: { reason: 'The vehicle is a probable total loss' } });
+    expect(discarded.status, discarded.text).toBe(200);
+    expect(discarded.json).toMatchObject({ id: first, status: 'discarded', discardReason: 'The vehicle is a probable total loss', missionStatus: 'new' });
+
+    const second = await createQuote(missionId, 'total_loss');
+    expect(second).not.toBe(first);
+    expect((await request('GET', `/v1/quotes/${first}`, { token: garage })).json.status).toBe('discarded');
+    const again = await request('POST', `/v1/quotes/${first}/discard`, { token: garage, body: { reason: 'twice' } });
+    expect(again.status).toBe(409);
+    expect(again.json.code).toBe('quote_discarded');
+    const edit = await request('PUT', `/v1/quotes/${first}/smart-frame`, { token: garage, body: SMART_FRAME });
+    expect(edit.json.code).toBe('quote_discarded');
+    // Nobody else knew the draft: nothing is published.
+    expect(await outboxEvents(missionId)).toEqual([]);
   });
 
-  it('a quote closed before the deadline wins over a later expiry', async () => {
-    const { missionId, deadline } = await receivedMission();
+  it('refuses to discard a closed quote, a blank reason, and anyone but the garage', async () => {
+    const { missionId } = await receivedMission();
     const quoteId = await completeQuote(missionId);
-    expect((await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage })).status).toBe(200);
-    await publish(missionExpired(missionId, deadline), Topics.expiryScheduler);
-    await waitFor(async () => (await missionRow(missionId))?.expired_at, { message: 'the expiry' });
+    for (const reason of ['   ', '']) {
+      const blank = await request('POST', `/v1/quotes/${quoteId}/discard`, { token: garage, body: { reason } });
+      expect(blank.status, JSON.stringify(reason)).toBe(400);
+    }
+    expect((await request('POST', `/v1/quotes/${quoteId}/discard`, { token: garage, body: {} })).status).toBe(400);
+    expect((await request('POST', `/v1/quotes/${quoteId}/discard`, { token: otherGarage, body: { reason: 'mine' } })).status).toBe(404);
+    expect((await request('POST', `/v1/quotes/${quoteId}/discard`, { token: insurer, body: { reason: 'mine' } })).status).toBe(403);
+
+    expect((await close(quoteId)).status).toBe(200);
+    const response = await request('POST', `/v1/quotes/${quoteId}/discard`, { token: garage, body: { reason: 'too late' } });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('quote_closed');
+    expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(1);
+  });
+});
+
+describe('mission-intake’s verdict', () => {
+  it.each(['abandoned', 'cancelled'] as const)('a draft of a mission %s is voided and its close refused (409)', async (status) => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    await verdict(missionId, { status, outcome: status, previousStatus: 'new' });
+    const response = await close(quoteId);
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('quote_voided');
+    expect(response.json.conflicts.map((c: { code: string }) => c.code)).toEqual([`mission_${status}`]);
     const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
-    expect(quote.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis' });
+    expect(quote.json).toMatchObject({ status: 'voided', missionStatus: status, missionOutcome: status, discardReason: status, closedAt: null });
+    // A draft reached nobody: nothing to withdraw.
+    expect(await outboxEvents(missionId)).toEqual([]);
+  });
+
+  it('a closed quote the verdict voids is announced once with quote.voided; a redelivered verdict publishes nothing more', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    expect((await close(quoteId)).status).toBe(200);
+    // An abandon earlier than the close, learned after it: mission-intake voids the close.
+    const event = await verdict(missionId, { status: 'abandoned', outcome: 'abandoned', previousStatus: 'new', voidedQuoteIds: [quoteId] });
+
+    const voided = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'quote.voided', 'quote.voided');
+    expect(voided.payload).toEqual({ quoteId, garageId: GARAGE, expertOfficeId: 'EXP1', missionStatus: 'abandoned', voidedAt: (event.payload as { changedAt: string }).changedAt });
+    expect(voided.causationId).toBe(event.id);
+    expect(voided.correlationId).toBe(event.correlationId);
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json).toMatchObject({ status: 'voided', missionStatus: 'abandoned', closedAt: expect.any(String), voidedAt: expect.any(String) });
+
+    // The same event again, then a later verdict naming the quote again: the quote is voided already.
+    await publish(event);
+    await verdict(missionId, { status: 'abandoned', outcome: 'abandoned', previousStatus: 'abandoned', voidedQuoteIds: [quoteId] });
+    expect(await outboxEvents(missionId, 'quote.voided')).toHaveLength(1);
+    expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(1);
+  });
+
+  it('an abandon the close beat leaves the closed quote as it is', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    expect((await close(quoteId)).status).toBe(200);
+    await verdict(missionId, { status: 'under_analysis', previousStatus: 'new', quoteId, procedure: 'standard' });
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json).toMatchObject({ status: 'closed', missionStatus: 'under_analysis', missionOutcome: null });
+    expect(await outboxEvents(missionId, 'quote.voided')).toHaveLength(0);
+  });
+
+  it('a close and a verdict voiding it at the same moment end voided, announced only if it was transmitted', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    const event = statusChanged(missionId, { garageId: GARAGE, status: 'abandoned', outcome: 'abandoned', previousStatus: 'new', voidedQuoteIds: [quoteId] });
+    const [closing] = await Promise.all([close(quoteId), publish(event)]);
+    await applied(event);
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json).toMatchObject({ status: 'voided', missionStatus: 'abandoned' });
+    const submitted = await outboxEvents(missionId, 'quote.submitted');
+    const voided = await outboxEvents(missionId, 'quote.voided');
+    if (closing.status === 200) {
+      expect([submitted.length, voided.length]).toEqual([1, 1]);
+    } else {
+      expect(closing.json.code).toBe('quote_voided');
+      expect([submitted.length, voided.length]).toEqual([0, 0]);
+    }
+  });
+
+  it('an expired mission refuses the close and leaves the draft a draft', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    await verdict(missionId, { status: 'expired', previousStatus: 'new' });
+    const response = await close(quoteId);
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('mission_expired');
+    expect((await request('GET', `/v1/quotes/${quoteId}`, { token: garage })).json).toMatchObject({ status: 'draft', missionStatus: 'expired' });
   });
 });
 
@@ -503,9 +607,8 @@ describe('direct payment', () => {
     return { missionId, quoteId };
   }
 
-  async function validate(missionId: string, quoteId: string) {
-    await publish(reviewDecided(missionId, quoteId, 'validate', 2), Topics.expertReview);
-    await waitFor(async () => (await missionRow(missionId))?.latest_decision === 'validate', { message: 'the validation' });
+  async function validate(missionId: string, quoteId: string, outcome: 'validated' | 'total_loss' = 'validated') {
+    await verdict(missionId, { status: 'closed', outcome, previousStatus: 'under_analysis', quoteId, procedure: outcome === 'total_loss' ? 'total_loss' : 'standard' });
   }
 
   it('is refused before the expert validates, accepted after, and idempotent', async () => {
@@ -514,8 +617,7 @@ describe('direct payment', () => {
     expect(before.status).toBe(409);
     expect(before.json.code).toBe('mission_not_validated');
 
-    await publish(reviewDecided(missionId, quoteId, 'remote_intervention', 1), Topics.expertReview);
-    await waitFor(async () => (await missionRow(missionId))?.latest_decision === 'remote_intervention', { message: 'the remote intervention' });
+    await verdict(missionId, { status: 'remote_intervention', previousStatus: 'under_analysis', quoteId, procedure: 'standard' });
     expect((await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: invoice })).json.code).toBe('mission_not_validated');
 
     await validate(missionId, quoteId);
@@ -533,16 +635,30 @@ describe('direct payment', () => {
     expect(event.payload).toMatchObject({ quoteId, garageId: GARAGE, invoiceNumber: 'F-2026-001', amountCents: 121_000, replacementVehicle: true, insurerShareCents: 85_000, ownerShareCents: 36_000 });
     const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: insurer });
     expect(quote.json.paymentRequest).toEqual(first.json);
-    expect(quote.json.missionStatus).toBe('validated');
+    expect(quote.json).toMatchObject({ missionStatus: 'closed', missionOutcome: 'validated' });
   });
 
-  it('an older decision redelivered after the validation does not undo it', async () => {
+  it('is refused on a confirmed total loss: a total loss is not a repair', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await createQuote(missionId, 'total_loss');
+    expect((await request('PUT', `/v1/quotes/${quoteId}/vehicle-status`, { token: garage, body: { vehicleStatus: 'wreck' } })).status).toBe(200);
+    expect((await upload(baseUrl, quoteId, garage, [{ name: 'wreck.jpg', bytes: jpeg() }])).status).toBe(201);
+    expect((await close(quoteId)).status).toBe(200);
+    await validate(missionId, quoteId, 'total_loss');
+    const response = await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: invoice });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('total_loss_not_payable');
+    expect(await outboxEvents(missionId, 'payment.requested')).toHaveLength(0);
+  });
+
+  it('is refused on a voided quote', async () => {
     const { missionId, quoteId } = await closedQuote();
-    await validate(missionId, quoteId);
-    const older = reviewDecided(missionId, quoteId, 'pending_validation', 1);
-    await publish(older, Topics.expertReview);
-    await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [older.id])).rowCount === 1, { message: 'the older decision applied' });
-    expect((await missionRow(missionId)).latest_decision).toBe('validate');
+    // The insurer cancelled before the close: mission-intake voids the quote.
+    await verdict(missionId, { status: 'cancelled', outcome: 'cancelled', previousStatus: 'new', voidedQuoteIds: [quoteId] });
+    const response = await request('POST', `/v1/quotes/${quoteId}/payment-request`, { token: garage, body: invoice });
+    expect(response.status).toBe(409);
+    expect(response.json.code).toBe('quote_voided');
+    expect(await outboxEvents(missionId, 'payment.requested')).toHaveLength(0);
   });
 
   it('is refused when the insurer did not plan direct payment, and for an invoice dated in the future', async () => {

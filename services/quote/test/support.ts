@@ -1,7 +1,8 @@
 // Test helpers: envelopes of other services' events, images, and multipart uploads.
 import { crc32 } from 'node:zlib';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EventEnvelope, EventPayload, EventType, MissionSnapshot } from '@smart-expertise/contracts';
+import type { Decision, EventEnvelope, EventPayload, EventType, MissionSnapshot, MissionStatus, Outcome, Procedure } from '@smart-expertise/contracts';
+import { SECTION_OF } from '@smart-expertise/contracts/procedure';
 import { uniqueSuffix } from '@smart-expertise/service-runtime/testing';
 
 export function envelope<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
@@ -51,25 +52,39 @@ export function missionReceived(missionId: string, options: MissionOptions): Eve
   });
 }
 
-export function missionAbandoned(missionId: string, garageId: string): EventEnvelope {
-  return envelope('mission.abandoned', missionId, { garageId, reason: 'customer went elsewhere', abandonedAt: new Date().toISOString(), abandonedBy: garageId });
+export interface Verdict {
+  garageId: string;
+  status: MissionStatus;
+  outcome?: Outcome | null;
+  previousStatus?: MissionStatus | null;
+  /** The closed quote the mission rests on, when one won. */
+  quoteId?: string | null;
+  procedure?: Procedure | null;
+  voidedQuoteIds?: string[];
+  deadline?: Date;
+  insurerId?: string;
+  expertOfficeId?: string;
 }
 
-export function missionExpired(missionId: string, deadline: Date): EventEnvelope {
-  return envelope('mission.expired', missionId, { deadline: deadline.toISOString(), expiredAt: new Date().toISOString(), runId: `run-${uniqueSuffix()}` });
-}
-
-export function reviewDecided(missionId: string, quoteId: string, decision: EventPayload<'review.decided'>['decision'], sequence: number, expertOfficeId = 'EXP1'): EventEnvelope {
-  return envelope('review.decided', missionId, {
-    reviewId: `r-${uniqueSuffix()}`,
-    quoteId,
-    expertOfficeId,
-    decision,
-    expertName: 'Jan Janssens',
-    expertPhone: '+32 2 555 01 01',
-    note: null,
-    decidedAt: new Date().toISOString(),
-    sequence,
+/** mission-intake's verdict, as it publishes each change of it. */
+export function statusChanged(missionId: string, verdict: Verdict): EventEnvelope {
+  const decided = verdict.status === 'closed' || verdict.status === 'pending_validation' || verdict.status === 'remote_intervention' || verdict.status === 'onsite_intervention';
+  return envelope('mission.status-changed', missionId, {
+    insurerId: verdict.insurerId ?? 'INS1',
+    garageId: verdict.garageId,
+    expertOfficeId: verdict.expertOfficeId ?? 'EXP1',
+    status: verdict.status,
+    section: SECTION_OF[verdict.status],
+    outcome: verdict.outcome ?? null,
+    previousStatus: verdict.previousStatus ?? null,
+    reason: `test.${verdict.status}`,
+    changedAt: new Date().toISOString(),
+    deadline: (verdict.deadline ?? new Date(Date.now() + 7 * 24 * 3600_000)).toISOString(),
+    quoteId: verdict.quoteId ?? null,
+    procedure: verdict.procedure ?? null,
+    voidedQuoteIds: verdict.voidedQuoteIds ?? [],
+    expert: decided ? { name: 'Jan Janssens', phone: '+32 2 555 01 01' } : null,
+    lastDecision: decided ? { decision: verdict.status === 'closed' ? 'validate' : (verdict.status as Decision), note: null, at: new Date().toISOString() } : null,
   });
 }
 

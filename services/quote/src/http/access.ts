@@ -1,8 +1,6 @@
 // Who may see or change a quote. A quote outside the caller's organisation answers exactly like
 // a quote that does not exist (404), so its existence is never revealed.
 import type { Principal, Tx, Pool } from '@smart-expertise/service-runtime';
-import type { MissionView } from '../domain/closing.ts';
-import { missionStatusOf } from '../domain/mission-view.ts';
 import { findMission, type KnownMission } from '../store/missions.ts';
 import { findQuote, missionIdOfQuote, type QuoteRecord } from '../store/quotes.ts';
 import { problems } from './problems.ts';
@@ -22,25 +20,9 @@ export function canSee(principal: Principal, mission: KnownMission): boolean {
   }
 }
 
-/** The closing rules' view of the mission, with its status derived from the facts we hold. */
-export function missionView(mission: KnownMission, closedQuoteAt: Date | null): MissionView {
-  return {
-    status: missionStatusOf({
-      deadline: mission.deadline,
-      abandonedAt: mission.abandonedAt,
-      expiredAt: mission.expiredAt,
-      latestDecision: mission.latestDecision,
-      quoteClosedAt: closedQuoteAt,
-    }),
-    deadline: mission.deadline,
-    policy: { minPhotos: mission.minPhotos },
-    directPayment: mission.directPayment,
-  };
-}
-
 /**
  * Loads a quote and its mission for the caller. With `lock`, both rows are locked, mission first
- * then quote (the order the consumers use too), so concurrent changes apply one after the other.
+ * then quote (the order the consumer uses too), so concurrent changes apply one after the other.
  */
 export async function quoteForCaller(
   db: Db,

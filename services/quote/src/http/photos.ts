@@ -4,14 +4,14 @@ import multipart from '@fastify/multipart';
 import Type from 'typebox';
 import type { Problem } from '@smart-expertise/contracts';
 import { PhotoParams, PhotoUploadResponse, QuoteParams } from '@smart-expertise/contracts/http/quote';
-import type { App, ServiceContext } from '@smart-expertise/service-runtime';
+import { withTransaction, type App, type ServiceContext } from '@smart-expertise/service-runtime';
 import type { QuoteServiceConfig } from '../config.ts';
+import { draftRefusal, type NewPhoto } from '../domain/quote.ts';
 import { detectImageType, type PhotoMimeType } from '../domain/photo-type.ts';
-import { countPhotos, findPhotoBySha, findPhotoBytes, insertPhoto, type PhotoRecord } from '../store/photos.ts';
-import { touchQuote } from '../store/quotes.ts';
+import { findPhotoBytes, listPhotos } from '../store/photos.ts';
 import { quoteForCaller } from './access.ts';
-import { problems } from './problems.ts';
-import { changeDraft } from './quotes.ts';
+import { problemOf, problems } from './problems.ts';
+import { decideOnQuote } from './quotes.ts';
 import { photoView } from './views.ts';
 
 const tags = ['photos'];
@@ -50,9 +50,13 @@ export async function photoRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
     },
     async (request, reply) => {
       const quoteId = request.params.id;
-      // Refuse early, before reading megabytes, when the quote is not the caller's or not a draft;
-      // the same checks run again under lock when the photos are stored.
-      await changeDraft(ctx, request.principal, quoteId, async () => undefined);
+      // Refuse early, before reading megabytes, when the quote is not the caller's or not a draft
+      // that may change; the decider asks the same again under lock when the photos are stored.
+      {
+        const { quote, mission } = await quoteForCaller(ctx.pool, request.principal, quoteId, { garageOnly: true });
+        const refusal = draftRefusal({ mission, quote }, ctx.clock());
+        if (refusal) throw problemOf(refusal);
+      }
 
       const uploads: Upload[] = [];
       const refused: { path: string; message: string }[] = [];
@@ -85,42 +89,16 @@ export async function photoRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
       if (refused.length > 0) throw problems.photoTypeNotSupported(refused.map((r) => r.message).join('; '), { errors: refused });
       if (uploads.length === 0) throw problems.noPhotoInRequest('send one or more image files as multipart/form-data');
 
-      const result = await changeDraft(ctx, request.principal, quoteId, async (tx, quote, mission, now) => {
-        // The quote row is locked: concurrent uploads count one after the other.
-        const already = await countPhotos(tx, quote.id);
-        const stored: PhotoRecord[] = [];
-        const fresh: Upload[] = [];
-        for (const upload of uploads) {
-          const existing = await findPhotoBySha(tx, quote.id, upload.sha256);
-          if (existing) stored.push(existing);
-          else if (!fresh.some((f) => f.sha256 === upload.sha256)) fresh.push(upload);
-        }
-        if (already + fresh.length > PHOTO_MAX_COUNT) {
-          throw problems.tooManyPhotos(`a quote carries at most ${PHOTO_MAX_COUNT} photos; it has ${already} and ${fresh.length} more were sent`, {
-            errors: [{ path: '/photos', message: `at most ${PHOTO_MAX_COUNT} photos per quote` }],
-            maxPhotos: PHOTO_MAX_COUNT,
-          });
-        }
-        for (const upload of fresh) {
-          stored.push(
-            await insertPhoto(tx, {
-              id: `ph_${randomUUID().replaceAll('-', '')}`,
-              quoteId: quote.id,
-              missionId: mission.id,
-              sha256: upload.sha256,
-              contentType: upload.contentType,
-              fileName: upload.fileName,
-              bytes: upload.bytes,
-              now,
-            }),
-          );
-        }
-        await touchQuote(tx, quote.id, now);
-        // Answer in the order the files were sent.
-        const bySha = new Map(stored.map((p) => [p.sha256, p]));
-        return { photos: uploads.map((u) => bySha.get(u.sha256)!), photoCount: already + fresh.length };
+      const photos: NewPhoto[] = uploads.map((upload) => ({ id: `ph_${randomUUID().replaceAll('-', '')}`, ...upload }));
+      const stored = await withTransaction(ctx.pool, async (tx) => {
+        await decideOnQuote(tx, ctx, request.principal, quoteId, { type: 'add_photos', photos, maxPhotos: PHOTO_MAX_COUNT, at: ctx.clock() }, request.id);
+        return listPhotos(tx, quoteId);
       });
-      return reply.code(201).send({ quoteId, photos: result.photos.map(photoView), photoCount: result.photoCount, maxPhotos: PHOTO_MAX_COUNT });
+      // Answer in the order the files were sent; a photo the quote already had is answered as stored.
+      const bySha = new Map(stored.map((p) => [p.sha256, p]));
+      return reply
+        .code(201)
+        .send({ quoteId, photos: uploads.map((u) => photoView(bySha.get(u.sha256)!)), photoCount: stored.length, maxPhotos: PHOTO_MAX_COUNT });
     },
   );
 

@@ -1,10 +1,12 @@
-// /v1/quotes: create, read, calculation, Smart frame, vehicle status, close.
+// /v1/quotes: create, read, calculation, Smart frame, vehicle status, close, discard.
+// Each command is the same four steps: load the state (rows locked), decide, store, publish.
 import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
 import { Problem } from '@smart-expertise/contracts';
 import {
   CalculationView,
   CreateQuoteBody,
+  DiscardQuoteBody,
   PutCalculationBody,
   QuoteParams,
   QuoteView,
@@ -12,49 +14,47 @@ import {
   VehicleStatusBody,
 } from '@smart-expertise/contracts/http/quote';
 import { withTransaction, type App, type Principal, type ServiceContext, type Tx } from '@smart-expertise/service-runtime';
-import { checkClientTotals, computeTotals } from '../domain/calculation.ts';
-import { closingConditions, missionConflicts, type QuoteDraft } from '../domain/closing.ts';
+import { decide, type QuoteCommand, type QuoteEvent } from '../domain/quote.ts';
 import type { QuoteServiceConfig } from '../config.ts';
-import { quoteSubmittedPayload } from '../events/published.ts';
+import { publishQuoteEvents } from '../events/published.ts';
 import { findMission, type KnownMission } from '../store/missions.ts';
-import { listPhotos } from '../store/photos.ts';
-import {
-  closeQuote,
-  findLiveQuoteOfMission,
-  findQuote,
-  insertQuote,
-  saveCalculation,
-  saveSmartFrame,
-  saveVehicleStatus,
-  type QuoteRecord,
-} from '../store/quotes.ts';
-import { missionView, quoteForCaller } from './access.ts';
-import { pointer, problems } from './problems.ts';
-import { calculationView, conflictProblem, quoteView } from './views.ts';
+import { findQuote, recordQuoteEvents, type QuoteRecord } from '../store/quotes.ts';
+import { quoteForCaller } from './access.ts';
+import { problemOf, problems } from './problems.ts';
+import { calculationView, quoteView } from './views.ts';
 
 const tags = ['quotes'];
 const ProblemRef = Type.Unsafe<Problem>({ $ref: 'Problem#' });
 const errors = { 400: ProblemRef, 404: ProblemRef, 409: ProblemRef, 422: ProblemRef };
 
+export interface Decided {
+  events: readonly QuoteEvent[];
+  /** The quote as stored after the events. */
+  quote: QuoteRecord;
+  mission: KnownMission;
+}
+
 /**
- * Runs `work` on a draft the caller's garage may change, with the mission and quote rows locked:
- * a closed quote is immutable (409 quote_closed), and a mission that left the Smart procedure or
- * whose deadline passed accepts no more work (409).
+ * Decides `command` on the caller's garage's quote, in `tx`, with the mission and quote rows
+ * locked (mission first, as the consumer does): loads the state, decides, stores the events and
+ * appends what other services must hear of to the outbox. A refusal is thrown as its problem.
  */
-export async function changeDraft<T>(
+export async function decideOnQuote(
+  tx: Tx,
   ctx: ServiceContext<QuoteServiceConfig>,
   principal: Principal,
   quoteId: string,
-  work: (tx: Tx, quote: QuoteRecord, mission: KnownMission, now: Date) => Promise<T>,
-): Promise<T> {
-  return withTransaction(ctx.pool, async (tx) => {
-    const { quote, mission } = await quoteForCaller(tx, principal, quoteId, { lock: true, garageOnly: true });
-    const now = ctx.clock();
-    if (quote.status === 'closed') throw problems.quoteClosed(`quote ${quote.id} was closed at ${quote.closedAt!.toISOString()} and can no longer change`);
-    const conflicts = missionConflicts(missionView(mission, null), now);
-    if (conflicts.length > 0) throw conflictProblem(conflicts);
-    return work(tx, quote, mission, now);
-  });
+  command: QuoteCommand,
+  correlationId: string,
+): Promise<Decided> {
+  const { quote, mission } = await quoteForCaller(tx, principal, quoteId, { lock: true, garageOnly: true });
+  const decision = decide({ mission, quote }, command);
+  if (!decision.ok) throw problemOf(decision.refusal);
+  if (decision.events.length === 0) return { events: [], quote, mission };
+  await recordQuoteEvents(tx, quote.id, decision.events);
+  const stored = (await findQuote(tx, quote.id))!;
+  await publishQuoteEvents(tx, ctx.outbox, { events: decision.events, quote: stored, mission, correlationId });
+  return { events: decision.events, quote: stored, mission };
 }
 
 export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConfig>): Promise<void> {
@@ -68,7 +68,8 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
         tags,
         summary: 'Create a draft quote based on a mission of the garage',
         description:
-          'Every administrative field is copied from the mission. Only for a mission still awaiting its quote and before its deadline; one live quote per mission (409). ' +
+          'Every administrative field is copied from the mission. Only for a new mission before its deadline (409 mission_abandoned, mission_cancelled, mission_expired, mission_not_awaiting_quote, deadline_passed); ' +
+          'one live quote per mission (409 quote_already_exists) — once the draft is discarded, another (for example a total-loss quote) may be created. ' +
           'A mission the quote service has not yet learnt of (mission.received still in flight) answers 404 like an unknown one: retry shortly.',
         body: CreateQuoteBody,
         response: { 201: QuoteView, ...errors },
@@ -79,23 +80,15 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
       const view = await withTransaction(ctx.pool, async (tx) => {
         const mission = await findMission(tx, missionId, { forUpdate: true });
         if (!mission || mission.garageId !== request.principal.org) throw problems.missionNotFound(`no mission ${missionId}`);
-        const existing = await findLiveQuoteOfMission(tx, missionId);
-        if (existing) throw problems.quoteAlreadyExists(`mission ${missionId} already has quote ${existing.id}`, { quoteId: existing.id });
-        const now = ctx.clock();
-        const conflicts = missionConflicts(missionView(mission, null), now);
-        if (conflicts.length > 0) throw conflictProblem(conflicts);
-        const quote = await insertQuote(tx, {
-          id: `q_${randomUUID().replaceAll('-', '')}`,
-          missionId,
-          garageId: mission.garageId,
-          procedure,
-          administrative: mission.snapshot,
-          now,
-        }).catch((error: { code?: string; constraint?: string }) => {
+        const quoteId = `q_${randomUUID().replaceAll('-', '')}`;
+        const decision = decide({ mission, quote: null }, { type: 'create', quoteId, procedure, at: ctx.clock() });
+        if (!decision.ok) throw problemOf(decision.refusal);
+        await recordQuoteEvents(tx, quoteId, decision.events).catch((error: { code?: string }) => {
+          // The mission row lock makes this a safety net: `quotes_one_live_per_mission` has the last word.
           if (error.code === '23505') throw problems.quoteAlreadyExists(`mission ${missionId} already has a quote`);
           throw error;
         });
-        return quoteView(tx, quote, mission);
+        return quoteView(tx, (await findQuote(tx, quoteId))!, mission, request.principal);
       });
       return reply.code(201).header('location', `/v1/quotes/${view.id}`).send(view);
     },
@@ -108,13 +101,14 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
       schema: {
         tags,
         summary: 'Read a quote (the garage of the mission, its expert office, its insurer)',
+        description: 'The expert office reads the administrative data without the owner’s phone and e-mail.',
         params: QuoteParams,
         response: { 200: QuoteView, 404: ProblemRef },
       },
     },
     async (request) => {
       const { quote, mission } = await quoteForCaller(ctx.pool, request.principal, request.params.id);
-      return quoteView(ctx.pool, quote, mission);
+      return quoteView(ctx.pool, quote, mission, request.principal);
     },
   );
 
@@ -135,26 +129,10 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
       },
     },
     async (request) => {
-      const body = request.body;
-      return changeDraft(ctx, request.principal, request.params.id, async (tx, quote, _mission, now) => {
-        if (quote.procedure !== 'standard') throw problems.wrongProcedure('a total-loss file carries no calculation (seed §5)');
-        const result = computeTotals({ calculationNumber: body.calculationNumber, lines: body.lines, vatRate: body.vatRate });
-        if (!result.ok) {
-          throw problems.calculationInvalid(result.errors.map((e) => `${e.path} ${e.message}`).join('; '), {
-            errors: result.errors.map((e) => ({ path: pointer(e.path), message: e.message })),
-          });
-        }
-        const mismatches = checkClientTotals(result.totals, body.totals);
-        if (mismatches.length > 0) {
-          throw problems.calculationTotalsMismatch(mismatches.map((m) => m.message).join('; '), {
-            errors: mismatches.map((m) => ({ path: pointer(`totals.${m.field}`), message: `sent ${m.sentCents}, computed ${m.computedCents}` })),
-            mismatches: mismatches.map(({ field, sentCents, computedCents }) => ({ field, sentCents, computedCents })),
-          });
-        }
-        const stored = { calculationNumber: body.calculationNumber, vatRate: result.totals.vatRate, lines: body.lines };
-        await saveCalculation(tx, quote.id, stored, result.totals, now);
-        return calculationView({ ...quote, calculation: stored, calculationTotals: result.totals })!;
-      });
+      const { calculationNumber, lines, vatRate, totals } = request.body;
+      const command: QuoteCommand = { type: 'set_calculation', calculation: { calculationNumber, lines, vatRate, totals }, at: ctx.clock() };
+      const { quote } = await withTransaction(ctx.pool, (tx) => decideOnQuote(tx, ctx, request.principal, request.params.id, command, request.id));
+      return calculationView(quote)!;
     },
   );
 
@@ -174,10 +152,10 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
       },
     },
     async (request) => {
-      return changeDraft(ctx, request.principal, request.params.id, async (tx, quote, mission, now) => {
-        if (quote.procedure !== 'standard') throw problems.wrongProcedure('the Smart frame belongs to the standard procedure; a total-loss file gives the vehicle status');
-        await saveSmartFrame(tx, quote.id, request.body, now);
-        return quoteView(tx, (await findQuote(tx, quote.id))!, mission);
+      const command: QuoteCommand = { type: 'set_smart_frame', smartFrame: request.body, at: ctx.clock() };
+      return withTransaction(ctx.pool, async (tx) => {
+        const { quote, mission } = await decideOnQuote(tx, ctx, request.principal, request.params.id, command, request.id);
+        return quoteView(tx, quote, mission, request.principal);
       });
     },
   );
@@ -198,10 +176,10 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
       },
     },
     async (request) => {
-      return changeDraft(ctx, request.principal, request.params.id, async (tx, quote, mission, now) => {
-        if (quote.procedure !== 'total_loss') throw problems.wrongProcedure('the vehicle status belongs to the total-loss procedure');
-        await saveVehicleStatus(tx, quote.id, request.body.vehicleStatus, request.body.note ?? null, now);
-        return quoteView(tx, (await findQuote(tx, quote.id))!, mission);
+      const command: QuoteCommand = { type: 'set_vehicle_status', vehicleStatus: request.body.vehicleStatus, note: request.body.note ?? null, at: ctx.clock() };
+      return withTransaction(ctx.pool, async (tx) => {
+        const { quote, mission } = await decideOnQuote(tx, ctx, request.principal, request.params.id, command, request.id);
+        return quoteView(tx, quote, mission, request.principal);
       });
     },
   );
@@ -216,44 +194,49 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
         tags,
         summary: 'Close and transmit the quote',
         description:
-          '409 when the deadline has passed, the mission was abandoned or expired, or the quote is already closed (a second close, also a concurrent one, is 409 quote_already_closed: one submission only). ' +
-          '422 lists every unmet condition at once in `errors`. On success the quote is immutable and quote.submitted is published.',
+          '409 when the deadline has passed or the mission no longer awaits a quote (abandoned, cancelled, expired; all conflicts in `conflicts`), when the quote was voided or discarded, ' +
+          'or when it is already closed (a second close, also a concurrent one, is 409 quote_already_closed: one submission only). ' +
+          '422 lists every unmet condition at once in `errors`. On success the quote is immutable and quote.submitted is published, with the review file the expert office reads.',
         params: QuoteParams,
         response: { 200: QuoteView, ...errors },
       },
     },
     async (request) => {
+      const command: QuoteCommand = { type: 'close', at: ctx.clock() };
       return withTransaction(ctx.pool, async (tx) => {
-        const { quote, mission } = await quoteForCaller(tx, request.principal, request.params.id, { lock: true, garageOnly: true });
-        const now = ctx.clock();
-        const photos = await listPhotos(tx, quote.id);
-        const draft: QuoteDraft = {
-          procedure: quote.procedure,
-          status: quote.status,
-          calculation: quote.calculation,
-          photoIds: photos.map((p) => p.id),
-          smartFrame: quote.smartFrame,
-          vehicleStatus: quote.vehicleStatus,
-        };
-        const { conflicts, unmet } = closingConditions(draft, missionView(mission, quote.closedAt), now);
-        if (conflicts.length > 0) throw conflictProblem(conflicts);
-        if (unmet.length > 0) {
-          throw problems.closingConditionsUnmet(unmet.map((c) => c.message).join('; '), {
-            errors: unmet.map((c) => ({ path: pointer(c.field ?? ''), message: c.message })),
-            conditions: unmet,
-          });
-        }
-        if (!(await closeQuote(tx, quote.id, now))) throw problems.quoteAlreadyClosed('the quote is already closed');
-        const closed = (await findQuote(tx, quote.id))!;
-        await ctx.outbox.append(tx, {
-          type: 'quote.submitted',
-          missionId: quote.missionId,
-          payload: quoteSubmittedPayload(closed, photos, now),
-          correlationId: request.id,
-          occurredAt: now,
-        });
-        return quoteView(tx, closed, mission);
+        const { quote, mission } = await decideOnQuote(tx, ctx, request.principal, request.params.id, command, request.id);
+        return quoteView(tx, quote, mission, request.principal);
       });
+    },
+  );
+
+  app.post(
+    '/v1/quotes/:id/discard',
+    {
+      config: { roles: ['garage'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 4 * 1024,
+      schema: {
+        tags,
+        summary: 'Discard a draft quote, so that another one can be created for the mission',
+        description:
+          'Body `reason` (1–500 characters). Only a draft, never closed, while the mission still awaits its quote: 409 quote_closed, quote_voided, quote_discarded, ' +
+          'or the mission’s conflict (mission_abandoned, mission_expired, deadline_passed, ...). The discarded quote stays readable with its reason; ' +
+          '`POST /v1/quotes` may then create another quote for the mission, for example a total-loss quote. Nobody else knew the draft: no event is published.',
+        params: QuoteParams,
+        body: DiscardQuoteBody,
+        response: { 200: QuoteView, ...errors },
+      },
+    },
+    async (request) => {
+      const command: QuoteCommand = { type: 'discard', reason: request.body.reason, at: ctx.clock() };
+      const view = await withTransaction(ctx.pool, async (tx) => {
+        const { quote, mission } = await decideOnQuote(tx, ctx, request.principal, request.params.id, command, request.id);
+        return quoteView(tx, quote, mission, request.principal);
+      });
+      // No event tells anyone of a draft, so the log is the trace that it went (its reason is in the quote).
+      request.log.info({ quoteId: view.id, missionId: view.missionId, procedure: view.procedure }, 'quote discarded');
+      return view;
     },
   );
 }

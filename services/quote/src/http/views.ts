@@ -1,14 +1,12 @@
 // Records → response bodies (schemas in @smart-expertise/contracts/http/quote).
-import type { Pool, Tx } from '@smart-expertise/service-runtime';
+import { forExpert } from '@smart-expertise/contracts';
+import type { Pool, Principal, Tx } from '@smart-expertise/service-runtime';
 import type { CalculationView, PhotoView, QuoteView } from '@smart-expertise/contracts/http/quote';
 import { ROUNDING_RULE } from '../domain/calculation.ts';
-import type { Condition, ConflictCode } from '../domain/closing.ts';
+import { minPhotosFor } from '../domain/quote.ts';
 import type { KnownMission } from '../store/missions.ts';
 import { listPhotos, type PhotoRecord } from '../store/photos.ts';
-import { findPaymentRequest } from '../store/payment-requests.ts';
 import type { QuoteRecord } from '../store/quotes.ts';
-import { missionView } from './access.ts';
-import { problems } from './problems.ts';
 
 export function photoView(photo: PhotoRecord): PhotoView {
   return {
@@ -23,7 +21,7 @@ export function photoView(photo: PhotoRecord): PhotoView {
   };
 }
 
-export function calculationView(quote: QuoteRecord): CalculationView | null {
+export function calculationView(quote: Pick<QuoteRecord, 'calculation' | 'calculationTotals'>): CalculationView | null {
   const { calculation, calculationTotals: totals } = quote;
   if (!calculation || !totals) return null;
   return {
@@ -41,39 +39,30 @@ export function calculationView(quote: QuoteRecord): CalculationView | null {
   };
 }
 
-export async function quoteView(db: Pool | Tx, quote: QuoteRecord, mission: KnownMission): Promise<QuoteView> {
-  const [photos, paymentRequest] = await Promise.all([listPhotos(db, quote.id), findPaymentRequest(db, quote.id)]);
+/** The quote as `principal` may read it: the expert office never sees the owner's phone or e-mail. */
+export async function quoteView(db: Pool | Tx, quote: QuoteRecord, mission: KnownMission, principal: Principal): Promise<QuoteView> {
+  const photos = await listPhotos(db, quote.id);
   return {
     id: quote.id,
     missionId: quote.missionId,
     procedure: quote.procedure,
     status: quote.status,
-    missionStatus: missionView(mission, quote.closedAt).status,
+    missionStatus: mission.status,
+    missionOutcome: mission.outcome,
     deadline: mission.deadline.toISOString(),
-    administrative: quote.administrative,
-    minPhotos: quote.procedure === 'total_loss' ? 1 : mission.minPhotos,
+    administrative: principal.role === 'expert' ? forExpert(quote.administrative) : quote.administrative,
+    // A discarded quote says why the garage dropped it; a voided one, what the mission became.
+    discardReason: quote.status === 'discarded' ? quote.discardReason : quote.status === 'voided' ? quote.voidedBy : null,
+    voidedAt: quote.voidedAt ? quote.voidedAt.toISOString() : null,
+    minPhotos: minPhotosFor(quote.procedure, mission),
     calculation: calculationView(quote),
     smartFrame: quote.smartFrame,
     vehicleStatus: quote.vehicleStatus,
     vehicleStatusNote: quote.vehicleStatusNote,
     photos: photos.map(photoView),
-    paymentRequest,
+    paymentRequest: quote.paymentRequest,
     createdAt: quote.createdAt.toISOString(),
     updatedAt: quote.updatedAt.toISOString(),
     closedAt: quote.closedAt ? quote.closedAt.toISOString() : null,
   };
-}
-
-const CONFLICT_PROBLEMS: Record<ConflictCode, keyof typeof problems> = {
-  deadline_passed: 'deadlinePassed',
-  mission_abandoned: 'missionAbandoned',
-  mission_expired: 'missionExpired',
-  mission_not_awaiting_quote: 'missionNotAwaitingQuote',
-  quote_already_closed: 'quoteAlreadyClosed',
-};
-
-/** The first conflict gives the code; all of them are listed in `conflicts`. */
-export function conflictProblem(conflicts: Condition<ConflictCode>[]) {
-  const first = conflicts[0]!;
-  return problems[CONFLICT_PROBLEMS[first.code]](first.message, { conflicts: conflicts.map(({ code, message }) => ({ code, message })) });
 }

@@ -1,26 +1,18 @@
-// The local copy of missions (table `missions`), written only by event consumers.
+// The local copy of missions (table `missions`), written only by event consumers: the mission as
+// mission.received deposited it, then mission-intake's verdict from each mission.status-changed.
 import type { Tx, Pool } from '@smart-expertise/service-runtime';
-import type { EventPayload, MissionSnapshot } from '@smart-expertise/contracts';
-import type { DirectPaymentTerms } from '../domain/closing.ts';
-import type { ExpertDecision } from '../domain/mission-view.ts';
+import type { EventPayload, InsurerPolicy, MissionSnapshot, MissionStatus, Outcome } from '@smart-expertise/contracts';
+import type { DirectPaymentTerms, MissionCopy } from '../domain/quote.ts';
 import type { OwnerVatPosition } from '../domain/payment-split.ts';
 
 type Db = Tx | Pool;
 
 /** A mission we have received (mission.received applied). */
-export interface KnownMission {
-  id: string;
-  garageId: string;
+export interface KnownMission extends MissionCopy {
   insurerId: string;
   expertOfficeId: string;
-  deadline: Date;
-  directPayment: DirectPaymentTerms | null;
-  owner: OwnerVatPosition;
-  minPhotos: number;
-  snapshot: MissionSnapshot;
-  abandonedAt: Date | null;
-  expiredAt: Date | null;
-  latestDecision: ExpertDecision | null;
+  /** The insurer's policy in force; null for a mission received before the copy kept it. */
+  policy: InsurerPolicy | null;
 }
 
 interface MissionRow {
@@ -35,9 +27,10 @@ interface MissionRow {
   owner_vat_deductible_percent: string | null;
   min_photos: number;
   snapshot: MissionSnapshot;
-  abandoned_at: Date | null;
-  expired_at: Date | null;
-  latest_decision: ExpertDecision | null;
+  policy: InsurerPolicy | null;
+  status: MissionStatus;
+  outcome: Outcome | null;
+  live_quote_id: string | null;
 }
 
 function toMission(row: MissionRow | undefined): KnownMission | null {
@@ -47,6 +40,8 @@ function toMission(row: MissionRow | undefined): KnownMission | null {
     garageId: row.garage_id,
     insurerId: row.insurer_id,
     expertOfficeId: row.expert_office_id,
+    status: row.status,
+    outcome: row.outcome,
     deadline: row.deadline,
     directPayment: row.direct_payment,
     owner: {
@@ -55,23 +50,30 @@ function toMission(row: MissionRow | undefined): KnownMission | null {
     },
     minPhotos: row.min_photos,
     snapshot: row.snapshot,
-    abandonedAt: row.abandoned_at,
-    expiredAt: row.expired_at,
-    latestDecision: row.latest_decision,
+    policy: row.policy,
+    liveQuoteId: row.live_quote_id,
   };
 }
 
 /**
- * The mission, locked for the rest of the transaction when `forUpdate`: closing, creating and
- * the consumers of abandon and expiry all lock the mission first, then the quote, so that a
- * close and an abandon are applied one after the other, never interleaved.
+ * The mission, locked for the rest of the transaction when `forUpdate`: every command on a quote
+ * and the verdict consumer lock the mission first, then the quote, so that a close and a verdict
+ * voiding it are applied one after the other, never interleaved.
  */
 export async function findMission(db: Db, id: string, { forUpdate = false } = {}): Promise<KnownMission | null> {
-  const { rows } = await db.query<MissionRow>(`SELECT * FROM missions WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  // Lock, then read in a statement of its own: its snapshot is taken once the lock is held, so it
+  // sees what the previous holder committed (a quote it created, discarded or voided) too.
+  if (forUpdate) await db.query('SELECT 1 FROM missions WHERE id = $1 FOR UPDATE', [id]);
+  const { rows } = await db.query<MissionRow>(
+    `SELECT m.*,
+            (SELECT q.id FROM quotes q WHERE q.mission_id = m.id AND q.status IN ('draft', 'closed')) AS live_quote_id
+     FROM missions m WHERE m.id = $1`,
+    [id],
+  );
   return toMission(rows[0]);
 }
 
-/** Makes sure a row exists to lock and to record facts on, whatever event arrives first. */
+/** Makes sure a row exists to lock and to record the verdict on, whatever event arrives first. */
 async function ensureRow(tx: Tx, id: string): Promise<void> {
   await tx.query('INSERT INTO missions (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [id]);
   await tx.query('SELECT 1 FROM missions WHERE id = $1 FOR UPDATE', [id]);
@@ -83,7 +85,8 @@ export async function recordReceived(tx: Tx, payload: EventPayload<'mission.rece
   // The first reception wins: a re-sent mission.received carries the same mission.
   await tx.query(
     `UPDATE missions SET received_at = $2, garage_id = $3, insurer_id = $4, expert_office_id = $5, deadline = $6,
-       direct_payment = $7, owner_vat_regime = $8, owner_vat_deductible_percent = $9, min_photos = $10, snapshot = $11, updated_at = now()
+       direct_payment = $7, owner_vat_regime = $8, owner_vat_deductible_percent = $9, min_photos = $10, snapshot = $11,
+       policy = $12, updated_at = now()
      WHERE id = $1 AND received_at IS NULL`,
     [
       mission.id,
@@ -97,30 +100,18 @@ export async function recordReceived(tx: Tx, payload: EventPayload<'mission.rece
       mission.owner.vatDeductiblePercent ?? null,
       policy.minPhotos,
       JSON.stringify(mission),
+      JSON.stringify(policy),
     ],
   );
 }
 
-export async function recordAbandoned(tx: Tx, id: string, at: string, reason: string): Promise<void> {
+/**
+ * Keeps mission-intake's latest verdict. mission-intake publishes the verdicts of one mission in
+ * the order it reached them, on one partition (the key is the mission id), and the inbox drops a
+ * redelivered one: the verdict applied last is the newest. (`changedAt` is no order: a close
+ * learned late changes the verdict at an earlier instant.)
+ */
+export async function recordStatusChanged(tx: Tx, id: string, verdict: Pick<EventPayload<'mission.status-changed'>, 'status' | 'outcome'>): Promise<void> {
   await ensureRow(tx, id);
-  await tx.query('UPDATE missions SET abandoned_at = $2, abandon_reason = $3, updated_at = now() WHERE id = $1 AND abandoned_at IS NULL', [id, at, reason]);
-}
-
-export async function recordExpired(tx: Tx, id: string, at: string): Promise<void> {
-  await ensureRow(tx, id);
-  await tx.query('UPDATE missions SET expired_at = $2, updated_at = now() WHERE id = $1 AND expired_at IS NULL', [id, at]);
-}
-
-/** Keeps the decision with the highest sequence: redelivered or reordered decisions change nothing. */
-export async function recordDecision(
-  tx: Tx,
-  id: string,
-  decision: { decision: ExpertDecision; sequence: number; decidedAt: string; expertName: string; expertPhone: string; note: string | null },
-): Promise<void> {
-  await ensureRow(tx, id);
-  await tx.query(
-    `UPDATE missions SET latest_decision = $2, latest_decision_sequence = $3, latest_decision_at = $4, latest_decision_expert = $5, updated_at = now()
-     WHERE id = $1 AND (latest_decision_sequence IS NULL OR latest_decision_sequence < $3)`,
-    [id, decision.decision, decision.sequence, decision.decidedAt, JSON.stringify({ name: decision.expertName, phone: decision.expertPhone, note: decision.note })],
-  );
+  await tx.query('UPDATE missions SET status = $2, outcome = $3, updated_at = now() WHERE id = $1', [id, verdict.status, verdict.outcome]);
 }

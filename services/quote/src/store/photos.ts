@@ -52,28 +52,18 @@ export async function listPhotos(db: Db, quoteId: string): Promise<PhotoRecord[]
   return rows.map(toPhoto);
 }
 
-export async function countPhotos(db: Db, quoteId: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM photos WHERE quote_id = $1', [quoteId]);
-  return rows[0]?.n ?? 0;
-}
-
-export async function findPhotoBySha(db: Db, quoteId: string, sha256: string): Promise<PhotoRecord | null> {
-  const { rows } = await db.query<PhotoRow>(`SELECT ${COLUMNS} FROM photos p WHERE p.quote_id = $1 AND p.sha256 = $2`, [quoteId, sha256]);
-  return rows[0] ? toPhoto(rows[0]) : null;
-}
-
+/** Stores a photo of a quote; its mission is the quote's. */
 export async function insertPhoto(
   tx: Tx,
-  photo: { id: string; quoteId: string; missionId: string; sha256: string; contentType: PhotoMimeType; fileName: string | null; bytes: Buffer; now: Date },
-): Promise<PhotoRecord> {
-  const { rows } = await tx.query<PhotoRow>(
+  photo: { id: string; quoteId: string; sha256: string; contentType: PhotoMimeType; fileName: string | null; bytes: Uint8Array; now: Date },
+): Promise<void> {
+  await tx.query(
     `INSERT INTO photos (id, quote_id, mission_id, sha256, content_type, size_bytes, file_name, seen_on_other_mission, bytes, uploaded_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7,
-             EXISTS (SELECT 1 FROM photos o WHERE o.sha256 = $4 AND o.mission_id <> $3), $8, $9)
-     RETURNING id, quote_id, mission_id, sha256, content_type, size_bytes, file_name, seen_on_other_mission, uploaded_at`,
-    [photo.id, photo.quoteId, photo.missionId, photo.sha256, photo.contentType, photo.bytes.length, photo.fileName, photo.bytes, photo.now],
+     SELECT $1, q.id, q.mission_id, $3, $4, $5, $6,
+            EXISTS (SELECT 1 FROM photos o WHERE o.sha256 = $3 AND o.mission_id <> q.mission_id), $7, $8
+     FROM quotes q WHERE q.id = $2`,
+    [photo.id, photo.quoteId, photo.sha256, photo.contentType, photo.bytes.length, photo.fileName, Buffer.from(photo.bytes.buffer, photo.bytes.byteOffset, photo.bytes.byteLength), photo.now],
   );
-  return toPhoto(rows[0]!);
 }
 
 export async function findPhotoBytes(db: Db, quoteId: string, photoId: string): Promise<{ contentType: string; sha256: string; bytes: Buffer } | null> {

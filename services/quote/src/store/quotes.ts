@@ -1,32 +1,19 @@
-// Quotes (table `quotes`): the draft, its calculation, Smart frame and vehicle status.
+// Quotes (table `quotes`): the draft, its calculation, Smart frame and vehicle status, and what
+// became of it (closed, discarded, voided). The decider's events are stored here, one statement each.
 import type { Tx, Pool } from '@smart-expertise/service-runtime';
-import type { MissionSnapshot } from '@smart-expertise/contracts';
-import type { Calculation, CalculationTotals } from '../domain/calculation.ts';
-import type { Procedure, QuoteStatus, SmartFrame, VehicleStatus } from '../domain/closing.ts';
+import type { MissionSnapshot, MissionStatus, Procedure, QuoteStatus, VehicleStatus } from '@smart-expertise/contracts';
+import type { CalculationTotals } from '../domain/calculation.ts';
+import type { PaymentRequest, PhotoRef, QuoteEvent, QuoteState, SmartFrame, StoredCalculation } from '../domain/quote.ts';
+import { insertPaymentRequest } from './payment-requests.ts';
+import { insertPhoto } from './photos.ts';
 
 type Db = Tx | Pool;
 
-export interface StoredCalculation {
-  calculationNumber: string;
-  vatRate: number;
-  lines: Calculation['lines'];
-}
-
-export interface QuoteRecord {
-  id: string;
-  missionId: string;
-  garageId: string;
-  procedure: Procedure;
-  status: QuoteStatus;
+export interface QuoteRecord extends QuoteState {
+  /** Every administrative field copied from the mission when the quote was created. */
   administrative: MissionSnapshot;
-  calculation: StoredCalculation | null;
-  calculationTotals: CalculationTotals | null;
-  smartFrame: SmartFrame | null;
-  vehicleStatus: VehicleStatus | null;
-  vehicleStatusNote: string | null;
   createdAt: Date;
   updatedAt: Date;
-  closedAt: Date | null;
 }
 
 interface QuoteRow {
@@ -44,10 +31,22 @@ interface QuoteRow {
   created_at: Date;
   updated_at: Date;
   closed_at: Date | null;
+  discarded_at: Date | null;
+  discard_reason: string | null;
+  voided_at: Date | null;
+  voided_by: MissionStatus | null;
+  photo_refs: PhotoRef[];
+  payment_request: PaymentRequest | null;
 }
 
-function toQuote(row: QuoteRow | undefined): QuoteRecord | null {
-  if (!row) return null;
+// The quote with what the decider needs of its photos and payment request, in one round trip.
+const SELECT_QUOTE = `SELECT q.*,
+    (SELECT coalesce(json_agg(json_build_object('id', p.id, 'sha256', p.sha256) ORDER BY p.uploaded_at, p.id), '[]'::json)
+       FROM photos p WHERE p.quote_id = q.id) AS photo_refs,
+    (SELECT r.answer FROM payment_requests r WHERE r.quote_id = q.id) AS payment_request
+  FROM quotes q`;
+
+function toQuote(row: QuoteRow): QuoteRecord {
   return {
     id: row.id,
     missionId: row.mission_id,
@@ -57,24 +56,35 @@ function toQuote(row: QuoteRow | undefined): QuoteRecord | null {
     administrative: row.administrative,
     calculation: row.calculation,
     calculationTotals: row.calculation_totals,
+    photos: row.photo_refs,
     smartFrame: row.smart_frame,
     vehicleStatus: row.vehicle_status,
     vehicleStatusNote: row.vehicle_status_note,
+    closedAt: row.closed_at,
+    discardedAt: row.discarded_at,
+    discardReason: row.discard_reason,
+    voidedAt: row.voided_at,
+    voidedBy: row.voided_by,
+    paymentRequest: row.payment_request,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    closedAt: row.closed_at,
   };
 }
 
+// With `forUpdate`, the rows are locked first and read by a statement of their own, whose snapshot
+// then sees what the previous lock holder committed (its photos and payment request included).
+
 export async function findQuote(db: Db, id: string, { forUpdate = false } = {}): Promise<QuoteRecord | null> {
-  const { rows } = await db.query<QuoteRow>(`SELECT * FROM quotes WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
-  return toQuote(rows[0]);
+  if (forUpdate) await db.query('SELECT 1 FROM quotes WHERE id = $1 FOR UPDATE', [id]);
+  const { rows } = await db.query<QuoteRow>(`${SELECT_QUOTE} WHERE q.id = $1`, [id]);
+  return rows[0] ? toQuote(rows[0]) : null;
 }
 
-/** The mission's live quote, if any (there is at most one: `quotes_one_live_per_mission`). */
-export async function findLiveQuoteOfMission(db: Db, missionId: string): Promise<QuoteRecord | null> {
-  const { rows } = await db.query<QuoteRow>(`SELECT * FROM quotes WHERE mission_id = $1 AND status IN ('draft', 'closed')`, [missionId]);
-  return toQuote(rows[0]);
+/** Every quote of a mission, oldest first; locked in that order when `forUpdate` (after the mission row). */
+export async function listQuotesOfMission(db: Db, missionId: string, { forUpdate = false } = {}): Promise<QuoteRecord[]> {
+  if (forUpdate) await db.query('SELECT 1 FROM quotes WHERE mission_id = $1 ORDER BY created_at, id FOR UPDATE', [missionId]);
+  const { rows } = await db.query<QuoteRow>(`${SELECT_QUOTE} WHERE q.mission_id = $1 ORDER BY q.created_at, q.id`, [missionId]);
+  return rows.map(toQuote);
 }
 
 export async function missionIdOfQuote(db: Db, id: string): Promise<string | null> {
@@ -82,47 +92,61 @@ export async function missionIdOfQuote(db: Db, id: string): Promise<string | nul
   return rows[0]?.mission_id ?? null;
 }
 
-/** Throws the unique violation `quotes_one_live_per_mission` when a live quote already exists. */
-export async function insertQuote(
-  tx: Tx,
-  quote: { id: string; missionId: string; garageId: string; procedure: Procedure; administrative: MissionSnapshot; now: Date },
-): Promise<QuoteRecord> {
-  const { rows } = await tx.query<QuoteRow>(
-    `INSERT INTO quotes (id, mission_id, garage_id, procedure, status, administrative, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6) RETURNING *`,
-    [quote.id, quote.missionId, quote.garageId, quote.procedure, JSON.stringify(quote.administrative), quote.now],
-  );
-  return toQuote(rows[0])!;
+/**
+ * Stores what the decider decided, in the caller's transaction (which holds the mission and quote
+ * row locks). A quote_created may throw the unique violation `quotes_one_live_per_mission`.
+ */
+export async function recordQuoteEvents(tx: Tx, quoteId: string, events: readonly QuoteEvent[]): Promise<void> {
+  for (const event of events) await recordQuoteEvent(tx, quoteId, event);
 }
 
-export async function saveCalculation(tx: Tx, id: string, calculation: StoredCalculation, totals: CalculationTotals, now: Date): Promise<void> {
-  await tx.query(`UPDATE quotes SET calculation = $2, calculation_totals = $3, updated_at = $4 WHERE id = $1 AND status = 'draft'`, [
-    id,
-    JSON.stringify(calculation),
-    JSON.stringify(totals),
-    now,
-  ]);
+async function recordQuoteEvent(tx: Tx, id: string, event: QuoteEvent): Promise<void> {
+  switch (event.type) {
+    case 'quote_created':
+      await tx.query(
+        `INSERT INTO quotes (id, mission_id, garage_id, procedure, status, administrative, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)`,
+        [event.quoteId, event.missionId, event.garageId, event.procedure, JSON.stringify(event.administrative), event.at],
+      );
+      return;
+    case 'calculation_set':
+      return updateDraft(tx, id, event, 'calculation = $3, calculation_totals = $4', [JSON.stringify(event.calculation), JSON.stringify(event.totals)]);
+    case 'photos_added':
+      for (const photo of event.photos) {
+        await insertPhoto(tx, { id: photo.id, quoteId: id, sha256: photo.sha256, contentType: photo.contentType, fileName: photo.fileName, bytes: photo.bytes, now: event.at });
+      }
+      return updateDraft(tx, id, event, '', []);
+    case 'smart_frame_set':
+      return updateDraft(tx, id, event, 'smart_frame = $3', [JSON.stringify(event.smartFrame)]);
+    case 'vehicle_status_set':
+      return updateDraft(tx, id, event, 'vehicle_status = $3, vehicle_status_note = $4', [event.vehicleStatus, event.note]);
+    case 'quote_closed':
+      return updateDraft(tx, id, event, `status = 'closed', closed_at = $2`, []);
+    case 'quote_discarded':
+      return updateDraft(tx, id, event, `status = 'discarded', discarded_at = $2, discard_reason = $3`, [event.reason]);
+    case 'payment_requested':
+      await insertPaymentRequest(tx, event.request);
+      return;
+    case 'quote_voided': {
+      const result = await tx.query(
+        `UPDATE quotes SET status = 'voided', voided_at = $2, voided_by = $3, updated_at = $2 WHERE id = $1 AND status = $4`,
+        [id, event.at, event.missionStatus, event.previousStatus],
+      );
+      if (result.rowCount !== 1) throw new Error(`quote ${id} was no longer ${event.previousStatus} when it was voided`);
+      return;
+    }
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown quote event ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
-export async function saveSmartFrame(tx: Tx, id: string, smartFrame: SmartFrame, now: Date): Promise<void> {
-  await tx.query(`UPDATE quotes SET smart_frame = $2, updated_at = $3 WHERE id = $1 AND status = 'draft'`, [id, JSON.stringify(smartFrame), now]);
-}
-
-export async function saveVehicleStatus(tx: Tx, id: string, status: VehicleStatus, note: string | null, now: Date): Promise<void> {
-  await tx.query(`UPDATE quotes SET vehicle_status = $2, vehicle_status_note = $3, updated_at = $4 WHERE id = $1 AND status = 'draft'`, [
-    id,
-    status,
-    note,
-    now,
-  ]);
-}
-
-export async function touchQuote(tx: Tx, id: string, now: Date): Promise<void> {
-  await tx.query(`UPDATE quotes SET updated_at = $2 WHERE id = $1`, [id, now]);
-}
-
-/** Closes a draft; returns false when it was not a draft any more (the caller holds the row lock, so this is a safety net). */
-export async function closeQuote(tx: Tx, id: string, now: Date): Promise<boolean> {
-  const result = await tx.query(`UPDATE quotes SET status = 'closed', closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'draft'`, [id, now]);
-  return result.rowCount === 1;
+/**
+ * Changes a draft. The caller decided on the locked row, so the draft is still a draft: a miss
+ * means the lock was not held, and the transaction is aborted rather than store a lost update.
+ */
+async function updateDraft(tx: Tx, id: string, event: QuoteEvent, set: string, values: unknown[]): Promise<void> {
+  const result = await tx.query(`UPDATE quotes SET ${set ? `${set}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'draft'`, [id, event.at, ...values]);
+  if (result.rowCount !== 1) throw new Error(`quote ${id} was not a draft when ${event.type} was stored`);
 }
