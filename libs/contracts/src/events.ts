@@ -176,6 +176,18 @@ export const QuoteSubmittedV1 = Type.Object({
   ),
 });
 
+/**
+ * A voided quote the verdict rests on again: the insurer's cancel that voided it lost to a
+ * validation made before it and learned late. Its case comes back in the state the mission says.
+ */
+export const QuoteReinstatedV1 = Type.Object({
+  quoteId: Id,
+  garageId: Id,
+  expertOfficeId: Id,
+  missionStatus: MissionStatus,
+  reinstatedAt: Instant,
+});
+
 /** A quote that will never be analysed, validated or paid: its mission was abandoned or cancelled. */
 export const QuoteVoidedV1 = Type.Object({
   quoteId: Id,
@@ -235,6 +247,7 @@ export const EventPayloads = {
   'mission.status-changed': { 1: MissionStatusChangedV1 },
   'quote.submitted': { 1: QuoteSubmittedV1 },
   'quote.voided': { 1: QuoteVoidedV1 },
+  'quote.reinstated': { 1: QuoteReinstatedV1 },
   'review.decided': { 1: ReviewDecidedV1 },
   'mission.deadline-approaching': { 1: DeadlineApproachingV1 },
   'mission.expired': { 1: MissionExpiredV1 },

@@ -22,6 +22,7 @@ export const TopicOf: Record<EventType, TopicName> = {
   'payment.requested': Topics.quote,
   'quote.submitted': Topics.quote,
   'quote.voided': Topics.quote,
+  'quote.reinstated': Topics.quote,
   'review.decided': Topics.expertReview,
   'mission.deadline-approaching': Topics.expiryScheduler,
   'mission.expired': Topics.expiryScheduler,

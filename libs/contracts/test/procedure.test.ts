@@ -176,10 +176,15 @@ describe('decisions as fields', () => {
 
 describe('quote status after the verdict', () => {
   it('voids the close named by the verdict and the drafts of a cancelled or abandoned mission', () => {
-    expect(quoteStatusAfterVerdict({ id: 'q1', status: 'closed' }, { status: 'abandoned', voidedQuoteIds: ['q1'] })).toBe('voided');
-    expect(quoteStatusAfterVerdict({ id: 'q2', status: 'draft' }, { status: 'cancelled', voidedQuoteIds: [] })).toBe('voided');
-    expect(quoteStatusAfterVerdict({ id: 'q2', status: 'draft' }, { status: 'expired', voidedQuoteIds: [] })).toBe('draft');
-    expect(quoteStatusAfterVerdict({ id: 'q1', status: 'closed' }, { status: 'under_analysis', voidedQuoteIds: [] })).toBe('closed');
+    expect(quoteStatusAfterVerdict({ id: 'q1', status: 'closed', closed: true }, { status: 'abandoned', voidedQuoteIds: ['q1'], quoteId: null })).toBe('voided');
+    expect(quoteStatusAfterVerdict({ id: 'q2', status: 'draft', closed: false }, { status: 'cancelled', voidedQuoteIds: [], quoteId: null })).toBe('voided');
+    expect(quoteStatusAfterVerdict({ id: 'q2', status: 'draft', closed: false }, { status: 'expired', voidedQuoteIds: [], quoteId: null })).toBe('draft');
+    expect(quoteStatusAfterVerdict({ id: 'q1', status: 'closed', closed: true }, { status: 'under_analysis', voidedQuoteIds: [], quoteId: 'q1' })).toBe('closed');
+  });
+
+  it('closes again a voided close the verdict rests on again (a cancel that lost to an earlier validation)', () => {
+    expect(quoteStatusAfterVerdict({ id: 'q1', status: 'voided', closed: true }, { status: 'closed', voidedQuoteIds: [], quoteId: 'q1' })).toBe('closed');
+    expect(quoteStatusAfterVerdict({ id: 'q2', status: 'voided', closed: false }, { status: 'closed', voidedQuoteIds: [], quoteId: 'q1' })).toBe('voided');
   });
 });
 

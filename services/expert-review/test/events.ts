@@ -8,7 +8,7 @@ type QuoteSubmitted = EventPayload<'quote.submitted'>;
 type ReviewFile = NonNullable<QuoteSubmitted['reviewFile']>;
 type Line = NonNullable<QuoteSubmitted['calculation']>['lines'][number];
 
-export function envelope<T extends 'quote.submitted' | 'quote.voided'>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
+export function envelope<T extends 'quote.submitted' | 'quote.voided' | 'quote.reinstated'>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
   return { id: randomUUID(), type, version: 1, occurredAt: new Date().toISOString(), missionId, correlationId: `test-${uniqueSuffix()}`, causationId: null, payload };
 }
 
@@ -92,4 +92,9 @@ export function quoteSubmitted(expertOfficeId: string, overrides: Partial<QuoteS
 /** quote.voided for a quote: its mission became `missionStatus` first. */
 export function quoteVoided(quote: Pick<QuoteSubmitted, 'quoteId' | 'garageId' | 'expertOfficeId'>, missionStatus: MissionStatus, voidedAt = '2026-03-03T08:00:00.000Z'): EventPayload<'quote.voided'> {
   return { quoteId: quote.quoteId, garageId: quote.garageId, expertOfficeId: quote.expertOfficeId, missionStatus, voidedAt };
+}
+
+/** quote.reinstated: the cancel that voided the quote lost to a validation made before it. */
+export function quoteReinstated(quote: Pick<QuoteSubmitted, 'quoteId' | 'garageId' | 'expertOfficeId'>, missionStatus: MissionStatus, reinstatedAt = '2026-03-03T09:00:00.000Z'): EventPayload<'quote.reinstated'> {
+  return { quoteId: quote.quoteId, garageId: quote.garageId, expertOfficeId: quote.expertOfficeId, missionStatus, reinstatedAt };
 }

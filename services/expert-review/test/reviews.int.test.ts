@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type DomainEvent, type EventPayload } from '@smart-expertise/contracts';
 import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildExpertReview } from '../src/service.ts';
-import { calculation, envelope, labour, missionSnapshot, noSmartYes, ownerContact, part, photos, quoteSubmitted, quoteVoided, reviewFile } from './events.ts';
+import { calculation, envelope, labour, missionSnapshot, noSmartYes, ownerContact, part, photos, quoteSubmitted, quoteReinstated,
+  quoteVoided, reviewFile } from './events.ts';
 
 type QuoteSubmitted = EventPayload<'quote.submitted'>;
 
@@ -551,6 +552,25 @@ describe('withdrawing a case whose quote was voided', () => {
     const again = await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'pending_validation' } });
     expect(again.json.code).toBe('case_withdrawn');
     expect((await request('GET', '/v1/reviews?status=validated', { token: expert })).json.items).toEqual([]);
+  });
+
+  it('a case withdrawn by a cancel that lost to its earlier validation is reinstated, validated and final', async () => {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const { id } = await caseOfQuote(published!.quote.quoteId);
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'validate', expectedVersion: 0 } })).status).toBe(200);
+    await voidQuote(published!.missionId, published!.quote, 'cancelled');
+    expect((await request('GET', `/v1/reviews/${id}`, { token: expert })).json.status).toBe('withdrawn');
+
+    const reinstated = envelope('quote.reinstated', published!.missionId, quoteReinstated(published!.quote, 'closed'));
+    await publishRaw(topicPrefix + Topics.quote, [{ key: published!.missionId, value: reinstated }]);
+    await handled(reinstated.id, 'quote.reinstated to be handled');
+
+    const view = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(view.json).toMatchObject({ status: 'validated', version: 1, withdrawal: null });
+    expect((await request('GET', '/v1/reviews?status=validated', { token: expert })).json.items.map((c: { id: string }) => c.id)).toEqual([id]);
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'pending_validation' } })).json.code).toBe('case_final');
   });
 
   it('a quote.voided that comes before its quote.submitted makes the case open already withdrawn', async () => {

@@ -532,6 +532,23 @@ describe('mission-intake’s verdict', () => {
     expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(1);
   });
 
+  it('a close voided by a cancel that then lost to an earlier validation is reinstated and announced with quote.reinstated', async () => {
+    const { missionId } = await receivedMission();
+    const quoteId = await completeQuote(missionId);
+    expect((await close(quoteId)).status).toBe(200);
+    await verdict(missionId, { status: 'cancelled', outcome: 'cancelled', previousStatus: 'under_analysis', voidedQuoteIds: [quoteId] });
+    expect((await request('GET', `/v1/quotes/${quoteId}`, { token: garage })).json.status).toBe('voided');
+    // The validation made before the cancel reaches mission-intake: the verdict rests on the quote again.
+    const event = await verdict(missionId, { status: 'closed', outcome: 'validated', previousStatus: 'cancelled', quoteId, procedure: 'standard' });
+    const reinstated = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'quote.reinstated', 'quote.reinstated');
+    expect(reinstated.payload).toEqual({ quoteId, garageId: GARAGE, expertOfficeId: 'EXP1', missionStatus: 'closed', reinstatedAt: (event.payload as { changedAt: string }).changedAt });
+    const quote = await request('GET', `/v1/quotes/${quoteId}`, { token: garage });
+    expect(quote.json).toMatchObject({ status: 'closed', missionStatus: 'closed', missionOutcome: 'validated', voidedAt: null });
+    await publish(event);
+    await applied(event);
+    expect(await outboxEvents(missionId, 'quote.reinstated')).toHaveLength(1);
+  });
+
   it('an abandon the close beat leaves the closed quote as it is', async () => {
     const { missionId } = await receivedMission();
     const quoteId = await completeQuote(missionId);

@@ -88,14 +88,45 @@ export function validationOutcome(procedure: Procedure): Outcome {
 /**
  * What becomes of one of the garage's quotes once mission-intake's verdict is known: a quote the
  * verdict names as voided is voided, and so is a draft of a mission that was abandoned or
- * cancelled (it can never be transmitted). Anything else keeps its status.
+ * cancelled (it can never be transmitted). A voided closed quote the verdict rests on again is
+ * closed again: the one reversal the rules allow, when an insurer's cancel after the close loses to
+ * a validation made before it and learned late (the tracking says `cancel.voided`).
  */
 export function quoteStatusAfterVerdict(
-  quote: { readonly id: string; readonly status: QuoteStatus },
-  verdict: { readonly status: MissionStatus; readonly voidedQuoteIds: readonly string[] },
+  quote: { readonly id: string; readonly status: QuoteStatus; readonly closed: boolean },
+  verdict: { readonly status: MissionStatus; readonly voidedQuoteIds: readonly string[]; readonly quoteId: string | null },
 ): QuoteStatus {
-  if (quote.status === 'discarded' || quote.status === 'voided') return quote.status;
+  if (quote.status === 'discarded') return quote.status;
+  if (quote.status === 'voided') return quote.closed && verdict.quoteId === quote.id ? 'closed' : 'voided';
   if (verdict.voidedQuoteIds.includes(quote.id)) return 'voided';
   if (quote.status === 'draft' && (verdict.status === 'abandoned' || verdict.status === 'cancelled')) return 'voided';
   return quote.status;
+}
+
+/**
+ * The review case's status for a mission resting on the case's quote: the expert's queue and the
+ * mission say the same thing. Null for a mission that does not rest on a quote.
+ */
+export function caseStatusOf(
+  status: MissionStatus,
+): 'open' | 'pending_validation' | 'remote_intervention' | 'onsite_intervention' | 'validated' | null {
+  switch (status) {
+    case 'under_analysis':
+      return 'open';
+    case 'pending_validation':
+    case 'remote_intervention':
+    case 'onsite_intervention':
+      return status;
+    case 'closed':
+      return 'validated';
+    case 'new':
+    case 'expired':
+    case 'abandoned':
+    case 'cancelled':
+      return null;
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown mission status ${String(unknown)}`);
+    }
+  }
 }

@@ -137,6 +137,21 @@ describe('review case lifecycle', () => {
     });
   });
 
+  describe('reinstatement (a cancel that lost to a validation made before it)', () => {
+    it('a case withdrawn after its validation comes back validated, and stays final', () => {
+      const g = given('validate', { withdrawn: 'cancelled' });
+      g.when({ type: 'reinstate', missionStatus: 'closed', at }).then({ type: 'case_reinstated', status: 'validated', at });
+      const state = fold(g.state, [{ type: 'case_reinstated', status: 'validated', at }]);
+      expect(state).toEqual({ status: 'validated', decisions: 1, withdrawal: null });
+      expect(decide(state, command('pending_validation'))).toMatchObject({ ok: false, code: 'case_final' });
+    });
+
+    it('a case that was never withdrawn, or a mission resting on no quote, reinstates nothing', () => {
+      given('validate').when({ type: 'reinstate', missionStatus: 'closed', at }).thenNothing();
+      given({ withdrawn: 'cancelled' }).when({ type: 'reinstate', missionStatus: 'cancelled', at }).thenNothing();
+    });
+  });
+
   describe('the event', () => {
     it('carries the expert, the trimmed note and the instant', () => {
       given()

@@ -17,6 +17,7 @@
  */
 import type Type from 'typebox';
 import { DECISIONS, literalsOf, type Decision, type MissionStatus } from '@smart-expertise/contracts';
+import { caseStatusOf } from '@smart-expertise/contracts/procedure';
 import { ReviewQueueFilter, ReviewStatus } from '@smart-expertise/contracts/http/expert-review';
 
 export { DECISIONS, type Decision, type ReviewStatus };
@@ -62,7 +63,17 @@ export interface WithdrawCommand {
   readonly at: Date;
 }
 
-export type CaseCommand = DecideCommand | WithdrawCommand;
+/**
+ * The quote the case was withdrawn for counts again: the insurer's cancel that voided it lost to a
+ * validation made before it (the procedure's one reversal). The case takes the status the mission says.
+ */
+export interface ReinstateCommand {
+  readonly type: 'reinstate';
+  readonly missionStatus: MissionStatus;
+  readonly at: Date;
+}
+
+export type CaseCommand = DecideCommand | WithdrawCommand | ReinstateCommand;
 
 export interface ReviewDecided {
   readonly type: 'review_decided';
@@ -82,7 +93,13 @@ export interface CaseWithdrawn {
   readonly at: Date;
 }
 
-export type CaseEvent = ReviewDecided | CaseWithdrawn;
+export interface CaseReinstated {
+  readonly type: 'case_reinstated';
+  readonly status: Exclude<ReviewStatus, 'withdrawn'>;
+  readonly at: Date;
+}
+
+export type CaseEvent = ReviewDecided | CaseWithdrawn | CaseReinstated;
 
 export type CaseRefusalCode =
   | 'case_withdrawn'
@@ -99,6 +116,7 @@ export type DecideResult<E extends CaseEvent = CaseEvent> =
 
 export function decide(state: ReviewCaseState, command: DecideCommand): DecideResult<ReviewDecided>;
 export function decide(state: ReviewCaseState, command: WithdrawCommand): DecideResult<CaseWithdrawn>;
+export function decide(state: ReviewCaseState, command: ReinstateCommand): DecideResult<CaseReinstated>;
 export function decide(state: ReviewCaseState, command: CaseCommand): DecideResult;
 export function decide(state: ReviewCaseState, command: CaseCommand): DecideResult {
   switch (command.type) {
@@ -106,6 +124,8 @@ export function decide(state: ReviewCaseState, command: CaseCommand): DecideResu
       return decideReview(state, command);
     case 'withdraw':
       return withdraw(state, command);
+    case 'reinstate':
+      return reinstate(state, command);
     default: {
       const unknown: never = command;
       throw new Error(`unknown case command ${JSON.stringify(unknown)}`);
@@ -165,6 +185,17 @@ function withdraw(state: ReviewCaseState, command: WithdrawCommand): DecideResul
   return accept({ type: 'case_withdrawn', missionStatus: command.missionStatus, at: command.at });
 }
 
+function reinstate(state: ReviewCaseState, command: ReinstateCommand): DecideResult<CaseReinstated> {
+  if (!validInstant(command.at)) {
+    return refuse('invalid_instant', 'The reinstatement instant is not a valid date.');
+  }
+  // Only a withdrawn case comes back; a redelivered reinstatement changes nothing.
+  if (state.status !== 'withdrawn') return accept();
+  const status = caseStatusOf(command.missionStatus);
+  if (status === null) return accept();
+  return accept({ type: 'case_reinstated', status, at: command.at });
+}
+
 export function evolve(state: ReviewCaseState, event: CaseEvent): ReviewCaseState {
   switch (event.type) {
     case 'review_decided':
@@ -175,6 +206,9 @@ export function evolve(state: ReviewCaseState, event: CaseEvent): ReviewCaseStat
     case 'case_withdrawn':
       if (state.status === 'withdrawn') return state;
       return { ...state, status: 'withdrawn', withdrawal: { missionStatus: event.missionStatus, at: event.at } };
+    case 'case_reinstated':
+      if (state.status !== 'withdrawn') return state;
+      return { ...state, status: event.status, withdrawal: null };
     default: {
       const unknown: never = event;
       throw new Error(`unknown case event ${JSON.stringify(unknown)}`);

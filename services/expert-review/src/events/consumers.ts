@@ -8,7 +8,7 @@ import { assess } from '../domain/assessment.ts';
 import { decide, fold, initialReviewCase, type ReviewCaseState, type WithdrawCommand } from '../domain/decision.ts';
 import { caseMissionOf, caseQuoteOf, policyFactsOf } from '../domain/review-file.ts';
 import { caseOfQuoteForUpdate, openCase, recordWithdrawal, stateOf } from '../store/review-cases.ts';
-import { lockQuote, recordQuoteVoid, voidOfQuote, type QuoteVoid } from '../store/quote-voids.ts';
+import { clearQuoteVoid, lockQuote, recordQuoteVoid, voidOfQuote, type QuoteVoid } from '../store/quote-voids.ts';
 
 export const CONSUMER_GROUP = 'expert-review';
 
@@ -73,6 +73,19 @@ export function reviewConsumers(ctx: ServiceContext): ConsumerSpec[] {
           // The first void recorded is the cause the case keeps, whichever copy this event is.
           const first = (await voidOfQuote(tx, v.quoteId)) ?? v;
           await withdraw(tx, reviewCase.id, stateOf(reviewCase), first, ctx.clock());
+        },
+        // The one reversal of the procedure: the cancel that voided the quote lost to an earlier validation.
+        'quote.reinstated': async (tx, event) => {
+          const { quoteId, missionStatus, reinstatedAt } = event.payload;
+          await lockQuote(tx, quoteId);
+          await clearQuoteVoid(tx, quoteId);
+          const reviewCase = await caseOfQuoteForUpdate(tx, quoteId);
+          if (!reviewCase) return;
+          const state = stateOf(reviewCase);
+          const result = decide(state, { type: 'reinstate', missionStatus, at: new Date(reinstatedAt) });
+          if (!result.ok) throw new Error(`quote ${quoteId} cannot reinstate case ${reviewCase.id}: ${result.code}: ${result.message}`);
+          if (result.events.length === 0) return;
+          await recordWithdrawal(tx, reviewCase.id, state, fold(state, result.events), ctx.clock());
         },
       },
     },

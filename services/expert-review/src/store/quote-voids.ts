@@ -18,6 +18,11 @@ export async function recordQuoteVoid(tx: Tx, v: QuoteVoid, recordedAt: Date): P
   );
 }
 
+/** A reinstated quote stands again: its void no longer withdraws anything. */
+export async function clearQuoteVoid(tx: Tx, quoteId: string): Promise<void> {
+  await tx.query('DELETE FROM quote_voids WHERE quote_id = $1', [quoteId]);
+}
+
 export async function voidOfQuote(tx: Tx, quoteId: string): Promise<QuoteVoid | null> {
   const { rows } = await tx.query('SELECT * FROM quote_voids WHERE quote_id = $1', [quoteId]);
   const row = rows[0];

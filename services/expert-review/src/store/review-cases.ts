@@ -187,7 +187,7 @@ export async function recordDecision(tx: Tx, caseId: string, before: ReviewCaseS
   );
 }
 
-/** Records a withdrawal: the state carries its cause. `at` is when this service learned it. */
+/** Records a withdrawal or a reinstatement: the state carries its cause (or none). `at` is when this service learned it. */
 export async function recordWithdrawal(tx: Tx, caseId: string, before: ReviewCaseState, after: ReviewCaseState, at: Date): Promise<void> {
   await saveState(tx, caseId, before, after, at);
 }

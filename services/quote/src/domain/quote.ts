@@ -156,7 +156,14 @@ export type QuoteCommand =
   | { readonly type: 'discard'; readonly reason: string; readonly at: Date }
   | { readonly type: 'request_payment'; readonly invoice: InvoiceRequest; readonly at: Date }
   /** mission-intake's verdict (`mission.status-changed`), as it concerns this quote. */
-  | { readonly type: 'apply_verdict'; readonly status: MissionStatus; readonly voidedQuoteIds: readonly string[]; readonly at: Date };
+  | {
+      readonly type: 'apply_verdict';
+      readonly status: MissionStatus;
+      readonly voidedQuoteIds: readonly string[];
+      /** The closed quote the verdict rests on, if any. */
+      readonly quoteId: string | null;
+      readonly at: Date;
+    };
 
 export type QuoteEvent =
   | {
@@ -181,7 +188,9 @@ export type QuoteEvent =
       readonly previousStatus: 'draft' | 'closed';
       readonly missionStatus: MissionStatus;
       readonly at: Date;
-    };
+    }
+  /** A voided close the verdict rests on again (a cancel that lost to an earlier validation). */
+  | { readonly type: 'quote_reinstated'; readonly missionStatus: MissionStatus; readonly at: Date };
 
 // ---- Refusals ------------------------------------------------------------------------------------
 
@@ -491,9 +500,13 @@ function requestPayment(state: State, command: Extract<QuoteCommand, { type: 're
 function applyVerdict(state: State, command: Extract<QuoteCommand, { type: 'apply_verdict' }>): QuoteDecision {
   const { quote } = state;
   if (quote === null) return quoteNotFound();
-  if (quote.status !== 'draft' && quote.status !== 'closed') return accept();
-  const next = quoteStatusAfterVerdict(quote, { status: command.status, voidedQuoteIds: command.voidedQuoteIds });
-  if (next !== 'voided') return accept();
+  const next = quoteStatusAfterVerdict(
+    { id: quote.id, status: quote.status, closed: quote.closedAt !== null },
+    { status: command.status, voidedQuoteIds: command.voidedQuoteIds, quoteId: command.quoteId },
+  );
+  if (next === quote.status) return accept();
+  if (quote.status === 'voided' && next === 'closed') return accept({ type: 'quote_reinstated', missionStatus: command.status, at: command.at });
+  if (next !== 'voided' || (quote.status !== 'draft' && quote.status !== 'closed')) return accept();
   return accept({ type: 'quote_voided', previousStatus: quote.status, missionStatus: command.status, at: command.at });
 }
 
@@ -722,6 +735,8 @@ export function evolve(state: State, event: QuoteEvent): State {
       return withQuote({ paymentRequest: event.request });
     case 'quote_voided':
       return notLive({ status: 'voided', voidedAt: event.at, voidedBy: event.missionStatus });
+    case 'quote_reinstated':
+      return { mission: { ...mission, liveQuoteId: quote.id }, quote: { ...quote, status: 'closed', voidedAt: null, voidedBy: null } };
     default: {
       const unknown: never = event;
       throw new Error(`unknown quote event ${JSON.stringify(unknown)}`);

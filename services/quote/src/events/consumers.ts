@@ -34,13 +34,13 @@ export function quoteConsumers(ctx: ServiceContext<QuoteServiceConfig>): Consume
  * voids it are applied one after the other.
  */
 async function applyVerdict(tx: Tx, ctx: ServiceContext<QuoteServiceConfig>, event: DomainEvent<'mission.status-changed'>): Promise<void> {
-  const { status, voidedQuoteIds, changedAt } = event.payload;
+  const { status, voidedQuoteIds, quoteId, changedAt } = event.payload;
   await recordStatusChanged(tx, event.missionId, event.payload);
   const mission = await findMission(tx, event.missionId);
   // A mission never received here has no quote to judge.
   if (!mission) return;
   for (const quote of await listQuotesOfMission(tx, mission.id, { forUpdate: true })) {
-    const decision = decide({ mission, quote }, { type: 'apply_verdict', status, voidedQuoteIds, at: new Date(changedAt) });
+    const decision = decide({ mission, quote }, { type: 'apply_verdict', status, voidedQuoteIds, quoteId, at: new Date(changedAt) });
     if (!decision.ok) throw new Error(`verdict ${event.id} on quote ${quote.id} refused: ${decision.refusal.message}`);
     if (decision.events.length === 0) continue;
     await recordQuoteEvents(tx, quote.id, decision.events);

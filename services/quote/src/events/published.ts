@@ -38,6 +38,14 @@ export async function publishQuoteEvents(tx: Tx, outbox: Outbox, { events, quote
           });
         }
         break;
+      case 'quote_reinstated':
+        // expert-review puts the case it withdrew back in the state the mission says.
+        await outbox.append(tx, {
+          ...common,
+          type: 'quote.reinstated',
+          payload: { quoteId: quote.id, garageId: quote.garageId, expertOfficeId: mission.expertOfficeId, missionStatus: event.missionStatus, reinstatedAt: event.at.toISOString() },
+        });
+        break;
       case 'quote_created':
       case 'calculation_set':
       case 'photos_added':

@@ -135,6 +135,14 @@ async function recordQuoteEvent(tx: Tx, id: string, event: QuoteEvent): Promise<
       if (result.rowCount !== 1) throw new Error(`quote ${id} was no longer ${event.previousStatus} when it was voided`);
       return;
     }
+    case 'quote_reinstated': {
+      const result = await tx.query(
+        `UPDATE quotes SET status = 'closed', voided_at = NULL, voided_by = NULL, updated_at = $2 WHERE id = $1 AND status = 'voided' AND closed_at IS NOT NULL`,
+        [id, event.at],
+      );
+      if (result.rowCount !== 1) throw new Error(`quote ${id} was no longer a voided close when it was reinstated`);
+      return;
+    }
     default: {
       const unknown: never = event;
       throw new Error(`unknown quote event ${JSON.stringify(unknown)}`);
