@@ -164,6 +164,59 @@ try {
   state = await board(m2.id, 'closed');
   show('board', `${state.section} (Smart Expertises)`);
   show('tracking', state.tracking.at(-1).message);
+
+  console.log('\n— Alternative: probable total loss, confirmed by the expert —');
+  const m3 = (await call('POST', '/v1/missions', insurer, depositBody(`DEMO-${run}-3`))).json;
+  say('insurer', `deposits mission ${m3.id}`);
+  const q3 = await quoteFor(m3.id);
+  say('garage', `started quote ${q3.id} in the standard procedure, then sees the car is a probable total loss`);
+  const discarded = await call('POST', `/v1/quotes/${q3.id}/discard`, garage, { reason: 'Chassis bent: probable total loss' });
+  say('garage', `discards the draft (${discarded.status}, status ${discarded.json?.status}) and opens the total-loss procedure`);
+  const tl = await until(async () => {
+    const r = await call('POST', '/v1/quotes', garage, { missionId: m3.id, procedure: 'total_loss' });
+    return r.status === 201 ? r.json : undefined;
+  }, 'the total-loss quote');
+  await call('PUT', `/v1/quotes/${tl.id}/vehicle-status`, garage, { vehicleStatus: 'not_drivable', note: 'Châssis tordu' });
+  await call('POST', `/v1/quotes/${tl.id}/photos`, garage, photos(2));
+  await call('POST', `/v1/quotes/${tl.id}/close`, garage);
+  say('garage', 'gives the vehicle status and 2 photos, and confirms: the expert receives the file at once');
+  state = await board(m3.id, 'under_analysis');
+  show('tracking', state.tracking.at(-1).message);
+  const case3 = await until(async () => (await call('GET', '/v1/reviews', expert)).json?.items?.find((c: any) => c.missionId === m3.id), 'the total-loss case');
+  await call('POST', `/v1/reviews/${case3.id}/decision`, expert, { decision: 'validate' });
+  say('expert', 'confirms the total loss');
+  state = await board(m3.id, 'closed');
+  show('board', `${state.section}, outcome ${state.outcome}`);
+  show('tracking', state.tracking.at(-1).message);
+  await until(async () => ((await call('GET', `/v1/quotes/${tl.id}`, garage)).json?.missionStatus === 'closed' ? true : undefined), 'the quote service to learn of it');
+  const refusedPayment = await call('POST', `/v1/quotes/${tl.id}/payment-request`, garage, { invoiceNumber: `F-${run}-TL`, invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 900_00, replacementVehicle: false });
+  say('garage', `tries to request a repair payment: ${refusedPayment.status} ${refusedPayment.json?.code} (a total loss is never paid as a repair)`);
+
+  console.log('\n— Alternative: the insurer cancels a mission under analysis —');
+  const m4 = (await call('POST', '/v1/missions', insurer, depositBody(`DEMO-${run}-4`))).json;
+  say('insurer', `deposits mission ${m4.id}`);
+  const q4 = await quoteFor(m4.id);
+  await call('PUT', `/v1/quotes/${q4.id}/smart-frame`, garage, { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false });
+  await call('POST', `/v1/quotes/${q4.id}/close`, garage);
+  say('garage', 'closes and transmits the quote');
+  const case4 = await until(async () => (await call('GET', '/v1/reviews', expert)).json?.items?.find((c: any) => c.missionId === m4.id), 'the case');
+  say('expert', `sees case ${case4.id} in the queue`);
+  const cancelled = (await call('POST', `/v1/missions/${m4.id}/cancel`, insurer, { reason: 'Sinistre réglé avec la partie adverse' })).json;
+  say('insurer', 'cancels the mission: the claim was settled with the other party');
+  show('board', `${cancelled.section}, outcome ${cancelled.outcome}`);
+  show('tracking', cancelled.tracking.at(-1).message);
+  const withdrawn = await until(async () => {
+    const c = await call('GET', `/v1/reviews/${case4.id}`, expert);
+    return c.json?.status === 'withdrawn' ? c.json : undefined;
+  }, 'the case to be withdrawn');
+  say('expert', `case ${withdrawn.id} is withdrawn from the queue (${withdrawn.withdrawal?.missionStatus ?? 'cancelled'})`);
+  const late = await call('POST', `/v1/reviews/${case4.id}/decision`, expert, { decision: 'validate' });
+  say('expert', `a validation now answers ${late.status} ${late.json?.code}`);
+  const voided = await until(async () => {
+    const q = await call('GET', `/v1/quotes/${q4.id}`, garage);
+    return q.json?.status === 'voided' ? q.json : undefined;
+  }, 'the quote to be voided');
+  say('garage', `sees quote ${voided.id} ${voided.status}`);
   console.log('\ndone.');
 } finally {
   await stop();

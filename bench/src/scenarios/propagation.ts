@@ -77,11 +77,13 @@ export async function propagationScenario(ctx: BenchContext): Promise<ScenarioRe
     }
     return { missionId, quoteId: created };
   });
-  // Every consumer idle before measuring: expert-review must know the missions too.
+  // Every consumer idle before measuring: the scheduler must know every deadline too.
   await until(async () => {
-    const { rows } = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${er}.missions WHERE garage_id = 'PROP-GARAGE'`);
+    const { rows } = await ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${ctx.schemas['expiry-scheduler']}.deadlines d JOIN ${ctx.schemas['mission-intake']}.missions m ON m.id = d.mission_id WHERE m.garage_id = 'PROP-GARAGE' AND d.status = 'running'`,
+    );
     return rows[0]!.n >= total;
-  }, 'expert-review to know every mission');
+  }, 'the scheduler to know every deadline');
   const prepSeconds = (performance.now() - prepStarted) / 1000;
   ctx.log(`propagation: ${total} quotes ready to close in ${fmt(prepSeconds, 0)} s`);
 

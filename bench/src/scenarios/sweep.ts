@@ -97,14 +97,14 @@ export async function sweepScenario(ctx: BenchContext): Promise<ScenarioResult> 
     const converged = await until(async () => {
       const { rows } = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${mi}.missions WHERE garage_id = $1 AND status = 'expired'`, [garage]);
       if (Number.isNaN(quoteAt)) {
-        const q = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qs}.missions WHERE id LIKE 'm\\_seed\\_' || $1::text || '\\_%' AND expired_at IS NOT NULL`, [tag]);
+        const q = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qs}.missions WHERE id LIKE 'm\\_seed\\_' || $1::text || '\\_%' AND status = 'expired'`, [tag]);
         if (q.rows[0]!.n >= n) quoteAt = elapsed();
       }
       return rows[0]!.n >= n ? elapsed() : undefined;
     }, 'every mission to be expired in mission-intake', timeout, 100);
     if (Number.isNaN(quoteAt)) {
       quoteAt = await until(async () => {
-        const q = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qs}.missions WHERE id LIKE 'm\\_seed\\_' || $1::text || '\\_%' AND expired_at IS NOT NULL`, [tag]);
+        const q = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qs}.missions WHERE id LIKE 'm\\_seed\\_' || $1::text || '\\_%' AND status = 'expired'`, [tag]);
         return q.rows[0]!.n >= n ? elapsed() : undefined;
       }, 'every mission to be expired in quote', timeout, 100);
     }

@@ -289,3 +289,143 @@ describe('the refusals a user meets', () => {
     expect(quote.status).toBe(404);
   });
 });
+
+describe('one set of rules: every service reaches the same verdict, and nothing is reversed in silence', () => {
+  const today = () => new Date().toISOString().slice(0, 10);
+
+  /** Every service's view of one mission, read through its own API. */
+  async function everyServiceSays(missionId: string, quoteId: string) {
+    const m = (await http.get(`/v1/missions/${missionId}`, who.garage)).json;
+    const q = (await http.get(`/v1/quotes/${quoteId}`, who.garage)).json;
+    const queue = (await http.get('/v1/reviews?status=all&limit=100', who.expert)).json;
+    const reviewCase = (queue?.items as { missionId: string; status: string }[] | undefined)?.find((c) => c.missionId === missionId);
+    return { mission: m, quote: q, reviewCase };
+  }
+
+  it('an abandon and a close fired at the same moment, many times: one wins everywhere, the loser is voided with a tracking entry', async () => {
+    const rounds = 8;
+    const outcomes: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const deposited = await deposit();
+      const { quoteId } = await completeQuote(deposited.id);
+      const [abandon, close] = await Promise.all([
+        http.post(`/v1/missions/${deposited.id}/abandon`, who.garage, { reason: `Race ${round}: the owner took the car elsewhere` }),
+        http.post(`/v1/quotes/${quoteId}/close`, who.garage),
+      ]);
+      expect([200, 409]).toContain(abandon.status);
+      expect([200, 409]).toContain(close.status);
+      expect(abandon.status === 200 || close.status === 200, `${abandon.text} / ${close.text}`).toBe(true);
+
+      // Wait until every service has converged on one verdict.
+      const agreed = await waitFor(
+        async () => {
+          const seen = await everyServiceSays(deposited.id, quoteId);
+          const { mission: m, quote: q, reviewCase } = seen;
+          if (m.status === 'abandoned') {
+            const voidedEverywhere = close.status !== 200 || (q.status === 'voided' && (reviewCase === undefined || reviewCase.status === 'withdrawn'));
+            return q.missionStatus === 'abandoned' && voidedEverywhere ? seen : undefined;
+          }
+          if (m.status === 'under_analysis') {
+            return q.status === 'closed' && q.missionStatus === 'under_analysis' && reviewCase?.status === 'open' ? seen : undefined;
+          }
+          return undefined;
+        },
+        { message: `every service to agree on mission ${deposited.id}`, timeoutMs: 45_000, intervalMs: 200 },
+      );
+      const codes = (agreed.mission.tracking as { code: string }[]).map((t) => t.code);
+      outcomes.push(agreed.mission.status);
+      if (agreed.mission.status === 'abandoned' && close.status === 200) {
+        // The garage was told its close went through: the tracking says why it no longer counts.
+        expect(codes).toContain('quote.voided');
+        const reviewId = (await http.get('/v1/reviews?status=all&limit=100', who.expert)).json.items.find((c: { missionId: string }) => c.missionId === deposited.id)?.id;
+        if (reviewId) expect((await http.post(`/v1/reviews/${reviewId}/decision`, who.expert, { decision: 'validate' })).status).toBe(409);
+      }
+      if (agreed.mission.status === 'under_analysis' && abandon.status === 200) {
+        expect(codes).toContain('abandon.voided');
+      }
+    }
+    expect(outcomes).toHaveLength(rounds);
+  });
+
+  it('an insurer cancel after the close voids the quote and withdraws the case from the expert', async () => {
+    const deposited = await deposit();
+    const { quoteId } = await completeQuote(deposited.id);
+    expect((await http.post(`/v1/quotes/${quoteId}/close`, who.garage)).status).toBe(200);
+    const reviewId = await expertCase(deposited.id);
+    const cancelled = await http.post(`/v1/missions/${deposited.id}/cancel`, who.insurer, { reason: 'Claim settled with the third party' });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(cancelled.json).toMatchObject({ status: 'cancelled', section: 'closed.cancelled', outcome: 'cancelled' });
+    expect(lastMessage(cancelled.json)).toBe(trackingMessage('mission.cancelled', { reason: 'Claim settled with the third party' }, 'fr'));
+
+    await waitFor(
+      async () => {
+        const { quote: q, reviewCase } = await everyServiceSays(deposited.id, quoteId);
+        return q.status === 'voided' && reviewCase?.status === 'withdrawn' ? true : undefined;
+      },
+      { message: 'the quote voided and the case withdrawn', timeoutMs: 45_000, intervalMs: 200 },
+    );
+    const decision = await http.post(`/v1/reviews/${reviewId}/decision`, who.expert, { decision: 'validate' });
+    expect(decision.status).toBe(409);
+    const again = await http.post(`/v1/missions/${deposited.id}/cancel`, who.insurer, { reason: 'twice' });
+    expect(again.status).toBe(409);
+  });
+
+  it('a confirmed total loss tells the garage so, and takes no repair payment', async () => {
+    const deposited = await deposit();
+    const { quoteId } = await completeQuote(deposited.id, 'total_loss');
+    expect((await http.post(`/v1/quotes/${quoteId}/close`, who.garage)).status).toBe(200);
+    await decide(await expertCase(deposited.id), 'validate');
+    const confirmed = await missionReaches(deposited.id, { status: 'closed', section: 'smart.closed' });
+    expect(confirmed.outcome).toBe('total_loss');
+    expect(lastMessage(confirmed)).toBe(trackingMessage('review.total_loss_confirmed', {}, 'fr'));
+    await waitFor(async () => ((await http.get(`/v1/quotes/${quoteId}`, who.garage)).json.missionStatus === 'closed' ? true : undefined), {
+      message: 'the quote service to learn of the confirmation',
+      timeoutMs: 45_000,
+    });
+    const paid = await http.post(`/v1/quotes/${quoteId}/payment-request`, who.garage, { invoiceNumber: 'INV-TL', invoiceDate: today(), amountCents: 500_00, replacementVehicle: false });
+    expect(paid.status).toBe(409);
+  });
+
+  it('gives the decision as fields, and never shows the owner contact to the expert office', async () => {
+    const deposited = await deposit();
+    const { quoteId } = await completeQuote(deposited.id);
+    expect((await http.post(`/v1/quotes/${quoteId}/close`, who.garage)).status).toBe(200);
+    const reviewId = await expertCase(deposited.id);
+    const noted = await http.post(`/v1/reviews/${reviewId}/decision`, who.expert, { decision: 'remote_intervention', note: 'Call me about the rear axle' });
+    expect(noted.status, noted.text).toBe(200);
+    const remote = await waitFor(
+      async () => {
+        const m = (await http.get(`/v1/missions/${deposited.id}`, who.garage)).json;
+        return m.status === 'remote_intervention' ? m : undefined;
+      },
+      { message: 'the remote intervention to reach the mission', timeoutMs: 45_000 },
+    );
+    expect(remote.expert).toEqual({ name: 'Jan Peeters', phone: '+32 470 12 34 56' });
+    expect(remote.lastDecision).toMatchObject({ decision: 'remote_intervention', note: 'Call me about the rear axle' });
+    expect(remote.tracking.at(-1).params).toMatchObject({ expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'Call me about the rear axle' });
+    expect(remote.owner).toMatchObject({ phone: '+32 475 11 22 33', email: 'sophie.dubois@example.be' });
+
+    for (const path of [`/v1/missions/${deposited.id}`, `/v1/quotes/${quoteId}`, `/v1/reviews/${reviewId}`]) {
+      const seen = await http.get(path, who.expert);
+      expect(seen.status, path).toBe(200);
+      expect(seen.text, path).not.toContain('+32 475 11 22 33');
+      expect(seen.text, path).not.toContain('sophie.dubois@example.be');
+    }
+  });
+
+  it('lets the garage discard a draft and switch to the total-loss procedure', async () => {
+    const deposited = await deposit();
+    const created = await http.until(201, () => http.post('/v1/quotes', who.garage, { missionId: deposited.id }), 'the quote service to know the mission');
+    expect((await http.post('/v1/quotes', who.garage, { missionId: deposited.id, procedure: 'total_loss' })).status).toBe(409);
+    const discarded = await http.post(`/v1/quotes/${created.json.id}/discard`, who.garage, { reason: 'The vehicle is a probable total loss' });
+    expect(discarded.status, discarded.text).toBe(200);
+    expect(discarded.json.status).toBe('discarded');
+    const totalLoss = await http.post('/v1/quotes', who.garage, { missionId: deposited.id, procedure: 'total_loss' });
+    expect(totalLoss.status, totalLoss.text).toBe(201);
+  });
+
+  it('prints a deadline given as a date-time with its time', async () => {
+    const deposited = await deposit({ deadline: new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 11) + '13:30:00Z' });
+    expect(lastMessage(deposited)).toMatch(/ A \d{2}:30$/);
+  });
+});

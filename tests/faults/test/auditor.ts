@@ -47,25 +47,47 @@ const STATUS_OF_DECISION: Record<Decision, string> = {
   onsite_intervention: 'onsite_intervention',
 };
 
-/** The mission's status as its events alone explain it (an independent, deliberately simple fold). */
+/**
+ * The mission's status as its events alone explain it (an independent, deliberately simple reading
+ * of the product page's rules: the earlier of abandon or cancel and close wins; a cancel after the
+ * close loses only to an earlier validation; an on-time close beats an expiry).
+ */
 function explainedStatus(events: Ev[]): string {
   const received = events.find((e) => e.type === 'mission.received') as DomainEvent<'mission.received'> | undefined;
   const deadline = received ? Date.parse(received.payload.deadline) : Infinity;
   const submitted = events.filter((e) => e.type === 'quote.submitted').map((e) => e as DomainEvent<'quote.submitted'>);
   const onTime = submitted.find((e) => Date.parse(e.payload.closedAt) <= deadline);
+  const closedAt = onTime ? Date.parse(onTime.payload.closedAt) : Infinity;
   const abandoned = events.find((e) => e.type === 'mission.abandoned') as DomainEvent<'mission.abandoned'> | undefined;
-  if (abandoned && (!onTime || Date.parse(abandoned.payload.abandonedAt) < Date.parse(onTime.payload.closedAt))) return 'abandoned';
+  const cancelled = events.find((e) => e.type === 'mission.cancelled') as DomainEvent<'mission.cancelled'> | undefined;
+  if (abandoned && Date.parse(abandoned.payload.abandonedAt) < closedAt) return 'abandoned';
+  if (cancelled && Date.parse(cancelled.payload.cancelledAt) < closedAt) return 'cancelled';
   if (onTime) {
     const decisions = events
       .filter((e) => e.type === 'review.decided')
       .map((e) => e as DomainEvent<'review.decided'>)
+      .filter((e) => e.payload.quoteId === onTime.payload.quoteId)
       .sort((a, b) => a.payload.sequence - b.payload.sequence);
+    if (cancelled) {
+      const cancelAt = Date.parse(cancelled.payload.cancelledAt);
+      const validatedFirst = decisions.some((d) => d.payload.decision === 'validate' && Date.parse(d.payload.decidedAt) <= cancelAt);
+      if (!validatedFirst) return 'cancelled';
+    }
     const last = decisions.at(-1);
     return last ? STATUS_OF_DECISION[last.payload.decision as Decision] : 'under_analysis';
   }
   if (events.some((e) => e.type === 'mission.expired')) return 'expired';
   return 'new';
 }
+
+/** The review case's status for each mission status that rests on a live quote (the one vocabulary). */
+const CASE_STATUS_OF_MISSION: Record<string, string> = {
+  under_analysis: 'open',
+  pending_validation: 'pending_validation',
+  remote_intervention: 'remote_intervention',
+  onsite_intervention: 'onsite_intervention',
+  closed: 'validated',
+};
 
 async function rows<T>(sys: System, sql: string, params: unknown[] = []): Promise<T[]> {
   return (await sys.db.query(sql, params)).rows as T[];
@@ -99,11 +121,12 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
   const refs = new Map<string, typeof missions>();
   for (const m of missions) refs.set(m.insurer_mission_ref, [...(refs.get(m.insurer_mission_ref) ?? []), m]);
   const quotes = await rows<{ id: string; mission_id: string; status: string }>(sys, `SELECT id, mission_id, status FROM ${s.quote}.quotes`);
-  const quoteMissions = new Set((await rows<{ id: string }>(sys, `SELECT id FROM ${s.quote}.missions`)).map((r) => r.id));
+  const quoteCopies = new Map(
+    (await rows<{ id: string; status: string; outcome: string | null }>(sys, `SELECT id, status, outcome FROM ${s.quote}.missions`)).map((r) => [r.id, r]),
+  );
   const payments = await rows<{ quote_id: string }>(sys, `SELECT quote_id FROM ${s.quote}.payment_requests`);
   const cases = await rows<{ id: string; quote_id: string; mission_id: string; status: string }>(sys, `SELECT id, quote_id, mission_id, status FROM ${s['expert-review']}.review_cases`);
   const decisions = await rows<{ case_id: string; sequence: number; decision: string }>(sys, `SELECT case_id, sequence, decision FROM ${s['expert-review']}.review_decisions`);
-  const reviewMissions = new Set((await rows<{ mission_id: string }>(sys, `SELECT mission_id FROM ${s['expert-review']}.missions`)).map((r) => r.mission_id));
   const deadlines = new Map(
     (await rows<{ mission_id: string; status: string }>(sys, `SELECT mission_id, status FROM ${s['expiry-scheduler']}.deadlines`)).map((r) => [r.mission_id, r.status]),
   );
@@ -121,8 +144,7 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
     // Every accepted mission exists once, everywhere it must be known.
     once(refs.get(j.ref)?.length ?? 0, `${tag}: mission row for ${j.ref}`);
     once(eventsOf(id, 'mission.received').length, `${tag}: mission.received`);
-    if (!quoteMissions.has(id)) lost.push(`${tag}: unknown to the quote service`);
-    if (!reviewMissions.has(id)) lost.push(`${tag}: unknown to expert-review`);
+    if (!quoteCopies.has(id)) lost.push(`${tag}: unknown to the quote service`);
     if (!deadlines.has(id)) lost.push(`${tag}: unknown to the expiry scheduler`);
     const row = refs.get(j.ref)?.[0];
     const view = await http.get(`/v1/missions/${id}`, ops);
@@ -130,16 +152,27 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
     else if (row && view.json.status !== row.status) unexplained.push(`${tag}: HTTP says ${view.json.status}, SQL ${row.status}`);
     count('missions accepted');
 
+    const codes = ((view.json?.tracking ?? []) as { code: string }[]).map((t) => t.code);
+    // A close the garage was told about loses only to an earlier abandon or cancel: then it is voided everywhere.
+    const closeVoided = row !== undefined && (row.status === 'abandoned' || row.status === 'cancelled');
     if (j.quoteClosed) {
       count('quotes closed');
       const submitted = eventsOf(id, 'quote.submitted');
       once(submitted.length, `${tag}: quote.submitted`);
-      once(quotes.filter((q) => q.mission_id === id && q.status === 'closed').length, `${tag}: closed quote row`);
+      const expectedQuote = closeVoided ? 'voided' : 'closed';
+      once(quotes.filter((q) => q.mission_id === id && q.id === j.quoteId && q.status === expectedQuote).length, `${tag}: ${expectedQuote} quote row`);
       once(cases.filter((c) => c.quote_id === j.quoteId).length, `${tag}: review case of quote ${j.quoteId}`);
       once(factCount(id, 'quote_submitted'), `${tag}: quote fact in mission-intake`);
+      if (closeVoided) {
+        count('closes voided');
+        once(eventsOf(id, 'quote.voided').length, `${tag}: quote.voided`);
+        const kase = cases.find((c) => c.quote_id === j.quoteId);
+        if (kase && kase.status !== 'withdrawn') unexplained.push(`${tag}: voided quote but its case is ${kase.status}`);
+        if (row!.status === 'abandoned' && !codes.includes('quote.voided')) unexplained.push(`${tag}: close answered 200, then voided in silence`);
+      }
       const queue = await http.get('/v1/reviews?status=all&limit=50', await token({ role: 'expert', org: j.expertOffice, name: 'Auditor', phone: '+32 2 000 00 00' }));
       once((queue.json?.items as { missionId: string }[] | undefined)?.filter((c) => c.missionId === id).length ?? 0, `${tag}: case in the expert's queue (HTTP)`);
-      if (deadlines.get(id) !== 'quote_closed') unexplained.push(`${tag}: closed quote but deadline is ${deadlines.get(id)}`);
+      if (deadlines.get(id) !== 'settled') unexplained.push(`${tag}: closed quote but deadline is ${deadlines.get(id)}`);
     }
     if (j.decisions.length > 0) {
       count('decisions', j.decisions.length);
@@ -157,8 +190,22 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
     if (j.abandoned) {
       count('abandoned');
       once(eventsOf(id, 'mission.abandoned').length, `${tag}: mission.abandoned`);
-      if (row && row.status !== 'abandoned') lost.push(`${tag}: abandon not reflected (mission is ${row.status})`);
-      if (deadlines.get(id) !== 'abandoned') lost.push(`${tag}: abandon not known to the scheduler (${deadlines.get(id)})`);
+      // Raced with a close: the earlier one counts; an abandon that lost is voided and said so.
+      const abandonVoided = j.raced === true && row?.status === 'under_analysis' && codes.includes('abandon.voided');
+      if (abandonVoided) count('abandons voided');
+      else if (row && row.status !== 'abandoned') lost.push(`${tag}: abandon not reflected (mission is ${row.status})`);
+      if (deadlines.get(id) !== 'settled') lost.push(`${tag}: abandon not known to the scheduler (${deadlines.get(id)})`);
+    }
+    if (j.raced) {
+      count('races');
+      if (row && !['abandoned', 'under_analysis'].includes(row.status)) unexplained.push(`${tag}: race ended ${row.status}`);
+      if (row?.status === 'under_analysis' && j.abandoned && !codes.includes('abandon.voided')) unexplained.push(`${tag}: abandon answered 200, then voided in silence`);
+    }
+    if (j.cancelled) {
+      count('cancelled');
+      once(eventsOf(id, 'mission.cancelled').length, `${tag}: mission.cancelled`);
+      if (row && row.status !== 'cancelled') lost.push(`${tag}: cancel not reflected (mission is ${row.status})`);
+      if (deadlines.get(id) !== 'settled') lost.push(`${tag}: cancel not known to the scheduler (${deadlines.get(id)})`);
     }
     if (j.paymentRequested) {
       count('payments requested');
@@ -171,7 +218,7 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
     const expiries = eventsOf(id, 'mission.expired').length;
     if (expiries > 1) doubled.push(`${tag}: mission.expired ${expiries} times`);
     if (factCount(id, 'expired') > 1) doubled.push(`${tag}: expiry fact ${factCount(id, 'expired')} times`);
-    const due = j.deadline !== undefined && Date.parse(j.deadline) < Date.now() && !j.quoteClosed && !j.abandoned;
+    const due = j.deadline !== undefined && Date.parse(j.deadline) < Date.now() && !j.quoteClosed && !j.abandoned && !j.cancelled;
     if (due) {
       count('expired (due)');
       once(expiries, `${tag}: mission.expired`);
@@ -184,10 +231,27 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
   for (const m of missions) {
     const expected = explainedStatus(byMission.get(m.id) ?? []);
     if (expected !== m.status) unexplained.push(`mission ${m.id}: status ${m.status}, its events explain ${expected}`);
+    // Every service agrees with the authority's verdict.
+    const copy = quoteCopies.get(m.id);
+    if (copy && (copy.status !== m.status || copy.outcome !== m.outcome)) {
+      unexplained.push(`mission ${m.id}: mission-intake says ${m.status}/${m.outcome}, quote says ${copy.status}/${copy.outcome}`);
+    }
+    const final = ['abandoned', 'cancelled'].includes(m.status);
+    for (const q of quotes.filter((q) => q.mission_id === m.id)) {
+      if (q.status === 'closed' && final) unexplained.push(`mission ${m.id} is ${m.status} but quote ${q.id} is still closed`);
+      if (q.status === 'voided' && !final) unexplained.push(`mission ${m.id} is ${m.status} but quote ${q.id} is voided`);
+      const kase = cases.find((c) => c.quote_id === q.id);
+      if (!kase) continue;
+      const expectedCase = q.status === 'voided' ? 'withdrawn' : CASE_STATUS_OF_MISSION[m.status];
+      if (kase.status !== expectedCase) unexplained.push(`mission ${m.id} is ${m.status}, quote ${q.id} ${q.status}, but its case is ${kase.status}`);
+    }
+    const deadline = deadlines.get(m.id);
+    const deadlineAgrees = m.status === 'new' ? deadline === 'running' : m.status === 'expired' ? deadline === 'expired' : deadline === 'settled' || deadline === 'expired';
+    if (!deadlineAgrees) unexplained.push(`mission ${m.id} is ${m.status} but its deadline is ${deadline}`);
     // Effects once: one fact per distinct event the lifecycle consumer applies.
     const consumedTypes = ['quote.submitted', 'review.decided', 'mission.expired', 'payment.requested', 'mission.deadline-approaching'];
     const expectedFacts = (byMission.get(m.id) ?? []).filter((e) => consumedTypes.includes(e.type)).length;
-    const recordedFacts = facts.filter((f) => f.mission_id === m.id && !['received', 'abandoned'].includes(f.type)).reduce((a, f) => a + f.n, 0);
+    const recordedFacts = facts.filter((f) => f.mission_id === m.id && !['received', 'abandoned', 'cancelled'].includes(f.type)).reduce((a, f) => a + f.n, 0);
     if (recordedFacts > expectedFacts) doubled.push(`mission ${m.id}: ${recordedFacts} facts for ${expectedFacts} events`);
     if (recordedFacts < expectedFacts) lost.push(`mission ${m.id}: ${recordedFacts} facts for ${expectedFacts} events`);
   }

@@ -16,9 +16,9 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 /** Each service's consumer group (without the prefix) and the topics it reads, as in its source. */
 export const CONSUMERS: Record<ServiceName, { group: string; topics: TopicName[] }> = {
   'mission-intake': { group: 'mission-intake', topics: [Topics.quote, Topics.expertReview, Topics.expiryScheduler] },
-  quote: { group: 'quote', topics: [Topics.missionIntake, Topics.expiryScheduler, Topics.expertReview] },
-  'expert-review': { group: 'expert-review', topics: [Topics.missionIntake, Topics.quote] },
-  'expiry-scheduler': { group: 'expiry-scheduler.deadlines', topics: [Topics.missionIntake, Topics.quote] },
+  quote: { group: 'quote', topics: [Topics.missionIntake] },
+  'expert-review': { group: 'expert-review', topics: [Topics.quote] },
+  'expiry-scheduler': { group: 'expiry-scheduler.deadlines', topics: [Topics.missionIntake] },
 };
 
 export interface System {

@@ -5,8 +5,27 @@
 import { token, uniqueSuffix } from '@smart-expertise/service-runtime/testing';
 import { CALCULATION, depositBody, EXPERT, NO_SMART_FLAGS, photo } from '../../e2e/test/support.ts';
 
-export type JourneyKind = 'validate_and_pay' | 'interventions' | 'total_loss' | 'abandon' | 'expire' | 'left_under_analysis';
-export const KINDS: JourneyKind[] = ['validate_and_pay', 'expire', 'interventions', 'abandon', 'total_loss', 'left_under_analysis'];
+export type JourneyKind =
+  | 'validate_and_pay'
+  | 'interventions'
+  | 'total_loss'
+  | 'abandon'
+  | 'expire'
+  | 'left_under_analysis'
+  | 'race_abandon_close'
+  | 'cancel_new'
+  | 'cancel_under_analysis';
+export const KINDS: JourneyKind[] = [
+  'validate_and_pay',
+  'expire',
+  'race_abandon_close',
+  'interventions',
+  'abandon',
+  'cancel_under_analysis',
+  'total_loss',
+  'left_under_analysis',
+  'cancel_new',
+];
 
 export type Decision = 'validate' | 'pending_validation' | 'remote_intervention' | 'onsite_intervention';
 
@@ -25,6 +44,10 @@ export interface Journey {
   reviewId?: string;
   decisions: Decision[];
   abandoned?: boolean;
+  /** The insurer was told its cancel went through. */
+  cancelled?: boolean;
+  /** In a race journey: the abandon and the close were fired at the same moment; each 2xx is noted. */
+  raced?: boolean;
   paymentRequested?: boolean;
   /** Requests whose first answer was lost (network error, 5xx) and that were sent again. */
   retriedAfterLostAnswer: number;
@@ -171,6 +194,11 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
   j.deadline = deposited.json.deadline;
   if (j.kind === 'expire') return void (j.done = true);
 
+  if (j.kind === 'cancel_new') {
+    await cancel(http, j, insurer, note);
+    return void (j.done = true);
+  }
+
   if (j.kind === 'abandon') {
     const r = note(await http.post(`/v1/missions/${j.missionId}/abandon`, garage, { reason: 'The owner took the vehicle elsewhere' }));
     if (r.status === 200) j.abandoned = true;
@@ -200,6 +228,33 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
     expect2xx(note(await http.put(`${q}/vehicle-status`, garage, { vehicleStatus: 'not_drivable', note: 'Chassis bent' })), 'vehicle status');
     expect2xx(note(await http.post(`${q}/photos`, garage, photosOnce(2))), 'photos');
   }
+  if (j.kind === 'race_abandon_close') {
+    // The garage's two desks act at the same moment: one abandons, one closes. Both may be told
+    // 200; the rules decide which one counts, everywhere, and the loser is voided with a tracking entry.
+    j.raced = true;
+    const [abandon, close] = await Promise.all([
+      http.post(`/v1/missions/${j.missionId}/abandon`, garage, { reason: 'Two desks, one decision' }),
+      http.post(`${q}/close`, garage),
+    ]);
+    if (abandon.status === 200) j.abandoned = true;
+    else if (abandon.status === 409 && abandon.lostAnswer && abandon.json?.code === 'mission_not_new') {
+      // The first attempt may have applied: the mission is abandoned, or its abandon was voided.
+      const m = await http.get(`/v1/missions/${j.missionId}`, garage);
+      const codes = ((m.json?.tracking ?? []) as { code: string }[]).map((t) => t.code);
+      if (m.json?.status === 'abandoned' || codes.includes('abandon.voided')) {
+        j.abandoned = true;
+        j.provenBy409.push('abandon');
+      }
+    } else if (abandon.status !== 409) expect2xx(abandon, 'raced abandon');
+    if (close.status === 200) j.quoteClosed = true;
+    else if (close.status === 409 && close.lostAnswer && close.json?.code === 'quote_already_closed') {
+      j.quoteClosed = true;
+      j.provenBy409.push('close');
+    } else if (close.status !== 409) expect2xx(close, 'raced close');
+    if (!j.abandoned && !j.quoteClosed) throw new Error(`race: neither the abandon (${abandon.status}) nor the close (${close.status}) was accepted`);
+    return void (j.done = true);
+  }
+
   const closed = note(await http.post(`${q}/close`, garage));
   if (closed.status === 200) j.quoteClosed = true;
   else if (closed.status === 409 && closed.lostAnswer && closed.json?.code === 'quote_already_closed') {
@@ -221,6 +276,11 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
   );
   expect2xx(queue, 'review case');
   j.reviewId = queue.json.id;
+  if (j.kind === 'cancel_under_analysis') {
+    // The claim is settled elsewhere while the expert has the case: the insurer withdraws the mission.
+    await cancel(http, j, insurer, note);
+    return void (j.done = true);
+  }
   const plan: Decision[] = j.kind === 'interventions' ? ['pending_validation', 'remote_intervention', 'validate'] : ['validate'];
   for (const decision of plan) {
     const r = note(await http.post(`/v1/reviews/${j.reviewId}/decision`, expert, { decision }));
@@ -241,6 +301,18 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
     j.paymentRequested = true;
   }
   j.done = true;
+}
+
+/** The insurer's cancel; a 409 after a lost answer counts only when the mission reads back cancelled. */
+async function cancel(http: Client, j: Journey, insurer: string, note: (r: Response) => Response): Promise<void> {
+  const r = note(await http.post(`/v1/missions/${j.missionId}/cancel`, insurer, { reason: 'Claim settled with the other party' }));
+  if (r.status === 200) j.cancelled = true;
+  else if (r.status === 409 && r.lostAnswer && r.json?.code === 'mission_final') {
+    const m = await http.get(`/v1/missions/${j.missionId}`, insurer);
+    if (m.json?.status !== 'cancelled') throw new Error(`cancel retried: 409 but mission is ${m.json?.status}`);
+    j.cancelled = true;
+    j.provenBy409.push('cancel');
+  } else expect2xx(r, 'cancel');
 }
 
 /** Workers run journeys, round robin over the kinds, until `stopped()` says so. */

@@ -12,7 +12,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 export const CRD_DIR = resolve(ROOT, '../shared/k8s-crds');
 export { ServiceRoutes, SERVICE_NAMES, ALL_TOPICS, PARTITIONS_DEFAULT, type ServiceName };
 
-/** Paths every service serves (libs/service-runtime/src/app.ts). */
+/** Paths every service serves (libs/service-runtime/src/app/health.ts, app/metrics.ts, app/docs.ts). */
 export const PATHS = { live: '/health/live', ready: '/health/ready', metrics: '/metrics' } as const;
 
 export type EnvKind = 'integer' | 'number' | 'boolean' | 'string' | 'union';

@@ -282,8 +282,11 @@ export class Seeder {
     if (decided.status !== 200) throw new Error(`decision: ${decided.status} ${decided.body}`);
     await waitFor(
       async () => {
-        const { rows } = await this.platform.service('quote').ctx.pool.query<{ d: string | null }>('SELECT latest_decision AS d FROM missions WHERE id = $1', [rc.missionId]);
-        return rows[0]?.d === 'validate';
+        const { rows } = await this.platform.service('quote').ctx.pool.query<{ ok: boolean }>(
+          "SELECT status = 'closed' AND outcome = 'validated' AS ok FROM missions WHERE id = $1",
+          [rc.missionId],
+        );
+        return rows[0]?.ok === true;
       },
       { message: 'quote to learn the validation', timeoutMs: 45_000 },
     );

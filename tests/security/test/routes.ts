@@ -78,6 +78,11 @@ export const EXPECTATIONS: Record<string, Expectation> = {
     request: (f) => ({ url: `/v1/missions/${f.read.missionId}/abandon`, body: { reason: 'customer went elsewhere' } }),
     fresh: async (f) => ({ url: `/v1/missions/${await f.seeder.mission(f.a)}/abandon`, body: { reason: 'customer went elsewhere' } }),
   },
+  'POST /v1/missions/:id/cancel': {
+    service: 'mission-intake', roles: ['insurer'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/missions/${f.read.missionId}/cancel`, body: { reason: 'claim settled elsewhere' } }),
+    fresh: async (f) => ({ url: `/v1/missions/${await f.seeder.mission(f.a)}/cancel`, body: { reason: 'claim settled elsewhere' } }),
+  },
   'PUT /v1/insurers/:insurerId/policy': {
     service: 'mission-intake', roles: ['ops'], ok: 200, scope: 'none',
     request: (f) => ({ url: `/v1/insurers/${f.a.insurerId}/policy`, body: policy }),
@@ -124,6 +129,11 @@ export const EXPECTATIONS: Record<string, Expectation> = {
     service: 'quote', roles: ['garage'], ok: 200, scope: 'org',
     request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/close` }),
     fresh: async (f) => ({ url: `/v1/quotes/${(await f.seeder.readyQuote(f.a)).quoteId}/close` }),
+  },
+  'POST /v1/quotes/:id/discard': {
+    service: 'quote', roles: ['garage'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/discard`, body: { reason: 'switching to the total-loss procedure' } }),
+    fresh: async (f) => ({ url: `/v1/quotes/${(await f.seeder.readyQuote(f.a)).quoteId}/discard`, body: { reason: 'switching to the total-loss procedure' } }),
   },
   'POST /v1/quotes/:id/payment-request': {
     service: 'quote', roles: ['garage'], ok: 201, scope: 'org',
