@@ -201,7 +201,9 @@ describe('expiry through the real scheduler', () => {
       { message: 'the idle mission to expire', timeoutMs: 90_000, intervalMs: 500 },
     );
     expect(expired).toMatchObject({ section: 'classic.expired' });
-    expect(lastMessage(expired)).toBe(trackingMessage('mission.expired', { deadlineDate: brusselsDate(deadline) }, 'fr'));
+    // A deadline given as a date-time prints with its time.
+    expect(lastMessage(expired)).toBe(trackingMessage('mission.expired', { deadline }, 'fr'));
+    expect(lastMessage(expired)).toContain(`LE ${brusselsDate(deadline)} A `);
 
     // The quote closed in time wins, whatever the scheduler did meanwhile.
     const runs = await http.get('/v1/expiry-runs', who.ops);

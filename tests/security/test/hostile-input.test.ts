@@ -4,6 +4,7 @@
 // 4xx problem+json, quickly, and write nothing; hostile but schema-valid ones (SQL and script
 // snippets, unicode edge cases, numbers at the bounds) must never answer 5xx, must round-trip
 // unchanged, and leave the data consistent (no half-written mission, quote or event).
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueSuffix } from '@smart-expertise/service-runtime/testing';
@@ -270,7 +271,8 @@ describe('hostile-input campaign', () => {
                 const sent = c.options.body as Record<string, any>;
                 const shown = await platform.request('mission-intake', 'GET', `/v1/missions/${response.json.id}`, { token: tokens.get('insurer')! });
                 for (const field of ['claim', 'vehicle', 'owner'] as const) {
-                  if (JSON.stringify(shown.json[field]) !== JSON.stringify({ ...sent[field] })) failure = `${key} [${c.label}]: ${field} changed on the way back`;
+                  // The same values: the order of an object's keys carries no meaning in JSON.
+                  if (!isDeepStrictEqual(shown.json[field], { ...sent[field] })) failure = `${key} [${c.label}]: ${field} changed on the way back`;
                 }
               }
               if (failure) failures.push(failure);
