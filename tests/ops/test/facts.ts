@@ -2,6 +2,7 @@
  * What the services actually read and serve, taken from their sources, so that the manifests and
  * docker-compose.yml are checked against the code and not against a copy of it.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,23 @@ import { ServiceRoutes, SERVICE_NAMES, type ServiceName } from '../../../libs/co
 import { ALL_TOPICS, PARTITIONS_DEFAULT } from '../../../libs/contracts/src/topics.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CRD_DIR = resolve(ROOT, '../shared/k8s-crds');
+/**
+ * ../shared/k8s-crds beside the checkout; from a linked git worktree (elsewhere on disk), beside
+ * the main checkout that owns the repository.
+ */
+export const CRD_DIR = (() => {
+  const beside = resolve(ROOT, '../shared/k8s-crds');
+  if (existsSync(beside)) return beside;
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const main = resolve(dirname(common), '../shared/k8s-crds');
+    if (existsSync(main)) return main;
+  } catch {
+    // not a git checkout: fall through
+  }
+  return beside;
+})();
+
 export { ServiceRoutes, SERVICE_NAMES, ALL_TOPICS, PARTITIONS_DEFAULT, type ServiceName };
 
 /** Paths every service serves (libs/service-runtime/src/app/health.ts, app/metrics.ts, app/docs.ts). */
