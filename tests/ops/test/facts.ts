@@ -26,6 +26,8 @@ export const CRD_DIR = (() => {
   }
   return beside;
 })();
+/** CRDs the repository carries itself (Gateway API, CNPG Database, Barman Cloud, KEDA): tests/ops/crds. */
+export const LOCAL_CRD_DIR = resolve(ROOT, 'tests/ops/crds');
 
 export { ServiceRoutes, SERVICE_NAMES, ALL_TOPICS, PARTITIONS_DEFAULT, type ServiceName };
 
