@@ -2,15 +2,34 @@
  * What the services actually read and serve, taken from their sources, so that the manifests and
  * docker-compose.yml are checked against the code and not against a copy of it.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServiceRoutes, SERVICE_NAMES, type ServiceName } from '../../../libs/contracts/src/routing.ts';
-import { ALL_TOPICS, PARTITIONS_DEFAULT } from '../../../libs/contracts/src/topics.ts';
+import { ALL_TOPICS, PARTITIONS_DEFAULT, Topics } from '../../../libs/contracts/src/topics.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CRD_DIR = resolve(ROOT, '../shared/k8s-crds');
-export { ServiceRoutes, SERVICE_NAMES, ALL_TOPICS, PARTITIONS_DEFAULT, type ServiceName };
+/**
+ * ../shared/k8s-crds beside the checkout; from a linked git worktree (elsewhere on disk), beside
+ * the main checkout that owns the repository.
+ */
+export const CRD_DIR = (() => {
+  const beside = resolve(ROOT, '../shared/k8s-crds');
+  if (existsSync(beside)) return beside;
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const main = resolve(dirname(common), '../shared/k8s-crds');
+    if (existsSync(main)) return main;
+  } catch {
+    // not a git checkout: fall through
+  }
+  return beside;
+})();
+/** CRDs the repository carries itself (Gateway API, CNPG Database, Barman Cloud, KEDA): tests/ops/crds. */
+export const LOCAL_CRD_DIR = resolve(ROOT, 'tests/ops/crds');
+
+export { ServiceRoutes, SERVICE_NAMES, ALL_TOPICS, PARTITIONS_DEFAULT, Topics, type ServiceName };
 
 /** Paths every service serves (libs/service-runtime/src/app/health.ts, app/metrics.ts, app/docs.ts). */
 export const PATHS = { live: '/health/live', ready: '/health/ready', metrics: '/metrics' } as const;
@@ -78,6 +97,36 @@ export function checkValue(v: EnvVar, value: string): string | null {
 
 /** The Kafka version the local stack runs (tools/stack/kafka.mjs). */
 export const KAFKA_VERSION = /KAFKA_VERSION = '([\d.]+)'/.exec(readFileSync(join(ROOT, 'tools/stack/kafka.mjs'), 'utf8'))![1]!;
+/** The Kafka jars the local stack resolves from Maven Central (tools/kafka/pom.xml). */
+export const KAFKA_POM_VERSION = /<kafka\.version>([\d.]+)<\/kafka\.version>/.exec(readFileSync(join(ROOT, 'tools/kafka/pom.xml'), 'utf8'))![1]!;
+
+/**
+ * Who consumes what: the event flow the KafkaUsers' ACLs must encode. Keys of `Topics`
+ * (libs/contracts/src/topics.ts); each service publishes to its own topic. This table belongs in
+ * libs/contracts (next to TopicOf); until it is there, tests/ops checks it against the consumers'
+ * code (consumedInCode below), so it cannot drift from what the services do.
+ */
+export const EVENT_FLOW: Record<ServiceName, { publishes: keyof typeof Topics; consumes: (keyof typeof Topics)[]; groups: string[] }> = {
+  'mission-intake': { publishes: 'missionIntake', consumes: ['quote', 'expertReview', 'expiryScheduler'], groups: ['mission-intake'] },
+  quote: { publishes: 'quote', consumes: ['missionIntake'], groups: ['quote'] },
+  'expert-review': { publishes: 'expertReview', consumes: ['quote'], groups: ['expert-review'] },
+  'expiry-scheduler': { publishes: 'expiryScheduler', consumes: ['missionIntake'], groups: ['expiry-scheduler.deadlines'] },
+};
+
+/**
+ * The consumer groups and topics in a service's services/<name>/src/events/consumers.ts:
+ * `groupId: 'literal'` or `groupId: CONSUMER_GROUP` (a `const CONSUMER_GROUP = '...'` of that file),
+ * and `topics: [Topics.x, ...]`.
+ */
+export function consumedInCode(service: ServiceName): { groups: string[]; topics: string[] } {
+  const source = readFileSync(join(ROOT, 'services', service, 'src/events/consumers.ts'), 'utf8');
+  const constant = /const CONSUMER_GROUP = '([^']+)'/.exec(source)?.[1];
+  const groups = [...source.matchAll(/groupId: (?:'([^']+)'|CONSUMER_GROUP)/g)].map((m) => m[1] ?? constant!);
+  const topics = [...source.matchAll(/topics: \[([^\]]*)\]/g)].flatMap((m) =>
+    [...m[1]!.matchAll(/Topics\.(\w+)/g)].map((t) => Topics[t[1] as keyof typeof Topics]),
+  );
+  return { groups: [...new Set(groups)].sort(), topics: [...new Set(topics)].sort() };
+}
 
 /** The drain time a service allows itself before exiting (BaseConfig default, in ms). */
 export const SHUTDOWN_TIMEOUT_DEFAULT_MS = Number(/SHUTDOWN_TIMEOUT_MS: Type\.Integer\(\{[^}]*default: ([\d_]+)/.exec(baseConfigSource)![1]!.replaceAll('_', ''));

@@ -3,7 +3,8 @@
  * the official Go binary for each platform as an optional dependency: nothing is downloaded at
  * install time), and validates every object offline: core kinds with `kubernetes-models`,
  * Prometheus-operator kinds with `@kubernetes-models/prometheus-operator`, Strimzi and
- * CloudNativePG kinds with the openAPIV3Schema of their CRDs in ../shared/k8s-crds.
+ * CloudNativePG kinds with the openAPIV3Schema of their CRDs in ../shared/k8s-crds, and the Gateway
+ * API, CNPG Database, Barman Cloud ObjectStore and KEDA kinds with the CRDs in tests/ops/crds.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,12 +13,13 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
 import * as apps from 'kubernetes-models/apps/v1';
+import * as batch from 'kubernetes-models/batch/v1';
 import * as core from 'kubernetes-models/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import { CRD_DIR, ROOT } from './facts.ts';
+import { CRD_DIR, LOCAL_CRD_DIR, ROOT } from './facts.ts';
 
 export interface K8sObject {
   apiVersion: string;
@@ -50,6 +52,7 @@ const MODELS: Record<string, Model> = {
   'v1/Service': core.Service,
   'v1/Secret': core.Secret,
   'apps/v1/Deployment': apps.Deployment,
+  'batch/v1/Job': batch.Job,
   'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': autoscaling.HorizontalPodAutoscaler,
   'networking.k8s.io/v1/Ingress': networking.Ingress,
@@ -79,8 +82,9 @@ function crds(): Map<string, ValidateFunction> {
   if (crdValidators) return crdValidators;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   crdValidators = new Map();
-  for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
-    for (const doc of parseAllDocuments(readFileSync(join(CRD_DIR, file), 'utf8'))) {
+  const files = [CRD_DIR, LOCAL_CRD_DIR].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f)));
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
       const crd = doc.toJS() as any;
       if (crd?.kind !== 'CustomResourceDefinition') continue;
       for (const version of crd.spec.versions) {
