@@ -271,8 +271,8 @@ describe('hostile-input campaign', () => {
                 const sent = c.options.body as Record<string, any>;
                 const shown = await platform.request('mission-intake', 'GET', `/v1/missions/${response.json.id}`, { token: tokens.get('insurer')! });
                 for (const field of ['claim', 'vehicle', 'owner'] as const) {
-                  // The same values: the order of an object's keys carries no meaning in JSON.
-                  if (!isDeepStrictEqual(shown.json[field], { ...sent[field] })) failure = `${key} [${c.label}]: ${field} changed on the way back`;
+                  // The same JSON values: the order of an object's keys carries no meaning, and -0 is sent as 0.
+                  if (!isDeepStrictEqual(shown.json[field], JSON.parse(JSON.stringify(sent[field])))) failure = `${key} [${c.label}]: ${field} changed on the way back`;
                 }
               }
               if (failure) failures.push(failure);
