@@ -23,6 +23,17 @@ export const BaseConfig = Type.Object({
   KAFKA_TOPIC_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),
   /** How long a consumer that died without leaving keeps its partitions (the broker allows 6 s and up). */
   KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6_000, default: 30_000 }),
+  /**
+   * SASL authentication to the brokers (Strimzi's SCRAM-SHA-512 listener in Kubernetes); unset: none.
+   * Username and password are then required: each service connects as its own KafkaUser.
+   */
+  KAFKA_SASL_MECHANISM: Type.Optional(Type.Union([Type.Literal('scram-sha-512'), Type.Literal('scram-sha-256'), Type.Literal('plain')])),
+  KAFKA_SASL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
+  KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /** TLS to the brokers; on by itself when KAFKA_SSL_CA is set. */
+  KAFKA_SSL: Type.Boolean({ default: false }),
+  /** The PEM of the CA the brokers' certificates are checked against (Strimzi's cluster CA). */
+  KAFKA_SSL_CA: Type.Optional(Type.String({ minLength: 1 })),
   /** HS256 secret (at least 32 characters), for local and test use. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** JWKS URL of the identity provider, in production. Takes precedence over JWT_SECRET. */
@@ -59,6 +70,12 @@ export function loadConfig<P extends TProperties>(
   } catch (error) {
     const message = (error as Error).message.replace(/^env\b/, 'environment');
     throw new ConfigError(`invalid configuration: ${message}`);
+  }
+  if (config.KAFKA_SASL_MECHANISM && (!config.KAFKA_SASL_USERNAME || !config.KAFKA_SASL_PASSWORD)) {
+    throw new ConfigError('invalid configuration: KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+  }
+  if (!config.KAFKA_SASL_MECHANISM && (config.KAFKA_SASL_USERNAME || config.KAFKA_SASL_PASSWORD)) {
+    throw new ConfigError('invalid configuration: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM');
   }
   if (!config.JWT_SECRET && !config.JWT_JWKS_URL) {
     throw new ConfigError('invalid configuration: set JWT_JWKS_URL (production) or JWT_SECRET (local, at least 32 characters)');

@@ -1,4 +1,4 @@
-import kafkajs, { type Admin, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 
 const { Kafka, logLevel, CompressionTypes } = kafkajs;
@@ -18,10 +18,35 @@ function logCreator(logger: Logger) {
     };
 }
 
-export function createKafka({ brokers, clientId, logger }: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+/** How a client authenticates to the brokers and checks them: SASL and TLS, both optional. */
+export interface KafkaSecurity {
+  readonly sasl?: { readonly mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain'; readonly username: string; readonly password: string };
+  /** true: TLS against the system's CAs; a PEM: TLS against that CA only. */
+  readonly ssl?: true | { readonly ca: string };
+}
+
+/** The security settings of the environment (config.ts validated them: SASL comes whole or not at all). */
+export function kafkaSecurityOf(config: {
+  KAFKA_SASL_MECHANISM?: 'scram-sha-512' | 'scram-sha-256' | 'plain' | undefined;
+  KAFKA_SASL_USERNAME?: string | undefined;
+  KAFKA_SASL_PASSWORD?: string | undefined;
+  KAFKA_SSL?: boolean | undefined;
+  KAFKA_SSL_CA?: string | undefined;
+}): KafkaSecurity {
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+  return {
+    ...(mechanism && username && password ? { sasl: { mechanism, username, password } } : {}),
+    ...(config.KAFKA_SSL_CA ? { ssl: { ca: config.KAFKA_SSL_CA } } : config.KAFKA_SSL ? { ssl: true as const } : {}),
+  };
+}
+
+export function createKafka({ brokers, clientId, logger, security = {} }: { brokers: string[]; clientId: string; logger: Logger; security?: KafkaSecurity }): Kafka {
   return new Kafka({
     brokers,
     clientId,
+    // A CA given means that CA only: a broker certificate signed by anyone else is refused.
+    ...(security.ssl === undefined ? {} : { ssl: security.ssl === true ? true : { ca: [security.ssl.ca], rejectUnauthorized: true } }),
+    ...(security.sasl === undefined ? {} : { sasl: { ...security.sasl } as SASLOptions }),
     logLevel: logLevel.WARN,
     logCreator: logCreator(logger),
     connectionTimeout: 3_000,

@@ -32,11 +32,11 @@ const OVERLAYS = {
 const AUTOSCALED: ServiceName[] = ['mission-intake', 'quote', 'expert-review'];
 
 /**
- * Variables the manifests set that the runtime does not read yet (issue 21.2: SASL/TLS to Kafka).
- * Listed here, by name, so that the check "only variables the service reads" still catches a typo;
- * remove them from this list as libs/service-runtime/src/config.ts learns them.
+ * Variables the manifests set that the runtime does not read yet. Listed here, by name, so that the
+ * check "only variables the service reads" still catches a typo; empty since the runtime reads the
+ * Kafka SASL/TLS settings (libs/service-runtime/src/config.ts).
  */
-const PENDING_RUNTIME_VARS = ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SSL_CA'];
+const PENDING_RUNTIME_VARS: string[] = [];
 /** Read by node-postgres itself (the password when DATABASE_URL carries none). */
 const DRIVER_VARS = ['PGPASSWORD'];
 /** Only by reference to a Secret, never a value. */

@@ -1,6 +1,6 @@
 import type { BaseConfig } from '../config.ts';
 import { createPool } from '../db.ts';
-import { createKafka, createProducer } from '../kafka.ts';
+import { createKafka, createProducer, kafkaSecurityOf } from '../kafka.ts';
 import { createMetrics } from '../metrics.ts';
 import { createOutbox } from '../outbox.ts';
 import type { ServiceContext, ServiceDefinition } from '../app.ts';
@@ -19,6 +19,7 @@ export function createContext<C extends BaseConfig>(def: ServiceDefinition<C>) {
     brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
     clientId: config.KAFKA_CLIENT_ID ?? def.name,
     logger,
+    security: kafkaSecurityOf(config),
   });
   const producer = createProducer(kafka);
   const admin = kafka.admin();
