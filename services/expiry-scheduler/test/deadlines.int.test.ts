@@ -2,8 +2,10 @@
 // broker: the deadline's life from mission.received to its expiry, or to the verdict that settles it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type DomainEvent } from '@smart-expertise/contracts';
+import { withTransaction } from '@smart-expertise/service-runtime';
 import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildExpiryScheduler, type ExpiryScheduler } from '../src/index.ts';
+import { deadlineConsumer } from '../src/events/consumers.ts';
 import { missionReceived, missionStatusChanged } from './envelopes.ts';
 
 const GRACE_SECONDS = 60;
@@ -258,5 +260,54 @@ describe('expiry runs for ops', () => {
     expect(metrics.text).toMatch(/^deadlines_pending\{[^}]*\} \d+/m);
     expect(metrics.text).toMatch(/^missions_expired_total\{[^}]*trigger="cron"[^}]*\} [1-9]/m);
     expect(metrics.text).toMatch(/^expiry_run_duration_seconds_count\{[^}]*\} [1-9]/m);
+  });
+});
+
+describe('applying a batch', () => {
+  it('gives the same rows as applying its events one at a time, in a few statements for the whole batch', async () => {
+    const spec = deadlineConsumer(service.ctx.logger);
+    const now = clock();
+    const deadline = new Date(now.getTime() + 86_400_000);
+    const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+    // The same story for two sets of missions: received; received then settled; settled before received; settled twice.
+    const story = (ids: string[]) => [
+      missionReceived(ids[0]!, deadline, now),
+      missionReceived(ids[1]!, deadline, now),
+      missionStatusChanged(ids[1]!, { status: 'under_analysis', changedAt: later(1), deadline }),
+      missionStatusChanged(ids[2]!, { status: 'cancelled', changedAt: later(2), deadline }),
+      missionReceived(ids[2]!, deadline, now),
+      missionStatusChanged(ids[3]!, { status: 'abandoned', changedAt: later(3), deadline }),
+      missionStatusChanged(ids[3]!, { status: 'cancelled', changedAt: later(4), deadline }),
+    ] as unknown as DomainEvent[];
+    const batchIds = [newMissionId(), newMissionId(), newMissionId(), newMissionId()];
+    const oneByOneIds = [newMissionId(), newMissionId(), newMissionId(), newMissionId()];
+
+    let statements = 0;
+    await withTransaction(service.ctx.pool, async (tx) => {
+      const counted = { query: (...args: Parameters<typeof tx.query>) => ((statements += 1), tx.query(...args)) } as unknown as typeof tx;
+      await spec.applyBatch!(counted, story(batchIds));
+    });
+    await withTransaction(service.ctx.pool, async (tx) => {
+      for (const event of story(oneByOneIds)) await (spec.handlers[event.type] as (t: typeof tx, e: DomainEvent) => Promise<void>)(tx, event);
+    });
+
+    const rows = async (ids: string[]) =>
+      Promise.all(
+        ids.map(async (id) => {
+          const { rows: [row] } = await service.ctx.pool.query(
+            'SELECT status, deadline, settled_status, settled_at, expired_at FROM deadlines WHERE mission_id = $1',
+            [id],
+          );
+          return row;
+        }),
+      );
+    expect(await rows(batchIds)).toEqual(await rows(oneByOneIds));
+    expect((await rows(batchIds)).map((r) => [r.status, r.settled_status])).toEqual([
+      ['running', null],
+      ['settled', 'under_analysis'],
+      ['settled', 'cancelled'],
+      ['awaiting_mission', 'abandoned'],
+    ]);
+    expect(statements).toBe(3);
   });
 });

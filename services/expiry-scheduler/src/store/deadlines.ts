@@ -27,7 +27,29 @@ export async function lockDeadline(tx: Tx, missionId: string): Promise<DeadlineS
     [missionId],
   );
   const row = rows[0];
-  if (!row) return initialState(missionId);
+  return row ? stateOf(row) : initialState(missionId);
+}
+
+/**
+ * lockDeadline for many missions in two statements: the rows created blank where missing, then all
+ * locked in mission id order (two batches never wait on each other in a cycle).
+ */
+export async function lockDeadlines(tx: Tx, missionIds: readonly string[]): Promise<Map<string, DeadlineState>> {
+  const ids = [...new Set(missionIds)].sort();
+  await tx.query(
+    "INSERT INTO deadlines (mission_id, status) SELECT id, 'awaiting_mission' FROM unnest($1::text[]) AS m(id) ORDER BY id ON CONFLICT (mission_id) DO NOTHING",
+    [ids],
+  );
+  const { rows } = await tx.query<DeadlineRow>(
+    'SELECT mission_id, status, deadline, received_event_id, settled_status, settled_at, expired_at FROM deadlines WHERE mission_id = ANY($1::text[]) ORDER BY mission_id FOR UPDATE',
+    [ids],
+  );
+  const states = new Map<string, DeadlineState>(ids.map((id) => [id, initialState(id)]));
+  for (const row of rows) states.set(row.mission_id, stateOf(row));
+  return states;
+}
+
+function stateOf(row: DeadlineRow): DeadlineState {
   return {
     missionId: row.mission_id,
     status: row.status,
@@ -59,6 +81,28 @@ export async function saveDeadline(tx: Tx, before: DeadlineState, after: Deadlin
   if (changed.length === 0) return;
   const assignments = changed.map(([column], i) => `${column} = $${i + 2}`).join(', ');
   await tx.query(`UPDATE deadlines SET ${assignments}, updated_at = now() WHERE mission_id = $1`, [after.missionId, ...changed.map(([, value]) => value(after))]);
+}
+
+/** saveDeadline for many rows in one statement; rows the domain did not change are not written. */
+export async function saveDeadlines(tx: Tx, changes: ReadonlyArray<{ before: DeadlineState; after: DeadlineState }>): Promise<void> {
+  const changed = changes.filter(({ before, after }) => FACT_COLUMNS.some(([, value]) => !same(value(before), value(after)))).map((c) => c.after);
+  if (changed.length === 0) return;
+  await tx.query(
+    `UPDATE deadlines d
+        SET status = c.status, deadline = c.deadline, received_event_id = c.received_event_id,
+            settled_status = c.settled_status, settled_at = c.settled_at, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::timestamptz[])
+            AS c(mission_id, status, deadline, received_event_id, settled_status, settled_at)
+      WHERE d.mission_id = c.mission_id`,
+    [
+      changed.map((s) => s.missionId),
+      changed.map((s) => s.status),
+      changed.map((s) => s.deadline),
+      changed.map((s) => s.receivedEventId),
+      changed.map((s) => s.settledStatus),
+      changed.map((s) => s.settledAt),
+    ],
+  );
 }
 
 export interface DueDeadline {
