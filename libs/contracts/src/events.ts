@@ -37,19 +37,12 @@ export type MissionSnapshot = Type.Static<typeof MissionSnapshot>;
  * expert office never receives them, in any view or event it reads).
  */
 export const ExpertMissionSnapshot = Type.Object({
-  id: Id,
-  insurerId: Id,
-  insurerMissionRef: Type.String({ minLength: 1, maxLength: 64 }),
-  garageId: Id,
-  expertOfficeId: Id,
-  claim: Claim,
-  vehicle: Vehicle,
+  ...MissionSnapshot.properties,
   owner: Type.Object({
     name: Owner.properties.name,
     vatRegime: Owner.properties.vatRegime,
     vatDeductiblePercent: Owner.properties.vatDeductiblePercent,
   }),
-  directPayment: Type.Union([DirectPayment, Type.Null()]),
 });
 export type ExpertMissionSnapshot = Type.Static<typeof ExpertMissionSnapshot>;
 

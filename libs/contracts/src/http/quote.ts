@@ -1,8 +1,8 @@
 // HTTP bodies of the quote service (services/quote). One source for validation, serialisation
 // and the OpenAPI document.
 import Type from 'typebox';
-import { CalendarDate, Cents, Claim, DirectPayment, Id, Instant, MissionStatus, Outcome, OwnerView, Procedure, QuoteStatus, Vehicle, VehicleStatus } from '../common.ts';
-import { CalculationLineKind, CalculationLineTotal, SmartFrame } from '../events.ts';
+import { CalendarDate, Cents, Id, Instant, MissionStatus, Outcome, OwnerView, Procedure, QuoteStatus, VehicleStatus } from '../common.ts';
+import { CalculationLineKind, CalculationLineTotal, MissionSnapshot, SmartFrame } from '../events.ts';
 
 export const QuoteParams = Type.Object({ id: Id });
 export const PhotoParams = Type.Object({ id: Id, photoId: Id });
@@ -148,17 +148,7 @@ export { QuoteStatus };
 export const QuoteMissionStatus = MissionStatus;
 
 /** The administrative data as the caller may read it: no owner phone or e-mail for the expert office. */
-export const AdministrativeView = Type.Object({
-  id: Id,
-  insurerId: Id,
-  insurerMissionRef: Type.String(),
-  garageId: Id,
-  expertOfficeId: Id,
-  claim: Claim,
-  vehicle: Vehicle,
-  owner: OwnerView,
-  directPayment: Type.Union([DirectPayment, Type.Null()]),
-});
+export const AdministrativeView = Type.Object({ ...MissionSnapshot.properties, owner: OwnerView });
 
 export const DiscardQuoteBody = Type.Object(
   {

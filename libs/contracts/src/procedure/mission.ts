@@ -115,7 +115,7 @@ export const initialState: MissionState = { facts: {} };
 /** Adds a fact to the knowledge. A redelivered eventId changes nothing (the first copy is kept). */
 export function evolve(state: MissionState, fact: MissionFact): MissionState {
   if (Object.hasOwn(state.facts, fact.eventId)) return state;
-  return { facts: { ...state.facts, [fact.eventId]: normalise(fact) } };
+  return { facts: { ...state.facts, [fact.eventId]: reviveFact(fact) } };
 }
 
 export function stateOf(facts: readonly MissionFact[]): MissionState {
@@ -340,8 +340,6 @@ export type Decided<F, Code extends string> =
   | { readonly ok: false; readonly code: Code; readonly message: string };
 
 export const reasonMaxLength = 500;
-/** @deprecated the same limit, under its former name */
-export const abandonReasonMaxLength = reasonMaxLength;
 
 function checkReason(raw: string, what: string): { ok: true; reason: string } | { ok: false; message: string } {
   const reason = raw.trim();
@@ -439,22 +437,27 @@ function compareText(a: string, b: string): number {
 
 const iso = (at: Date): string => at.toISOString();
 
-/** Copies the instants so a caller mutating its Date objects cannot rewrite what we know. */
-function normalise(fact: MissionFact): MissionFact {
-  const at = new Date(fact.at.getTime());
-  switch (fact.type) {
+/**
+ * The fact with instants of its own: from Dates (so a caller mutating its Date objects cannot
+ * rewrite what we know) or from the ISO strings JSON keeps them as (a stored fact). Every fact type
+ * is named, so a new one fails to compile here.
+ */
+export function reviveFact(fact: MissionFact | (Omit<MissionFact, 'at'> & { at: string | Date; deadline?: string | Date })): MissionFact {
+  const known = fact as MissionFact;
+  const at = new Date(fact.at);
+  switch (known.type) {
     case 'received':
     case 'deadline_approaching':
     case 'expired':
-      return { ...fact, at, deadline: new Date(fact.deadline.getTime()) };
+      return { ...known, at, deadline: new Date(known.deadline) };
     case 'quote_submitted':
     case 'review_decided':
     case 'abandoned':
     case 'cancelled':
     case 'payment_requested':
-      return { ...fact, at };
+      return { ...known, at };
     default: {
-      const unknown: never = fact;
+      const unknown: never = known;
       throw new Error(`unknown mission fact ${JSON.stringify(unknown)}`);
     }
   }

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { brusselsZone, formatDeadlineDate, resolveDeadline } from './deadline.ts';
+import { inBrussels } from '@smart-expertise/contracts/tracking-messages';
+import { brusselsZone, resolveDeadline } from './deadline.ts';
+
+/** The deadline's date as the tracking prints it (the catalogue's own formatter). */
+const formatDeadlineDate = (deadline: Date): string => inBrussels(deadline).date;
 
 const deposited = (iso: string): Date => new Date(iso);
 

@@ -49,32 +49,6 @@ export function resolveDeadline(input: DeadlineInput): DeadlineResolution {
   return parsed;
 }
 
-const hourMs = 3_600_000;
-const maxRememberedHours = 100_000;
-/**
- * Printed deadlines by UTC hour. Brussels is a whole number of hours off UTC and changes offset on
- * the hour, so its calendar day cannot change within one UTC hour; deadlines fall on few distinct
- * hours, and finding the zone's offset (luxon, through `Intl`) was the first entry of
- * mission-intake's profile while it applied a sweep of expiries (every projection prints the
- * deadline of its received, reminder and expiry facts).
- */
-const printedByUtcHour = new Map<number, string>();
-
-/** `dd/mm/yy` in Brussels time, as the seed prints it ("AU PLUS TARD LE 30/03/16"). */
-export function formatDeadlineDate(deadline: Date): string {
-  const hour = Math.floor(deadline.getTime() / hourMs);
-  const remembered = printedByUtcHour.get(hour);
-  if (remembered !== undefined) return remembered;
-  const inBrussels = DateTime.fromJSDate(deadline, { zone: brusselsZone });
-  const printed = inBrussels.toFormat('dd/MM/yy');
-  // Local mean time before 1892 was not a whole number of hours off UTC: such instants are not kept.
-  if (inBrussels.isValid && inBrussels.offset % 60 === 0) {
-    if (printedByUtcHour.size >= maxRememberedHours) printedByUtcHour.clear();
-    printedByUtcHour.set(hour, printed);
-  }
-  return printed;
-}
-
 /** Mon–Fri and not a Belgian public holiday; `date` is a Brussels calendar day. */
 export function isWorkingDay(date: DateTime): boolean {
   return date.weekday <= 5 && !publicHolidaysOf(date.year).has(date.toISODate() ?? '');

@@ -1,6 +1,6 @@
 // mission_facts: the knowledge the mission's verdict is projected from (the fold lives in
 // @smart-expertise/contracts/procedure, shared with every service).
-import { project, stateOf, type MissionFact, type MissionView } from '@smart-expertise/contracts/procedure';
+import { project, reviveFact, stateOf, type MissionFact, type MissionView } from '@smart-expertise/contracts/procedure';
 import type { Pool, Tx } from '@smart-expertise/service-runtime';
 
 type Db = Pool | Tx;
@@ -19,7 +19,7 @@ export async function recordFacts(tx: Tx, facts: ReadonlyArray<{ missionId: stri
 
 export async function factsOf(db: Db, missionId: string): Promise<MissionFact[]> {
   const { rows } = await db.query<{ fact: StoredFact }>('SELECT fact FROM mission_facts WHERE mission_id = $1', [missionId]);
-  return rows.map((r) => revive(r.fact));
+  return rows.map((r) => reviveFact(r.fact));
 }
 
 export async function factsOfMissions(db: Db, missionIds: readonly string[]): Promise<Map<string, MissionFact[]>> {
@@ -29,7 +29,7 @@ export async function factsOfMissions(db: Db, missionIds: readonly string[]): Pr
     'SELECT mission_id, fact FROM mission_facts WHERE mission_id = ANY($1::text[])',
     [missionIds],
   );
-  for (const row of rows) out.get(row.mission_id)?.push(revive(row.fact));
+  for (const row of rows) out.get(row.mission_id)?.push(reviveFact(row.fact));
   return out;
 }
 
@@ -38,27 +38,5 @@ export async function viewOf(db: Db, missionId: string): Promise<MissionView> {
   return project(stateOf(await factsOf(db, missionId)));
 }
 
-/** A fact as JSON keeps it: instants as ISO strings. */
-type StoredFact = Record<string, unknown> & { type: MissionFact['type']; at: string };
-
-/** JSON keeps instants as ISO strings; the fold wants Dates back. Every fact type is named, so a new one fails to compile here. */
-function revive(json: StoredFact): MissionFact {
-  const fact = json as unknown as MissionFact;
-  const at = new Date(json.at);
-  switch (fact.type) {
-    case 'received':
-    case 'deadline_approaching':
-    case 'expired':
-      return { ...fact, at, deadline: new Date(json.deadline as string) };
-    case 'quote_submitted':
-    case 'review_decided':
-    case 'abandoned':
-    case 'cancelled':
-    case 'payment_requested':
-      return { ...fact, at };
-    default: {
-      const unknown: never = fact;
-      throw new Error(`unknown stored mission fact ${JSON.stringify(unknown)}`);
-    }
-  }
-}
+/** A fact as JSON keeps it: instants as ISO strings (`reviveFact` gives the Dates back). */
+type StoredFact = Parameters<typeof reviveFact>[0];
