@@ -40,6 +40,13 @@ export function isTransient(error: unknown): boolean {
 }
 
 const MAX_ATTEMPTS = 5;
+/**
+ * How often a consumer commits its Kafka positions. The inbox, not the offset, is what makes an
+ * event apply once: a position committed late only means that, after a crash or a rebalance, up
+ * to this much is delivered again and found in the inbox. Committing after every small batch cost
+ * a broker round trip per event at a steady pace.
+ */
+export const OFFSET_COMMIT_INTERVAL_MS = 1_000;
 /** Events applied in one transaction at most: bounds how long row locks are held. */
 export const DEFAULT_CONSUMER_BATCH = 200;
 
@@ -81,6 +88,43 @@ export function createConsumer({
 }): RunningConsumer {
   const log = logger.child({ consumerGroup: spec.groupId });
   let consumer: Consumer | null = null;
+  let commitTimer: NodeJS.Timeout | null = null;
+  // The next offset to commit, per topic and partition, of what has been applied since the last commit.
+  const positions = new Map<string, { topic: string; partition: number; offset: string }>();
+  let lastCommit = Date.now();
+  // One commit at a time, so that an older position never lands after a newer one.
+  let committing: Promise<void> = Promise.resolve();
+
+  function applied(topic: string, partition: number, offset: string, resolveOffset: (offset: string) => void): void {
+    resolveOffset(offset);
+    positions.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() });
+  }
+
+  /** Takes the positions to commit, grouped as Kafka's offset commit wants them. */
+  function takePositions(): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const { topic, partition, offset } of positions.values()) byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+    positions.clear();
+    lastCommit = Date.now();
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  /**
+   * Commits what was applied: `commit` is the batch's own (it works while the consumer stops, so
+   * the last positions are committed on the way out) or the consumer's (the timer, between batches).
+   */
+  function commitPositions(commit: (topics: ReturnType<typeof takePositions>) => Promise<unknown>): Promise<void> {
+    committing = committing.then(async () => {
+      if (positions.size === 0) return;
+      try {
+        await commit(takePositions());
+      } catch (error) {
+        // A rebalance under way, say: those events are delivered again and found in the inbox.
+        log.debug({ err: error }, 'offsets not committed');
+      }
+    });
+    return committing;
+  }
 
   async function park({ topic, partition, message }: Delivery, reason: string): Promise<void> {
     await pool.query(
@@ -173,7 +217,25 @@ export function createConsumer({
     return runnable;
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /** Through the consumer, which commits only while it runs. */
+  async function commitBetweenBatches(): Promise<void> {
+    const running = consumer;
+    if (!running) return;
+    await commitPositions((topics) => running.commitOffsets(topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p })))));
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { isRunning, commitOffsetsIfNecessary } = payload;
+    try {
+      await applyBatch(payload);
+    } finally {
+      if (!isRunning() || Date.now() - lastCommit >= OFFSET_COMMIT_INTERVAL_MS) {
+        await commitPositions((topics) => commitOffsetsIfNecessary({ topics }));
+      }
+    }
+  }
+
+  async function applyBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     for (let start = 0; start < batch.messages.length; start += batchSize) {
       if (!isRunning() || isStale()) return;
@@ -192,12 +254,11 @@ export function createConsumer({
         } else {
           for (const { delivery, event } of runnable) {
             await applyOne(delivery, event, heartbeat);
-            resolveOffset(delivery.message.offset);
+            applied(topic, partition, delivery.message.offset, resolveOffset);
           }
         }
       }
-      resolveOffset(chunk.at(-1)!.message.offset);
-      await commitOffsetsIfNecessary();
+      applied(topic, partition, chunk.at(-1)!.message.offset, resolveOffset);
       await heartbeat();
     }
   }
@@ -219,11 +280,23 @@ export function createConsumer({
         allowAutoTopicCreation: false,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       });
+      // Positions applied before a rebalance may belong to another member now: it starts from
+      // the last committed ones and finds those events in its inbox.
+      consumer.on(consumer.events.GROUP_JOIN, () => positions.clear());
       await consumer.connect();
       await consumer.subscribe({ topics: spec.topics.map((t) => topicPrefix + t), fromBeginning: true });
-      await consumer.run({ eachBatch, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3 });
+      await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: false, partitionsConsumedConcurrently: 3 });
+      // A pace too slow to reach the interval within batches is committed between them.
+      commitTimer = setInterval(() => {
+        if (Date.now() - lastCommit >= OFFSET_COMMIT_INTERVAL_MS) void commitBetweenBatches();
+      }, OFFSET_COMMIT_INTERVAL_MS);
+      commitTimer.unref();
     },
     async stop() {
+      if (commitTimer) clearInterval(commitTimer);
+      commitTimer = null;
+      // What was applied so far, then (stopping waits for it) what the batch in hand applies.
+      await commitBetweenBatches();
       await consumer?.disconnect();
       consumer = null;
     },

@@ -49,6 +49,19 @@ export function createPool({
   return pool;
 }
 
+const commitHooks = new WeakMap<Tx, Set<() => void>>();
+
+/**
+ * Runs `hook` once the transaction `tx` (opened by `withTransaction`) has committed; never when it
+ * rolls back. The outbox wakes its relay this way, after the commit and outside it. Registering
+ * the same function twice in one transaction runs it once.
+ */
+export function afterCommit(tx: Tx, hook: () => void): void {
+  const hooks = commitHooks.get(tx);
+  if (hooks) hooks.add(hook);
+  else commitHooks.set(tx, new Set([hook]));
+}
+
 /** Runs `work` in one transaction; rolls back on any error. */
 export async function withTransaction<T>(pool: Pool, work: (tx: Tx) => Promise<T>, isolation?: 'SERIALIZABLE' | 'REPEATABLE READ'): Promise<T> {
   const client = await pool.connect();
@@ -56,8 +69,19 @@ export async function withTransaction<T>(pool: Pool, work: (tx: Tx) => Promise<T
     await client.query(isolation ? `BEGIN ISOLATION LEVEL ${isolation}` : 'BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
+    const hooks = commitHooks.get(client);
+    commitHooks.delete(client);
+    // The work is committed whatever a hook does: a hook's failure must not look like the work's.
+    hooks?.forEach((hook) => {
+      try {
+        hook();
+      } catch {
+        // a wake-up lost is caught up by the relay's poll
+      }
+    });
     return result;
   } catch (error) {
+    commitHooks.delete(client);
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {

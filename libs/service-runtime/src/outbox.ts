@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { type EventEnvelope, type EventPayload, type EventType, TopicOf } from '@smart-expertise/contracts';
-import type pg from 'pg';
 import type { Pool, Tx } from './db.ts';
-import { quoteIdent } from './db.ts';
+import { afterCommit } from './db.ts';
 
 export interface NewEvent<T extends EventType> {
   /** Only for a caller that must know the event's id before appending it; a fresh UUID otherwise. */
@@ -23,6 +22,14 @@ export interface Outbox {
   append<T extends EventType>(tx: Tx, event: NewEvent<T>): Promise<EventEnvelope>;
   /** The same for many events in one statement (batches of a sweep, say), in the given order. */
   appendMany(tx: Tx, events: NewEvent<EventType>[]): Promise<EventEnvelope[]>;
+  /**
+   * The append as part of a larger statement the caller runs itself (a whole command in one round
+   * trip): an `INSERT … SELECT` whose parameters are numbered from `firstParam`, writing its rows
+   * only where the SQL condition `onlyIf` holds. Once that statement has committed, call `wake()`.
+   */
+  appendStatement(events: NewEvent<EventType>[], options: { firstParam: number; onlyIf?: string }): { text: string; values: unknown[]; envelopes: EventEnvelope[] };
+  /** Tells the relay that events were committed (what `append` does by itself once its transaction commits). */
+  wake(): void;
   /** Publishes what is pending now; returns how many events were published. */
   relayOnce(): Promise<number>;
   start(): Promise<void>;
@@ -44,15 +51,33 @@ export interface OutboxOptions {
   onPublished?: (count: number) => void;
 }
 
+/** The relay's statements, prepared once per connection (`name`): they run for every batch. */
+const CLAIM_SQL = `WITH lock AS (SELECT pg_try_advisory_lock(hashtext($1)) AS ok)
+  SELECT lock.ok, pending.* FROM lock
+  LEFT JOIN LATERAL (
+    SELECT seq, topic, mission_id, envelope FROM outbox WHERE lock.ok AND sent_at IS NULL ORDER BY seq LIMIT $2
+  ) pending ON true`;
+const MARK_SENT_SQL = 'UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])';
+const UNLOCK_SQL = 'SELECT pg_advisory_unlock(hashtext($1))';
+/** How soon a relay that found another replica publishing tries again, at first (doubling up to the poll). */
+const BUSY_RETRY_MS = 20;
+
 export function createOutbox(options: OutboxOptions): Outbox {
   const { pool, schema, producer, topicPrefix, logger, pollMs, batchSize } = options;
-  const channel = `outbox_${schema}`;
+  // The advisory lock that keeps one relay at a time per service (replicas included).
+  const lockKey = `outbox_${schema}`;
   let running = false;
   let wake: (() => void) | null = null;
-  // A notification that arrives while a batch is being published must not be lost.
-  let notified = false;
+  // A commit that appended events while a batch was being published must not be missed.
+  let woken = false;
   let loop: Promise<void> | null = null;
-  let listener: pg.PoolClient | null = null;
+  // relayOnce is called by the loop and by tests; one at a time in this process.
+  let relaying: Promise<unknown> = Promise.resolve();
+
+  function wakeRelay(): void {
+    woken = true;
+    wake?.();
+  }
 
   function envelopeOf(event: NewEvent<EventType>): EventEnvelope {
     return {
@@ -67,27 +92,29 @@ export function createOutbox(options: OutboxOptions): Outbox {
     };
   }
 
+  function appendStatement(events: NewEvent<EventType>[], { firstParam, onlyIf }: { firstParam: number; onlyIf?: string }) {
+    const envelopes = events.map(envelopeOf);
+    const [id, topic, missionId, type, envelope] = [0, 1, 2, 3, 4].map((i) => `$${firstParam + i}`);
+    // unnest keeps the array order, so seq follows the order of `events`. No NOTIFY here: a
+    // notifying commit waits for every other notifying commit of the cluster; the relay of this
+    // process is woken once the transaction has committed, and polls for the rest.
+    const text = `INSERT INTO outbox (event_id, topic, mission_id, event_type, envelope)
+       SELECT * FROM unnest(${id}::uuid[], ${topic}::text[], ${missionId}::text[], ${type}::text[], ${envelope}::jsonb[])${onlyIf ? ` WHERE ${onlyIf}` : ''}`;
+    const values = [
+      envelopes.map((e) => e.id),
+      envelopes.map((e) => TopicOf[e.type as EventType]),
+      envelopes.map((e) => e.missionId),
+      envelopes.map((e) => e.type),
+      envelopes.map((e) => JSON.stringify(e)),
+    ];
+    return { text, values, envelopes };
+  }
+
   async function appendMany(tx: Tx, events: NewEvent<EventType>[]): Promise<EventEnvelope[]> {
     if (events.length === 0) return [];
-    const envelopes = events.map(envelopeOf);
-    // unnest keeps the array order, so seq follows the order of `events`.
-    // One statement, one round trip: the notification is delivered at commit only, so the relay
-    // never wakes for a rolled-back change.
-    await tx.query(
-      `WITH appended AS (
-         INSERT INTO outbox (event_id, topic, mission_id, event_type, envelope)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
-       )
-       SELECT pg_notify($6, '')`,
-      [
-        envelopes.map((e) => e.id),
-        envelopes.map((e) => TopicOf[e.type as EventType]),
-        envelopes.map((e) => e.missionId),
-        envelopes.map((e) => e.type),
-        envelopes.map((e) => JSON.stringify(e)),
-        channel,
-      ],
-    );
+    const { text, values, envelopes } = appendStatement(events, { firstParam: 1 });
+    await tx.query({ name: 'outbox-append', text, values });
+    afterCommit(tx, wakeRelay);
     return envelopes;
   }
 
@@ -96,26 +123,28 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return envelope!;
   }
 
-  async function relayOnce(): Promise<number> {
+  /**
+   * One batch: take the lock and read the pending events (one statement), publish them, mark them
+   * sent (one autocommitted statement), let the lock go. No transaction stays open while Kafka
+   * acknowledges, and the lock, held by the session, goes with the connection if the process dies.
+   * `busy`: another relay (another replica) holds the lock.
+   */
+  async function publishBatch(): Promise<{ published: number; busy: boolean }> {
     const client = await pool.connect();
+    let locked = false;
+    let broken = false;
     try {
-      await client.query('BEGIN');
-      // One relay at a time per service keeps the publication order of the outbox.
-      const { rows: lock } = await client.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [channel]);
-      if (!lock[0].ok) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      const { rows } = await client.query<{ seq: number; topic: string; mission_id: string; envelope: EventEnvelope }>(
-        'SELECT seq, topic, mission_id, envelope FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT $1',
-        [batchSize],
-      );
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
+      const { rows } = await client.query<{ ok: boolean; seq: number | null; topic: string; mission_id: string; envelope: EventEnvelope }>({
+        name: 'outbox-claim',
+        text: CLAIM_SQL,
+        values: [lockKey, batchSize],
+      });
+      locked = rows[0]?.ok === true;
+      if (!locked) return { published: 0, busy: true };
+      const pending = rows.filter((row) => row.seq !== null);
+      if (pending.length === 0) return { published: 0, busy: false };
       const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
-      for (const row of rows) {
+      for (const row of pending) {
         const topic = topicPrefix + row.topic;
         const messages = byTopic.get(topic) ?? [];
         messages.push({
@@ -126,17 +155,35 @@ export function createOutbox(options: OutboxOptions): Outbox {
         byTopic.set(topic, messages);
       }
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      await options.afterPublish?.(rows.length);
-      await client.query('UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
-      await client.query('COMMIT');
-      options.onPublished?.(rows.length);
-      return rows.length;
+      await options.afterPublish?.(pending.length);
+      await client.query({ name: 'outbox-mark-sent', text: MARK_SENT_SQL, values: [pending.map((r) => r.seq)] });
+      options.onPublished?.(pending.length);
+      return { published: pending.length, busy: false };
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
+      broken = true;
       throw error;
     } finally {
-      client.release();
+      if (locked && !broken) {
+        try {
+          await client.query({ name: 'outbox-unlock', text: UNLOCK_SQL, values: [lockKey] });
+        } catch {
+          broken = true;
+        }
+      }
+      // A connection whose state is unknown (a failure while the lock may be held) is closed,
+      // which lets the lock go with it.
+      client.release(broken && locked ? true : undefined);
     }
+  }
+
+  function relayBatch(): Promise<{ published: number; busy: boolean }> {
+    const next = relaying.then(publishBatch, publishBatch);
+    relaying = next.catch(() => {});
+    return next;
+  }
+
+  async function relayOnce(): Promise<number> {
+    return (await relayBatch()).published;
   }
 
   function sleep(ms: number): Promise<void> {
@@ -151,41 +198,34 @@ export function createOutbox(options: OutboxOptions): Outbox {
     });
   }
 
-  async function listen(): Promise<void> {
-    try {
-      const client = await pool.connect();
-      listener = client;
-      client.on('notification', () => {
-        notified = true;
-        wake?.();
-      });
-      client.on('error', (error: Error) => {
-        logger.warn({ err: error }, 'outbox listener lost its connection; polling until it is back');
-        client.release(true);
-        listener = null;
-      });
-      await client.query(`LISTEN ${quoteIdent(channel)}`);
-    } catch (error) {
-      listener?.release(true);
-      listener = null;
-      logger.warn({ err: error }, 'outbox listener could not start; polling');
-    }
-  }
-
   async function run(): Promise<void> {
     let failures = 0;
+    let busyRetryMs = BUSY_RETRY_MS;
     let lastCleanup = 0;
     while (running) {
+      // Whether this process committed events the relay has not read yet.
+      const owed = woken;
+      woken = false;
       try {
-        if (!listener) await listen();
-        notified = false;
-        const published = await relayOnce();
+        const { published, busy } = await relayBatch();
         failures = 0;
         if (Date.now() - lastCleanup > 3_600_000) {
           lastCleanup = Date.now();
           await pool.query("DELETE FROM outbox WHERE sent_at < now() - interval '7 days'");
         }
-        if (published < batchSize && running && !notified) await sleep(pollMs);
+        if (busy) {
+          // Another replica is publishing; what this one committed waits for its turn, soon.
+          if (owed || woken) {
+            woken = true;
+            if (running) await sleep(busyRetryMs);
+            busyRetryMs = Math.min(pollMs, busyRetryMs * 2);
+          } else if (running) {
+            await sleep(pollMs);
+          }
+          continue;
+        }
+        busyRetryMs = BUSY_RETRY_MS;
+        if (published < batchSize && running && !woken) await sleep(pollMs);
       } catch (error) {
         failures += 1;
         logger.warn({ err: error, failures }, 'outbox relay failed; will retry');
@@ -197,11 +237,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
   return {
     append,
     appendMany,
+    appendStatement,
+    wake: wakeRelay,
     relayOnce,
     async start() {
       if (running) return;
       running = true;
-      await listen();
       loop = run();
     },
     async stop() {
@@ -209,12 +250,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
       wake?.();
       await loop;
       loop = null;
-      const client = listener as pg.PoolClient | null;
-      listener = null;
-      if (client) {
-        await client.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
-        client.release();
-      }
     },
     async backlog() {
       const { rows } = await pool.query<{ pending: number; age: number | null }>(
