@@ -22,11 +22,11 @@ import {
   type MissionState,
   type MissionView,
 } from '@smart-expertise/contracts/procedure';
-import type { NewEvent, ServiceContext, Tx } from '@smart-expertise/service-runtime';
+import type { NewEvent, Pool, ServiceContext, Tx } from '@smart-expertise/service-runtime';
 import { statusChangedPayload } from '../domain/verdict.ts';
-import { recordAudits, type AuditEntry } from '../store/audit.ts';
-import { factsOf, factsOfMissions, recordFacts } from '../store/facts.ts';
-import { findMission, insertMission, lockMissions, saveProjections, type MissionKeys, type MissionRow } from '../store/missions.ts';
+import { recordAudits, recordAuditsStatement, type AuditEntry } from '../store/audit.ts';
+import { factsOf, factsOfMissions, recordFacts, recordFactsStatement } from '../store/facts.ts';
+import { findMission, insertMissionStatement, lockMissions, saveProjections, type MissionKeys, type MissionRow } from '../store/missions.ts';
 
 /** Who acted, as the audit trail names them, and what they did. */
 export type Actor = Pick<AuditEntry, 'actorRole' | 'actorOrg' | 'actorName' | 'action'>;
@@ -88,9 +88,8 @@ export function missionHandler(ctx: Pick<ServiceContext, 'outbox' | 'clock'>) {
    * Records the steps' facts, then folds each new one into its mission in the steps' order (so
    * each audit entry and each verdict names the status before and after its own fact), and writes
    * projections, audit entries and events. A fact already known (a redelivery) changes nothing.
-   * `inserted`: a mission whose row was just written with its projection.
    */
-  async function commit(tx: Tx, at: Date, held: Map<string, Held>, steps: readonly Step[], inserted?: string): Promise<void> {
+  async function commit(tx: Tx, at: Date, held: Map<string, Held>, steps: readonly Step[]): Promise<void> {
     const fresh = await recordFacts(tx, steps.map(({ missionId, fact }) => ({ missionId, fact })));
     const changed = new Map<string, MissionView>();
     const audits: AuditEntry[] = [];
@@ -123,17 +122,18 @@ export function missionHandler(ctx: Pick<ServiceContext, 'outbox' | 'clock'>) {
         });
       }
     }
-    if (inserted !== undefined) changed.delete(inserted);
     await saveProjections(tx, changed, at);
     await recordAudits(tx, audits);
     await ctx.outbox.appendMany(tx, events);
   }
 
   /**
-   * The deposit. The id was just minted, so nothing is known of the mission yet: no lock, no read.
-   * Answers null when a concurrent deposit of the same (insurer, insurerMissionRef) committed first.
+   * The deposit, in one statement and so one round trip and one commit: the mission row with its
+   * projection, its first fact, the audit entry and mission.received, each written only if the
+   * mission's was (the id was just minted, so nothing is known of it yet: no lock, no read).
+   * Answers null when a deposit of the same (insurer, insurerMissionRef) committed first.
    */
-  async function deposit(tx: Tx, mission: NewMission, actor: Actor, correlationId: string): Promise<{ row: MissionRow; view: MissionView } | null> {
+  async function deposit(db: Pool, mission: NewMission, actor: Actor, correlationId: string): Promise<{ row: MissionRow; view: MissionView } | null> {
     const received: FactOf<'received'> = { type: 'received', eventId: randomUUID(), at: mission.receivedAt, deadline: mission.deadline };
     const view = project(evolve(initialState, received));
     const row: MissionRow = {
@@ -145,7 +145,6 @@ export function missionHandler(ctx: Pick<ServiceContext, 'outbox' | 'clock'>) {
       updatedAt: received.at,
       lastTracking: view.tracking.at(-1) ?? null,
     };
-    if (!(await insertMission(tx, row))) return null;
     const announce: NewEvent<'mission.received'> = {
       id: received.eventId,
       type: 'mission.received',
@@ -154,8 +153,26 @@ export function missionHandler(ctx: Pick<ServiceContext, 'outbox' | 'clock'>) {
       occurredAt: received.at,
       payload: { mission: row.snapshot, deadline: row.deadline.toISOString(), receivedAt: row.receivedAt.toISOString(), policy: row.policy },
     };
-    const held = new Map<string, Held>([[row.id, { keys: row, state: initialState, view: null }]]);
-    await commit(tx, received.at, held, [{ missionId: row.id, fact: received, actor, correlationId, announce: announce as NewEvent<EventType> }], row.id);
+    const onlyIf = 'EXISTS (SELECT 1 FROM mission)';
+    const insert = insertMissionStatement(row);
+    const facts = recordFactsStatement([{ missionId: row.id, fact: received }], { firstParam: insert.values.length + 1, onlyIf });
+    const audit: AuditEntry = { ...actor, missionId: row.id, at: received.at, eventId: received.eventId, fromStatus: null, toStatus: view.status };
+    const audits = recordAuditsStatement([audit], { firstParam: insert.values.length + facts.values.length + 1, onlyIf });
+    const events = ctx.outbox.appendStatement([announce as NewEvent<EventType>], {
+      firstParam: insert.values.length + facts.values.length + audits.values.length + 1,
+      onlyIf,
+    });
+    const { rows } = await db.query<{ inserted: number }>({
+      name: 'mission-deposit',
+      text: `WITH mission AS (${insert.text} RETURNING id),
+                  facts AS (${facts.text}),
+                  audit AS (${audits.text}),
+                  events AS (${events.text})
+             SELECT count(*)::int AS inserted FROM mission`,
+      values: [...insert.values, ...facts.values, ...audits.values, ...events.values],
+    });
+    if (rows[0]!.inserted === 0) return null;
+    ctx.outbox.wake();
     return { row, view };
   }
 

@@ -21,8 +21,7 @@ import { languageOf } from '../domain/language.ts';
 import { requestHash } from '../domain/request-hash.ts';
 import { missionHandler, type CommandResult } from '../events/mission-handler.ts';
 import { viewOf } from '../store/facts.ts';
-import { findMission, findMissionByRef, listMissions, type MissionRow } from '../store/missions.ts';
-import { findPolicy } from '../store/policies.ts';
+import { depositContext, findMission, findMissionByRef, listMissions, type MissionRow } from '../store/missions.ts';
 import { problems, refusals } from './problems.ts';
 import { canSee, missionBody, renderTracking, summaryBody } from './views.ts';
 
@@ -87,47 +86,46 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
         return reply.code(200).send(await render(existing, request));
       };
 
-      const existing = await findMissionByRef(ctx.pool, insurerId, body.insurerMissionRef);
+      // Two round trips in all: the policy and a mission already under that reference, then the deposit.
+      const { policy: saved, existing } = await depositContext(ctx.pool, insurerId, body.insurerMissionRef);
       if (existing) return replay(existing);
 
       const receivedAt = ctx.clock();
-      const created = await withTransaction(ctx.pool, async (tx) => {
-        const policy = (await findPolicy(tx, insurerId))?.policy ?? DEFAULT_INSURER_POLICY;
-        const check = checkDeposit(body, { now: receivedAt, workingDays: policy.workingDays });
-        if (!check.ok) {
-          throw problems.validationFailed(check.errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors: [...check.errors] });
-        }
-        const id = newMissionId();
-        const snapshot: MissionSnapshot = {
+      const policy = saved ?? DEFAULT_INSURER_POLICY;
+      const check = checkDeposit(body, { now: receivedAt, workingDays: policy.workingDays });
+      if (!check.ok) {
+        throw problems.validationFailed(check.errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors: [...check.errors] });
+      }
+      const id = newMissionId();
+      const snapshot: MissionSnapshot = {
+        id,
+        insurerId,
+        insurerMissionRef: body.insurerMissionRef,
+        garageId: body.garageId,
+        expertOfficeId: body.expertOfficeId,
+        claim: body.claim,
+        vehicle: body.vehicle,
+        owner: body.owner,
+        directPayment: body.directPayment ?? null,
+      };
+      // null: a concurrent deposit of the same reference committed first; answered as a re-deposit.
+      const created = await handler.deposit(
+        ctx.pool,
+        {
           id,
           insurerId,
           insurerMissionRef: body.insurerMissionRef,
           garageId: body.garageId,
           expertOfficeId: body.expertOfficeId,
-          claim: body.claim,
-          vehicle: body.vehicle,
-          owner: body.owner,
-          directPayment: body.directPayment ?? null,
-        };
-        // null: a concurrent deposit of the same reference committed first; answered as a re-deposit.
-        return handler.deposit(
-          tx,
-          {
-            id,
-            insurerId,
-            insurerMissionRef: body.insurerMissionRef,
-            garageId: body.garageId,
-            expertOfficeId: body.expertOfficeId,
-            snapshot,
-            requestHash: hash,
-            deadline: check.deadline,
-            receivedAt,
-            policy,
-          },
-          { actorRole: 'insurer', actorOrg: insurerId, actorName: request.principal.sub ?? null, action: 'deposited' },
-          request.id,
-        );
-      });
+          snapshot,
+          requestHash: hash,
+          deadline: check.deadline,
+          receivedAt,
+          policy,
+        },
+        { actorRole: 'insurer', actorOrg: insurerId, actorName: request.principal.sub ?? null, action: 'deposited' },
+        request.id,
+      );
       if (created === null) {
         const winner = await findMissionByRef(ctx.pool, insurerId, body.insurerMissionRef);
         if (!winner) throw new Error('deposit lost to a concurrent one that is not visible');

@@ -15,14 +15,14 @@ export interface AuditEntry {
   eventId?: string | null;
 }
 
-/** Records audit entries in one statement, in their order. */
-export async function recordAudits(tx: Tx, entries: readonly AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/** `recordAudits` as an `INSERT … SELECT` to run inside a larger statement (see `Outbox.appendStatement`). */
+export function recordAuditsStatement(entries: readonly AuditEntry[], { firstParam, onlyIf }: { firstParam: number; onlyIf?: string }): { text: string; values: unknown[] } {
   const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);
-  await tx.query(
-    `INSERT INTO mission_audit (mission_id, at, actor_role, actor_org, actor_name, action, from_status, to_status, event_id)
-     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,
-    [
+  const types = ['text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
+  return {
+    text: `INSERT INTO mission_audit (mission_id, at, actor_role, actor_org, actor_name, action, from_status, to_status, event_id)
+     SELECT * FROM unnest(${types.map((type, i) => `$${firstParam + i}::${type}[]`).join(', ')})${onlyIf ? ` WHERE ${onlyIf}` : ''}`,
+    values: [
       column((e) => e.missionId),
       column((e) => e.at),
       column((e) => e.actorRole),
@@ -33,7 +33,13 @@ export async function recordAudits(tx: Tx, entries: readonly AuditEntry[]): Prom
       column((e) => e.toStatus),
       column((e) => e.eventId ?? null),
     ],
-  );
+  };
+}
+
+/** Records audit entries in one statement, in their order. */
+export async function recordAudits(tx: Tx, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query({ name: 'audit-record', ...recordAuditsStatement(entries, { firstParam: 1 }) });
 }
 
 export async function auditOf(db: Pool | Tx, missionId: string): Promise<AuditEntry[]> {

@@ -5,15 +5,24 @@ import type { Pool, Tx } from '@smart-expertise/service-runtime';
 
 type Db = Pool | Tx;
 
+/** `recordFacts` as an `INSERT … SELECT` to run inside a larger statement (see `Outbox.appendStatement`). */
+export function recordFactsStatement(
+  facts: ReadonlyArray<{ missionId: string; fact: MissionFact }>,
+  { firstParam, onlyIf }: { firstParam: number; onlyIf?: string },
+): { text: string; values: unknown[] } {
+  const [missionId, eventId, fact] = [0, 1, 2].map((i) => `$${firstParam + i}`);
+  return {
+    text: `INSERT INTO mission_facts (mission_id, event_id, fact)
+     SELECT * FROM unnest(${missionId}::text[], ${eventId}::text[], ${fact}::jsonb[])${onlyIf ? ` WHERE ${onlyIf}` : ''}
+     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+    values: [facts.map((f) => f.missionId), facts.map((f) => f.fact.eventId), facts.map((f) => JSON.stringify(f.fact))],
+  };
+}
+
 /** Records facts in one statement; a fact already known by its event id changes nothing. Returns the event ids of the facts that were new. */
 export async function recordFacts(tx: Tx, facts: ReadonlyArray<{ missionId: string; fact: MissionFact }>): Promise<Set<string>> {
   if (facts.length === 0) return new Set();
-  const { rows } = await tx.query<{ event_id: string }>(
-    `INSERT INTO mission_facts (mission_id, event_id, fact)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
-     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-    [facts.map((f) => f.missionId), facts.map((f) => f.fact.eventId), facts.map((f) => JSON.stringify(f.fact))],
-  );
+  const { rows } = await tx.query<{ event_id: string }>({ name: 'facts-record', ...recordFactsStatement(facts, { firstParam: 1 }) });
   return new Set(rows.map((r) => r.event_id));
 }
 

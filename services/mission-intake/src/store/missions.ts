@@ -78,16 +78,17 @@ function fromRaw(r: Raw): MissionRow {
 }
 
 /**
- * Inserts the mission unless (insurer, insurerMissionRef) is already taken; returns whether it did.
- * A concurrent identical deposit waits on the unique index and then finds the other's row.
+ * The mission's insert, unless (insurer, insurerMissionRef) is already taken, as part of the
+ * deposit's one statement (its parameters are $1 to $16). A concurrent identical deposit waits on
+ * the unique index and then finds the other's row.
  */
-export async function insertMission(tx: Tx, row: MissionRow): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `INSERT INTO missions (id, insurer_id, insurer_mission_ref, garage_id, expert_office_id, snapshot, request_hash, deadline,
+export function insertMissionStatement(row: MissionRow): { text: string; values: unknown[] } {
+  return {
+    text: `INSERT INTO missions (id, insurer_id, insurer_mission_ref, garage_id, expert_office_id, snapshot, request_hash, deadline,
                            received_at, policy, status, section, outcome, payment_requested, updated_at, last_tracking)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT ON CONSTRAINT missions_insurer_ref_key DO NOTHING`,
-    [
+    values: [
       row.id,
       row.insurerId,
       row.insurerMissionRef,
@@ -105,8 +106,24 @@ export async function insertMission(tx: Tx, row: MissionRow): Promise<boolean> {
       row.updatedAt,
       row.lastTracking && JSON.stringify(row.lastTracking),
     ],
-  );
-  return rowCount === 1;
+  };
+}
+
+/**
+ * What a deposit reads first, in one round trip: the insurer's policy (null: none saved) and the
+ * mission already deposited under that reference, if any.
+ */
+export async function depositContext(db: Db, insurerId: string, insurerMissionRef: string): Promise<{ policy: InsurerPolicy | null; existing: MissionRow | null }> {
+  const { rows } = await db.query<Raw & { insurer_policy: InsurerPolicy | null }>({
+    name: 'missions-deposit-context',
+    text: `SELECT m.*, p.policy AS insurer_policy
+           FROM (SELECT 1) AS one
+           LEFT JOIN missions m ON m.insurer_id = $1 AND m.insurer_mission_ref = $2
+           LEFT JOIN insurer_policies p ON p.insurer_id = $1`,
+    values: [insurerId, insurerMissionRef],
+  });
+  const row = rows[0]!;
+  return { policy: row.insurer_policy, existing: row.id === null ? null : fromRaw(row) };
 }
 
 export async function findMission(db: Db, id: string, options: { lock?: boolean } = {}): Promise<MissionRow | null> {
