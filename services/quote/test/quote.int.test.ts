@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type EventEnvelope } from '@smart-expertise/contracts';
 import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { withTransaction } from '@smart-expertise/service-runtime';
+import type { DomainEvent } from '@smart-expertise/contracts';
 import { buildQuote } from '../src/service.ts';
+import { quoteConsumers } from '../src/events/consumers.ts';
 import { heic, jpeg, missionReceived, png, statusChanged, upload, type MissionOptions, type Verdict } from './support.ts';
 
 const env = testEnvironment('quote', { PHOTO_MAX_BYTES: '65536', PHOTO_MAX_COUNT: '5' });
@@ -721,5 +724,81 @@ describe('direct payment', () => {
     expect(response.json).toMatchObject({ aboveValidatedQuote: true, validatedQuoteTotalInclVatCents: 121_000 });
     const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'payment.requested', 'payment.requested');
     expect((event.payload as { aboveValidatedQuote: boolean }).aboveValidatedQuote).toBe(true);
+  });
+});
+
+describe('applying a batch of mission-intake events', () => {
+  /**
+   * One story, told twice: a mission received and judged in the same batch; a closed quote whose
+   * mission goes under analysis (nothing changes for the quote); a closed quote voided by an abandon
+   * and then by a cancel (applied one by one inside the batch); a verdict for a mission never received.
+   */
+  async function story() {
+    const fresh = `m-${uniqueSuffix()}`;
+    const { missionId: analysed } = await receivedMission();
+    const analysedQuote = await completeQuote(analysed);
+    expect((await close(analysedQuote)).status).toBe(200);
+    const { missionId: voided } = await receivedMission();
+    const voidedQuote = await completeQuote(voided);
+    expect((await close(voidedQuote)).status).toBe(200);
+    const unknown = `m-${uniqueSuffix()}`;
+    const events = [
+      missionReceived(fresh, { garageId: GARAGE }),
+      statusChanged(analysed, { garageId: GARAGE, status: 'under_analysis', previousStatus: 'new', quoteId: analysedQuote, procedure: 'standard' }),
+      statusChanged(fresh, { garageId: GARAGE, status: 'abandoned', outcome: 'abandoned', previousStatus: 'new' }),
+      statusChanged(voided, { garageId: GARAGE, status: 'abandoned', outcome: 'abandoned', previousStatus: 'new', voidedQuoteIds: [voidedQuote] }),
+      statusChanged(unknown, { garageId: GARAGE, status: 'cancelled', outcome: 'cancelled', previousStatus: 'new' }),
+      statusChanged(voided, { garageId: GARAGE, status: 'cancelled', outcome: 'cancelled', previousStatus: 'abandoned', voidedQuoteIds: [voidedQuote] }),
+    ] as unknown as DomainEvent[];
+    return { missions: [fresh, analysed, voided, unknown], quotes: [analysedQuote, voidedQuote], events };
+  }
+
+  async function outcome({ missions, quotes }: { missions: string[]; quotes: string[] }) {
+    const rows = await Promise.all(
+      missions.map(async (id) => {
+        const { rows: [row] } = await service.ctx.pool.query('SELECT status, outcome, received_at IS NOT NULL AS received, garage_id FROM missions WHERE id = $1', [id]);
+        return row;
+      }),
+    );
+    const statuses = await Promise.all(quotes.map(async (id) => (await request('GET', `/v1/quotes/${id}`, { token: garage })).json.status));
+    const published = await Promise.all(missions.map(async (id) => (await outboxEvents(id)).map((e) => e.type)));
+    return { rows, statuses, published };
+  }
+
+  it('gives the same missions, quotes and events as applying them one at a time', async () => {
+    const [spec] = quoteConsumers(service.ctx);
+    const batch = await story();
+    const oneByOne = await story();
+    await withTransaction(service.ctx.pool, (tx) => spec!.applyBatch!(tx, batch.events));
+    await withTransaction(service.ctx.pool, async (tx) => {
+      for (const event of oneByOne.events) await (spec!.handlers[event.type] as (t: typeof tx, e: DomainEvent) => Promise<void>)(tx, event);
+    });
+    const expected = await outcome(oneByOne);
+    expect(await outcome(batch)).toEqual(expected);
+    expect(expected.rows.map((r) => [r.status, r.outcome, r.received])).toEqual([
+      ['abandoned', 'abandoned', true],
+      ['under_analysis', null, true],
+      ['cancelled', 'cancelled', true],
+      ['cancelled', 'cancelled', false],
+    ]);
+    expect(expected.statuses).toEqual(['closed', 'voided']);
+    expect(expected.published[2]).toEqual(['quote.submitted', 'quote.voided']);
+  });
+
+  it('applies a batch whose verdicts change no quote in five statements, whatever its size', async () => {
+    const [spec] = quoteConsumers(service.ctx);
+    const ids = Array.from({ length: 40 }, () => `m-${uniqueSuffix()}`);
+    const events = ids.flatMap((id) => [
+      missionReceived(id, { garageId: GARAGE }),
+      statusChanged(id, { garageId: GARAGE, status: 'cancelled', outcome: 'cancelled', previousStatus: 'new' }),
+    ]) as unknown as DomainEvent[];
+    let statements = 0;
+    await withTransaction(service.ctx.pool, async (tx) => {
+      const counted = { query: (...args: Parameters<typeof tx.query>) => ((statements += 1), tx.query(...args)) } as unknown as typeof tx;
+      await spec!.applyBatch!(counted, events);
+    });
+    expect(statements).toBe(5);
+    const { rows } = await service.ctx.pool.query("SELECT count(*)::int AS n FROM missions WHERE id = ANY($1) AND status = 'cancelled' AND received_at IS NOT NULL", [ids]);
+    expect(rows[0].n).toBe(ids.length);
   });
 });

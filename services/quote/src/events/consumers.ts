@@ -2,29 +2,76 @@
 // mission's quotes. Each handler runs in the inbox transaction (`tx`), so its effect, the outbox
 // events it appends and the "applied" mark commit together: a redelivered event changes nothing.
 import { Topics, type DomainEvent } from '@smart-expertise/contracts';
+import { quoteStatusAfterVerdict } from '@smart-expertise/contracts/procedure';
 import type { ConsumerSpec, ServiceContext, Tx } from '@smart-expertise/service-runtime';
 import type { QuoteServiceConfig } from '../config.ts';
 import { decide } from '../domain/quote.ts';
-import { findMission, recordReceived, recordStatusChanged } from '../store/missions.ts';
-import { findQuote, listQuotesOfMission, recordQuoteEvents } from '../store/quotes.ts';
+import { findMission, lockMissions, recordReceived, recordReceivedMany, recordStatusChanged, recordVerdicts } from '../store/missions.ts';
+import { findQuote, listQuotesOfMission, quoteStatusesOfMissions, recordQuoteEvents } from '../store/quotes.ts';
 import { publishQuoteEvents } from './published.ts';
 
 export function quoteConsumers(ctx: ServiceContext<QuoteServiceConfig>): ConsumerSpec[] {
+  const handlers = {
+    'mission.received': async (tx: Tx, event: DomainEvent<'mission.received'>) => {
+      await recordReceived(tx, event.payload);
+    },
+    'mission.status-changed': async (tx: Tx, event: DomainEvent<'mission.status-changed'>) => {
+      await applyVerdict(tx, ctx, event);
+    },
+  };
   return [
     {
       groupId: 'quote',
       // mission-intake is the authority on the mission: its topic is all this service reads.
       topics: [Topics.missionIntake],
-      handlers: {
-        'mission.received': async (tx, event) => {
-          await recordReceived(tx, event.payload);
-        },
-        'mission.status-changed': async (tx, event) => {
-          await applyVerdict(tx, ctx, event);
-        },
-      },
+      handlers,
+      applyBatch: (tx, events) => applyMissionEvents(tx, events, handlers),
     },
   ];
+}
+
+/**
+ * A consumed batch in a few statements: lock its missions in id order, read the quotes the verdicts
+ * concern, keep each mission's first reception and latest verdict. A mission whose verdict changes
+ * one of its quotes (voids or reinstates it, which is rare) has its events applied one by one by the
+ * handlers instead, in their order, after the others: what they decide and publish stays theirs.
+ * The mission rows are locked before the quotes are read, as every HTTP command does.
+ */
+async function applyMissionEvents(
+  tx: Tx,
+  events: DomainEvent[],
+  handlers: { 'mission.received': (tx: Tx, event: DomainEvent<'mission.received'>) => Promise<void>; 'mission.status-changed': (tx: Tx, event: DomainEvent<'mission.status-changed'>) => Promise<void> },
+): Promise<void> {
+  const received = new Map<string, DomainEvent<'mission.received'>>();
+  const verdicts = new Map<string, DomainEvent<'mission.status-changed'>[]>();
+  for (const event of events) {
+    if (event.type === 'mission.received') {
+      if (!received.has(event.missionId)) received.set(event.missionId, event as DomainEvent<'mission.received'>);
+    } else if (event.type === 'mission.status-changed') {
+      verdicts.set(event.missionId, [...(verdicts.get(event.missionId) ?? []), event as DomainEvent<'mission.status-changed'>]);
+    }
+  }
+  await lockMissions(tx, [...new Set(events.map((e) => e.missionId))]);
+  const quotes = verdicts.size > 0 ? await quoteStatusesOfMissions(tx, [...verdicts.keys()]) : new Map<string, never[]>();
+  const oneByOne = new Set<string>();
+  for (const [missionId, ofMission] of quotes) {
+    const changes = verdicts.get(missionId)!.some(({ payload }) =>
+      ofMission.some((quote) => quoteStatusAfterVerdict(quote, payload) !== quote.status),
+    );
+    if (changes) oneByOne.add(missionId);
+  }
+  await recordReceivedMany(tx, [...received].filter(([id]) => !oneByOne.has(id)).map(([, event]) => event.payload));
+  await recordVerdicts(
+    tx,
+    [...verdicts]
+      .filter(([id]) => !oneByOne.has(id))
+      .map(([id, ofMission]) => ({ id, status: ofMission.at(-1)!.payload.status, outcome: ofMission.at(-1)!.payload.outcome })),
+  );
+  for (const event of events) {
+    if (!oneByOne.has(event.missionId)) continue;
+    if (event.type === 'mission.received') await handlers['mission.received'](tx, event as DomainEvent<'mission.received'>);
+    else if (event.type === 'mission.status-changed') await handlers['mission.status-changed'](tx, event as DomainEvent<'mission.status-changed'>);
+  }
 }
 
 /**

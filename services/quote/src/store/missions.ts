@@ -115,3 +115,61 @@ export async function recordStatusChanged(tx: Tx, id: string, verdict: Pick<Even
   await ensureRow(tx, id);
   await tx.query('UPDATE missions SET status = $2, outcome = $3, updated_at = now() WHERE id = $1', [id, verdict.status, verdict.outcome]);
 }
+
+// ---- A consumed batch at once --------------------------------------------------------------------
+
+/**
+ * Makes sure each mission has a row, then locks them in id order: two batches (or a batch and an
+ * HTTP command, which locks its one mission) never wait on each other in a cycle.
+ */
+export async function lockMissions(tx: Tx, ids: readonly string[]): Promise<void> {
+  const sorted = [...ids].sort();
+  await tx.query({
+    name: 'quote-missions-ensure',
+    text: 'INSERT INTO missions (id) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (id) DO NOTHING',
+    values: [sorted],
+  });
+  await tx.query({ name: 'quote-missions-lock', text: 'SELECT 1 FROM missions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', values: [sorted] });
+}
+
+/** `recordReceived` for many missions (rows locked), one statement. The first reception wins. */
+export async function recordReceivedMany(tx: Tx, payloads: readonly EventPayload<'mission.received'>[]): Promise<void> {
+  if (payloads.length === 0) return;
+  const rows = payloads.map(({ mission, deadline, receivedAt, policy }) => ({
+    id: mission.id,
+    received_at: receivedAt,
+    garage_id: mission.garageId,
+    insurer_id: mission.insurerId,
+    expert_office_id: mission.expertOfficeId,
+    deadline,
+    direct_payment: mission.directPayment,
+    owner_vat_regime: mission.owner.vatRegime,
+    owner_vat_deductible_percent: mission.owner.vatDeductiblePercent ?? null,
+    min_photos: policy.minPhotos,
+    snapshot: mission,
+    policy,
+  }));
+  await tx.query({
+    name: 'quote-missions-received',
+    text: `UPDATE missions m SET received_at = r.received_at, garage_id = r.garage_id, insurer_id = r.insurer_id,
+             expert_office_id = r.expert_office_id, deadline = r.deadline, direct_payment = r.direct_payment,
+             owner_vat_regime = r.owner_vat_regime, owner_vat_deductible_percent = r.owner_vat_deductible_percent,
+             min_photos = r.min_photos, snapshot = r.snapshot, policy = r.policy, updated_at = now()
+           FROM jsonb_to_recordset($1::jsonb) AS r(id text, received_at timestamptz, garage_id text, insurer_id text,
+             expert_office_id text, deadline timestamptz, direct_payment jsonb, owner_vat_regime text,
+             owner_vat_deductible_percent numeric, min_photos integer, snapshot jsonb, policy jsonb)
+           WHERE m.id = r.id AND m.received_at IS NULL`,
+    values: [JSON.stringify(rows)],
+  });
+}
+
+/** `recordStatusChanged` for many missions (rows locked): each one's latest verdict, one statement. */
+export async function recordVerdicts(tx: Tx, verdicts: readonly { id: string; status: MissionStatus; outcome: Outcome | null }[]): Promise<void> {
+  if (verdicts.length === 0) return;
+  await tx.query({
+    name: 'quote-missions-verdicts',
+    text: `UPDATE missions m SET status = v.status, outcome = v.outcome, updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, status, outcome) WHERE m.id = v.id`,
+    values: [verdicts.map((v) => v.id), verdicts.map((v) => v.status), verdicts.map((v) => v.outcome)],
+  });
+}

@@ -87,6 +87,18 @@ export async function listQuotesOfMission(db: Db, missionId: string, { forUpdate
   return rows.map(toQuote);
 }
 
+/** What a verdict is decided on, for the quotes of many missions (their mission rows locked by the caller). */
+export async function quoteStatusesOfMissions(db: Db, missionIds: readonly string[]): Promise<Map<string, { id: string; status: QuoteRecord['status']; closed: boolean }[]>> {
+  const { rows } = await db.query<{ id: string; mission_id: string; status: QuoteRecord['status']; closed: boolean }>({
+    name: 'quote-statuses-of-missions',
+    text: 'SELECT id, mission_id, status, closed_at IS NOT NULL AS closed FROM quotes WHERE mission_id = ANY($1::text[])',
+    values: [missionIds],
+  });
+  const byMission = new Map<string, { id: string; status: QuoteRecord['status']; closed: boolean }[]>();
+  for (const { mission_id, ...quote } of rows) byMission.set(mission_id, [...(byMission.get(mission_id) ?? []), quote]);
+  return byMission;
+}
+
 export async function missionIdOfQuote(db: Db, id: string): Promise<string | null> {
   const { rows } = await db.query<{ mission_id: string }>('SELECT mission_id FROM quotes WHERE id = $1', [id]);
   return rows[0]?.mission_id ?? null;
