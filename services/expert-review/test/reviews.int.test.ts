@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type DomainEvent, type EventPayload } from '@smart-expertise/contracts';
 import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { withTransaction, type Tx } from '@smart-expertise/service-runtime';
 import { buildExpertReview } from '../src/service.ts';
+import { reviewConsumers } from '../src/events/consumers.ts';
 import { calculation, envelope, labour, missionSnapshot, noSmartYes, ownerContact, part, photos, quoteSubmitted, quoteReinstated,
   quoteVoided, reviewFile } from './events.ts';
 
@@ -645,5 +647,54 @@ describe('access', () => {
     const garage = await token({ role: 'garage', org: 'G1' });
     expect((await request('GET', '/v1/reviews', { token: garage })).status).toBe(403);
     expect((await request('GET', '/v1/reviews')).status).toBe(401);
+  });
+});
+
+describe('applying a batch of quote events', () => {
+  /**
+   * One story, told twice, with quotes of its own: a plain submission; the same quote submitted
+   * twice; a void before its submission and a void after one (applied one by one inside the
+   * batch); a submission whose void was recorded by an earlier transaction.
+   */
+  function story(expertOfficeId: string) {
+    const quotes = Array.from({ length: 5 }, () => quoteSubmitted(expertOfficeId));
+    const missions = quotes.map(() => `m-${uniqueSuffix()}`);
+    const submitted = (i: number) => envelope('quote.submitted', missions[i]!, { ...quotes[i]!, reviewFile: reviewFile(missions[i]!, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' }) });
+    const voided = (i: number) => envelope('quote.voided', missions[i]!, quoteVoided(quotes[i]!, 'cancelled'));
+    return {
+      quoteIds: quotes.map((q) => q.quoteId),
+      before: [voided(4)] as unknown as DomainEvent[],
+      batch: [submitted(0), submitted(1), voided(2), submitted(2), submitted(1), submitted(3), voided(3), submitted(4)] as unknown as DomainEvent[],
+    };
+  }
+
+  async function cases(quoteIds: string[]) {
+    const { rows } = await service.ctx.pool.query(
+      `SELECT quote_id, status, version, withdrawn_mission_status, findings_summary, suggested_decision, deadline, mission IS NOT NULL AS has_mission
+       FROM review_cases WHERE quote_id = ANY($1)`,
+      [quoteIds],
+    );
+    return quoteIds.map((id) => {
+      const row = rows.filter((r) => r.quote_id === id);
+      return row.map(({ quote_id: _, ...rest }) => rest);
+    });
+  }
+
+  it('opens and withdraws the same cases as applying the events one at a time', async () => {
+    const [spec] = reviewConsumers(service.ctx);
+    const apply = async (tx: Tx, events: DomainEvent[]) => {
+      for (const event of events) await (spec!.handlers[event.type] as (t: Tx, e: DomainEvent) => Promise<void>)(tx, event);
+    };
+    const expertOfficeId = office();
+    const batch = story(expertOfficeId);
+    const oneByOne = story(expertOfficeId);
+    for (const told of [batch, oneByOne]) await withTransaction(service.ctx.pool, (tx) => apply(tx, told.before));
+    await withTransaction(service.ctx.pool, (tx) => spec!.applyBatch!(tx, batch.batch));
+    await withTransaction(service.ctx.pool, (tx) => apply(tx, oneByOne.batch));
+
+    const expected = await cases(oneByOne.quoteIds);
+    expect(await cases(batch.quoteIds)).toEqual(expected);
+    expect(expected.map((c) => c.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(expected.map(([c]) => c!.status)).toEqual(['open', 'open', 'withdrawn', 'withdrawn', 'withdrawn']);
   });
 });

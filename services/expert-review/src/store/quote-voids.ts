@@ -24,10 +24,13 @@ export async function clearQuoteVoid(tx: Tx, quoteId: string): Promise<void> {
 }
 
 export async function voidOfQuote(tx: Tx, quoteId: string): Promise<QuoteVoid | null> {
-  const { rows } = await tx.query('SELECT * FROM quote_voids WHERE quote_id = $1', [quoteId]);
-  const row = rows[0];
-  if (!row) return null;
-  return { quoteId: row.quote_id, missionId: row.mission_id, missionStatus: row.mission_status, voidedAt: row.voided_at };
+  return (await voidsOfQuotes(tx, [quoteId])).get(quoteId) ?? null;
+}
+
+/** The recorded voids of many quotes, by quote id. */
+export async function voidsOfQuotes(tx: Tx, quoteIds: readonly string[]): Promise<Map<string, QuoteVoid>> {
+  const { rows } = await tx.query({ name: 'quote-voids-of', text: 'SELECT * FROM quote_voids WHERE quote_id = ANY($1::text[])', values: [quoteIds] });
+  return new Map(rows.map((row) => [row.quote_id, { quoteId: row.quote_id, missionId: row.mission_id, missionStatus: row.mission_status, voidedAt: row.voided_at }]));
 }
 
 /**
@@ -36,5 +39,14 @@ export async function voidOfQuote(tx: Tx, quoteId: string): Promise<QuoteVoid | 
  * before its case withdraws the case when it opens" true even if they did not.
  */
 export async function lockQuote(tx: Tx, quoteId: string): Promise<void> {
-  await tx.query("SELECT pg_advisory_xact_lock(hashtext('expert-review:quote:' || $1))", [quoteId]);
+  await lockQuotes(tx, [quoteId]);
+}
+
+/** `lockQuote` for many quotes, taken in id order so that two transactions never wait on each other in a cycle. */
+export async function lockQuotes(tx: Tx, quoteIds: readonly string[]): Promise<void> {
+  await tx.query({
+    name: 'quote-locks',
+    text: "SELECT pg_advisory_xact_lock(hashtext('expert-review:quote:' || q)) FROM unnest($1::text[]) WITH ORDINALITY AS l(q, n) ORDER BY n",
+    values: [[...new Set(quoteIds)].sort()],
+  });
 }

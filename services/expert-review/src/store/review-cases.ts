@@ -87,32 +87,46 @@ export interface NewCase {
 
 /** Opens the case of a quote, in the decider's initial state; returns false when that quote already has one. */
 export async function openCase(tx: Tx, c: NewCase): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `INSERT INTO review_cases (id, quote_id, mission_id, expert_office_id, garage_id, procedure, quote, mission, quote_closed_at,
-                               total_incl_vat_cents, deadline, deadline_key, findings, findings_summary, findings_basis,
-                               suggested_decision, opened_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${deadlineKey('$11')}, $12, $13, $14, $15, $16, $16)
-     ON CONFLICT (quote_id) DO NOTHING`,
-    [
-      c.id,
-      c.quote.quoteId,
-      c.missionId,
-      c.quote.expertOfficeId,
-      c.quote.garageId,
-      c.quote.procedure,
-      JSON.stringify(c.quote),
-      c.mission === null ? null : JSON.stringify(c.mission),
-      c.quote.closedAt,
-      c.quote.calculation?.totalInclVatCents ?? null,
-      c.deadline,
-      JSON.stringify(c.assessment.findings),
-      c.assessment.summary,
-      c.assessment.basis,
-      c.assessment.suggestedDecision,
-      c.openedAt,
-    ],
-  );
-  return rowCount === 1;
+  return (await openCases(tx, [c])).size === 1;
+}
+
+/** Opens the cases of many quotes in one statement; returns the quote ids whose case it opened (not those that had one). */
+export async function openCases(tx: Tx, cases: readonly NewCase[]): Promise<Set<string>> {
+  if (cases.length === 0) return new Set();
+  const rows = cases.map((c) => ({
+    id: c.id,
+    quote_id: c.quote.quoteId,
+    mission_id: c.missionId,
+    expert_office_id: c.quote.expertOfficeId,
+    garage_id: c.quote.garageId,
+    procedure: c.quote.procedure,
+    quote: c.quote,
+    mission: c.mission,
+    quote_closed_at: c.quote.closedAt,
+    total_incl_vat_cents: c.quote.calculation?.totalInclVatCents ?? null,
+    deadline: c.deadline,
+    findings: c.assessment.findings,
+    findings_summary: c.assessment.summary,
+    findings_basis: c.assessment.basis,
+    suggested_decision: c.assessment.suggestedDecision,
+    opened_at: c.openedAt,
+  }));
+  const { rows: opened } = await tx.query<{ quote_id: string }>({
+    name: 'review-cases-open',
+    text: `INSERT INTO review_cases (id, quote_id, mission_id, expert_office_id, garage_id, procedure, quote, mission, quote_closed_at,
+                                   total_incl_vat_cents, deadline, deadline_key, findings, findings_summary, findings_basis,
+                                   suggested_decision, opened_at, updated_at)
+           SELECT c.id, c.quote_id, c.mission_id, c.expert_office_id, c.garage_id, c.procedure, c.quote, c.mission, c.quote_closed_at,
+                  c.total_incl_vat_cents, c.deadline, ${deadlineKey('c.deadline')}, c.findings, c.findings_summary, c.findings_basis,
+                  c.suggested_decision, c.opened_at, c.opened_at
+           FROM jsonb_to_recordset($1::jsonb) AS c(id text, quote_id text, mission_id text, expert_office_id text, garage_id text,
+             procedure text, quote jsonb, mission jsonb, quote_closed_at timestamptz, total_incl_vat_cents bigint, deadline timestamptz,
+             findings jsonb, findings_summary text, findings_basis text, suggested_decision text, opened_at timestamptz)
+           ON CONFLICT (quote_id) DO NOTHING
+           RETURNING quote_id`,
+    values: [JSON.stringify(rows)],
+  });
+  return new Set(opened.map((r) => r.quote_id));
 }
 
 /** The case of a quote, locked for the caller's transaction. */
