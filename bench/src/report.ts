@@ -4,6 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ScenarioResult } from './lib/context.ts';
+import { BENCH_TAG, STATS_SETTLE_MS, type DbWork } from './lib/db-work.ts';
+import { fmt } from './lib/stats.ts';
 
 export interface Machine {
   cores: number;
@@ -54,10 +56,64 @@ export interface ReportInput {
   startedAt: Date;
   durationSeconds: number;
   settings: Record<string, string>;
+  /** What the server offers for the database work figures. */
+  database?: string;
   sizes: Record<string, number>;
   results: ScenarioResult[];
   failures: { title: string; error: string }[];
   profiles: string;
+}
+
+/** The sub-section "Database work per operation" of one scenario. */
+export function dbWorkMarkdown(work: DbWork): string {
+  const ops = Math.max(1, work.operations);
+  const per = (n: number, digits = 1) => fmt(n / ops, digits);
+  const row = (label: string, n: number, digits = 1) => `| ${label} | ${per(n, digits)} | ${fmt(n, 0)} |`;
+  const s = work.statements;
+  const wal = work.wal;
+  const rows = [
+    ...(s
+      ? [
+          row('SQL statements (pg_stat_statements calls, BEGIN and COMMIT included)', s.calls),
+          row('of which BEGIN / COMMIT / ROLLBACK / SAVEPOINT', s.transactionControl),
+          row('execution time of those statements, ms', s.totalMs, 2),
+        ]
+      : []),
+    row(`commits (pg_stat_database; the bench's own ${fmt(work.benchCommits, 0)} left out)`, work.commits),
+    row('rollbacks', work.rollbacks, 2),
+    row('transactions that wrote (transaction ids assigned)', work.transactionIds),
+    ...(wal
+      ? [
+          row('WAL records', wal.records),
+          row('WAL bytes', wal.bytes, 0),
+          row('WAL full-page images', wal.fullPageImages, 2),
+          ...(wal.fsyncs === null ? [] : [row(`WAL fsyncs (${wal.fsyncSource}${wal.fsyncSource === 'pg_stat_io' ? ", object 'wal'" : ''})`, wal.fsyncs, 2)]),
+          ...(wal.writes === null ? [] : [row('WAL writes', wal.writes, 2)]),
+        ]
+      : []),
+  ];
+  const top = s
+    ? `Top ${s.top.length} statements by total execution time (normalised text, the bench's own left out;
+planning is not timed, nor is the commit itself: a COMMIT statement only ends the block, and the
+commit record and its WAL flush follow outside its timing):
+
+| statement | calls per ${work.operation} | mean ms | total ms | share |
+|---|---:|---:|---:|---:|
+${s.top.map((t) => `| \`${t.text.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${fmt(t.callsPerOperation, 2)} | ${fmt(t.meanMs, 3)} | ${fmt(t.totalMs, 1)} | ${fmt(t.share * 100, 1)} % |`).join('\n')}`
+    : `No statement figures: ${work.statementsMissing ?? 'pg_stat_statements is not available'}.`;
+  return `### Database work per operation
+
+${work.window}: ${work.operations.toLocaleString('en-US')} ${work.operation}s. The window, ${fmt(work.windowSeconds, 0)} s, ends ${STATS_SETTLE_MS / 1000} s after
+the run, since an idle backend publishes its counters up to 10 s late; in that wait the idle services
+poll their outboxes. Statements and commits are the database's, every service's; the bench's own
+statements (tagged \`${BENCH_TAG}\`) are left out, and its own transactions taken off the commits. WAL
+is the whole server's (autovacuum and checkpoints included).
+
+| figure | per ${work.operation} | in the window |
+|---|---:|---:|
+${rows.join('\n')}
+
+${top}`;
 }
 
 export function writeReport(input: ReportInput): string {
@@ -111,7 +167,7 @@ Sizes: ${Object.entries(input.sizes)
     .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
     .join(', ')}.
 
-Service settings for the run (environment):
+${input.database ? `Database work (a sub-section per scenario): ${input.database}.\n\n` : ''}Service settings for the run (environment):
 ${Object.entries(input.settings)
   .map(([k, v]) => `\`${k}=${v}\``)
   .join(', ')}.
@@ -123,7 +179,7 @@ ${Object.entries(input.settings)
 ${allTargets.map((t) => `| ${t.scenario} | ${t.name} | ${mark(t.status)} | ${t.detail} |`).join('\n')}
 ${input.failures.map((f) => `| ${f.title} | — | ⚠️ did not complete | ${f.error.replaceAll('|', '\\|').replaceAll('\n', ' ').slice(0, 300)} |`).join('\n')}
 
-${results.map((r) => `## ${r.title}\n\n${r.markdown}\n`).join('\n')}
+${results.map((r) => `## ${r.title}\n\n${r.markdown}\n${r.dbWork ? `\n${dbWorkMarkdown(r.dbWork)}\n` : ''}`).join('\n')}
 ${input.profiles ? `## CPU profiles of this run\n\n${input.profiles}\n` : ''}
 ${notes}
 `;

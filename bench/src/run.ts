@@ -9,12 +9,12 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
-import pg from 'pg';
 import { SERVICE_NAMES, type ServiceName } from '@smart-expertise/contracts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { FULL, QUICK, newJwtSecret, tokenFactory, type BenchContext, type ScenarioResult } from './lib/context.ts';
 import { RssSampler, rssMb } from './lib/proc.ts';
 import { cpuSnapshot } from './lib/cpu.ts';
+import { benchPool, createDbWorkMeter } from './lib/db-work.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { profilesIn, summarise } from './lib/profile.ts';
 import { fmt, sleep } from './lib/stats.ts';
@@ -71,7 +71,8 @@ try {
 } catch {
   kafkaPid = undefined;
 }
-const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
+const db = benchPool(stack.databaseUrl, 4);
+const dbWork = await createDbWorkMeter(db, log);
 
 // What every service gets. Deliberately the defaults but for: logs at warn (info logs one line per
 // request), a rate limit out of the way of a load generator that is one organisation, no cron
@@ -172,6 +173,7 @@ try {
     topicPrefix,
     schemas,
     db,
+    dbWork,
     sampler,
     cpu: (extra) => cpuSnapshot(pids(), { kafka: kafkaPid, ...extra }),
     token,
@@ -255,6 +257,7 @@ const report: Omit<ReportInput, 'root'> = {
   startedAt,
   durationSeconds: (performance.now() - t0) / 1000,
   settings,
+  database: dbWork.describe(),
   sizes: sizes as unknown as Record<string, number>,
   results,
   failures,

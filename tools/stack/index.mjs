@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startKafka, stopProcess, waitForKafka, isAlive, readJson, ensureTopics, KAFKA_VERSION } from './kafka.mjs';
-import { startPostgres, waitForPostgres } from './postgres.mjs';
+import { startPostgres, waitForPostgres, createStatementsExtension, OBSERVABILITY_SETTINGS } from './postgres.mjs';
 
 export { ensureTopics, KAFKA_VERSION };
 
@@ -40,9 +40,15 @@ async function dockerStack(log) {
   const { KafkaContainer } = await import('@testcontainers/kafka');
   log('starting PostgreSQL and Kafka with testcontainers (Docker engine found)');
   const [postgres, kafka] = await Promise.all([
-    process.env.DATABASE_URL ? null : new PostgreSqlContainer('postgres:17-alpine').withDatabase('smart_expertise').start(),
+    process.env.DATABASE_URL
+      ? null
+      : new PostgreSqlContainer('postgres:17-alpine')
+          .withDatabase('smart_expertise')
+          .withCommand(['postgres', ...OBSERVABILITY_SETTINGS.flatMap((setting) => ['-c', setting])])
+          .start(),
     process.env.KAFKA_BROKERS ? null : new KafkaContainer(`apache/kafka:${KAFKA_VERSION}`).withKraft().start(),
   ]);
+  if (postgres) await createStatementsExtension(postgres.getConnectionUri());
   return {
     databaseUrl: process.env.DATABASE_URL ?? postgres.getConnectionUri(),
     kafkaBrokers: process.env.KAFKA_BROKERS?.split(',') ?? [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],

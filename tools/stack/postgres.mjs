@@ -8,6 +8,13 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 
 export const DATABASE_NAME = 'smart_expertise';
+
+/**
+ * What the bench reads (`npm run bench`): pg_stat_statements (statements and their time per
+ * operation) and commit timestamps (when a consumer's effect became visible, read after a run
+ * instead of polling for it). Command-line settings, so a data folder made before them gets them too.
+ */
+export const OBSERVABILITY_SETTINGS = ['shared_preload_libraries=pg_stat_statements', 'track_commit_timestamp=on'];
 const USER = 'postgres';
 // Local-only server bound to 127.0.0.1; the password is not a secret.
 const PASSWORD = 'postgres';
@@ -95,6 +102,7 @@ export async function startPostgres({ dir, port, log }) {
       '-c', 'max_connections=400',
       '-c', 'shared_buffers=256MB',
       '-c', 'unix_socket_directories=',
+      ...OBSERVABILITY_SETTINGS.flatMap((setting) => ['-c', setting]),
     ],
     onLog: () => {},
     onError: (message) => log(`postgres: ${String(message).trim()}`),
@@ -109,7 +117,20 @@ export async function startPostgres({ dir, port, log }) {
   } finally {
     await admin.end();
   }
-  return { url: databaseUrl(port), stop: () => server.stop() };
+  const url = databaseUrl(port);
+  await createStatementsExtension(url);
+  return { url, stop: () => server.stop() };
+}
+
+/** pg_stat_statements' view in the given database; the library itself is preloaded by the server. */
+export async function createStatementsExtension(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  } finally {
+    await client.end();
+  }
 }
 
 /** Resolves once a query succeeds on the given URL. */

@@ -6,6 +6,7 @@ import { signToken, type Principal } from '@smart-expertise/service-runtime';
 import type { ServiceName } from '@smart-expertise/contracts';
 import type { Platform } from '../../../scripts/platform.ts';
 import type { RssSampler } from './proc.ts';
+import type { DbWork, DbWorkMeter } from './db-work.ts';
 
 export interface Sizes {
   /** Measured repetitions of each load scenario. */
@@ -36,8 +37,10 @@ export interface BenchContext {
   jwtSecret: string;
   topicPrefix: string;
   schemas: Record<ServiceName, string>;
-  /** Connections without a search_path: scenario SQL names the schema. */
+  /** Connections without a search_path: scenario SQL names the schema. Every statement is tagged as the bench's. */
   db: pg.Pool;
+  /** PostgreSQL's work over a window around one service run. */
+  dbWork: DbWorkMeter;
   sampler: RssSampler;
   /** CPU ms so far of the services, PostgreSQL (all its processes), Kafka when known, and the bench. */
   cpu(extra?: Record<string, number | undefined>): Record<string, number>;
@@ -92,4 +95,6 @@ export interface ScenarioResult {
   markdown: string;
   targets: { name: string; status: ScenarioStatus; detail: string }[];
   data: unknown;
+  /** PostgreSQL's work per operation in one measured run. */
+  dbWork?: DbWork;
 }

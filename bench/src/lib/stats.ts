@@ -58,3 +58,14 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * What to add to performance.now() for the wall clock (ms since the epoch), to a few µs: read at
+ * the moment Date.now() ticks, since Date.now() alone has a resolution of 1 ms.
+ */
+export function wallClockOffset(): number {
+  const start = Date.now();
+  let now = start;
+  while (now === start) now = Date.now();
+  return now - performance.now();
+}

@@ -8,8 +8,9 @@ import { createTopic } from '../lib/kafka.ts';
 import { call, pool } from '../lib/http.ts';
 import { depositBody, type BenchContext, type ScenarioResult } from '../lib/context.ts';
 import { cpuDelta, perOperation } from '../lib/cpu.ts';
+import type { DbWork } from '../lib/db-work.ts';
 import { cores, cpuLine, sumCpu } from './deposit.ts';
-import { fmt, median, percentile, sleep, spread, until } from '../lib/stats.ts';
+import { fmt, median, percentile, sleep, spread, until, wallClockOffset } from '../lib/stats.ts';
 
 const CALCULATION = {
   calculationNumber: 'AUDA-2026-001',
@@ -32,6 +33,33 @@ function photoForm(count: number): FormData {
 interface Ready {
   missionId: string;
   quoteId: string;
+}
+
+/** One close: when it was sent and answered, and when its effect was visible in each service (performance.now()). */
+interface Close {
+  sentAt: number;
+  closedAt?: number;
+  missionAt?: number;
+  caseAt?: number;
+}
+
+type Method = 'commit timestamps' | 'polling';
+
+/** What the read of commit timestamps found, over one run. */
+interface CommitCheck {
+  read: number;
+  missing: number;
+  /** Closes whose mission row, or case row, has the inbox row's commit time: not written again since. */
+  missionRowSame: number;
+  caseRowSame: number;
+  /** Closes whose both effects committed before the bench received the 200. */
+  beforeTheAnswer: number;
+}
+
+interface ServiceRun {
+  samples: CloseSample[];
+  failures: number;
+  check?: CommitCheck;
 }
 
 interface CloseSample {
@@ -137,83 +165,156 @@ export async function propagationScenario(ctx: BenchContext): Promise<ScenarioRe
     return roundTrips.slice();
   }
 
-  let next = 0;
-  async function serviceRun(): Promise<{ samples: CloseSample[]; failures: number }> {
-    const batch = ready.slice(next, next + perRun);
-    next += perRun;
-    const pending = new Map<string, { closedAt?: number; sentAt: number; closeMs?: number; mission?: number; case?: number }>();
-    const samples: CloseSample[] = [];
-    let failures = 0;
+  // How the bench sees a close arrive. With commit timestamps, after the run: the commit time of
+  // the inbox row each consumer wrote for the close's quote.submitted, in the transaction that made
+  // the effect visible. Without them, the fallback: polling both services every POLL_MS.
+  const trackCommits = (await ctx.db.query<{ track_commit_timestamp: string }>('SHOW track_commit_timestamp')).rows[0]?.track_commit_timestamp === 'on';
+  const method: Method = trackCommits ? 'commit timestamps' : 'polling';
+  ctx.log(`propagation observed by ${method === 'polling' ? `polling every ${POLL_MS} ms (track_commit_timestamp is off)` : 'commit timestamps, read after each run'}`);
+
+  /** Polls both services for the closes in `closes` (the fallback); `done()` once every close is sent. */
+  function pollArrivals(closes: Map<string, Close>) {
     let polling = true;
-    // One poller for every close in flight: two indexed queries every POLL_MS.
-    const poller = (async () => {
+    const loop = (async () => {
       while (polling) {
-        const ids = [...pending.keys()];
-        if (ids.length > 0) {
+        const waiting = [...closes].filter(([, c]) => c.missionAt === undefined || c.caseAt === undefined).map(([id]) => id);
+        if (waiting.length > 0) {
           const [m, c] = await Promise.all([
-            ctx.db.query<{ id: string }>(`SELECT id FROM ${mi}.missions WHERE id = ANY($1::text[]) AND status = 'under_analysis'`, [ids]),
-            ctx.db.query<{ mission_id: string }>(`SELECT mission_id FROM ${er}.review_cases WHERE mission_id = ANY($1::text[])`, [ids]),
+            ctx.db.query<{ id: string }>(`SELECT id FROM ${mi}.missions WHERE id = ANY($1::text[]) AND status = 'under_analysis'`, [waiting]),
+            ctx.db.query<{ mission_id: string }>(`SELECT mission_id FROM ${er}.review_cases WHERE mission_id = ANY($1::text[])`, [waiting]),
           ]);
           const now = performance.now();
           for (const row of m.rows) {
-            const p = pending.get(row.id);
-            if (p && p.mission === undefined) p.mission = now;
+            const close = closes.get(row.id);
+            if (close && close.missionAt === undefined) close.missionAt = now;
           }
           for (const row of c.rows) {
-            const p = pending.get(row.mission_id);
-            if (p && p.case === undefined) p.case = now;
-          }
-          for (const [id, p] of pending) {
-            if (p.closedAt !== undefined && p.mission !== undefined && p.case !== undefined) {
-              const since = (t: number) => Math.max(0, t - p.closedAt!);
-              samples.push({ closeMs: p.closeMs!, missionMs: since(p.mission), caseMs: since(p.case), bothMs: since(Math.max(p.mission, p.case)) });
-              pending.delete(id);
-            }
+            const close = closes.get(row.mission_id);
+            if (close && close.caseAt === undefined) close.caseAt = now;
           }
         }
         await sleep(POLL_MS);
       }
     })();
+    const arrived = () => [...closes.values()].every((c) => c.missionAt !== undefined && c.caseAt !== undefined);
+    return {
+      async done(): Promise<void> {
+        try {
+          await until(async () => arrived(), 'every close to propagate', 120_000, 20);
+        } finally {
+          polling = false;
+          await loop;
+        }
+      },
+    };
+  }
+
+  /** After the closes: waits for both effects of each, then reads when each became visible. */
+  async function readCommitTimestamps(closes: Map<string, Close>, wallOffset: number): Promise<CommitCheck> {
+    const ids = [...closes.keys()];
+    await until(
+      async () => {
+        const { rows } = await ctx.db.query<{ missions: number; cases: number }>(
+          `SELECT (SELECT count(*) FROM ${mi}.missions WHERE id = ANY($1::text[]) AND status = 'under_analysis')::int AS missions,
+                  (SELECT count(*) FROM ${er}.review_cases WHERE mission_id = ANY($1::text[]))::int AS cases`,
+          [ids],
+        );
+        return rows[0]!.missions >= ids.length && rows[0]!.cases >= ids.length;
+      },
+      'every close to propagate',
+      120_000,
+      100,
+    );
+    // The event id of each close's quote.submitted, from mission-intake's fact of it; the inbox
+    // rows are never written again, where the mission and case rows may be (compared below).
+    const { rows } = await ctx.db.query<{ mission_id: string; mission_at: number | null; case_at: number | null; mission_row_at: number | null; case_row_at: number | null }>(
+      `SELECT m.id AS mission_id,
+              extract(epoch FROM pg_xact_commit_timestamp(mib.xmin))::float8 * 1000 AS mission_at,
+              extract(epoch FROM pg_xact_commit_timestamp(erb.xmin))::float8 * 1000 AS case_at,
+              extract(epoch FROM pg_xact_commit_timestamp(m.xmin))::float8 * 1000 AS mission_row_at,
+              extract(epoch FROM pg_xact_commit_timestamp(c.xmin))::float8 * 1000 AS case_row_at
+         FROM ${mi}.missions m
+         JOIN ${mi}.mission_facts f ON f.mission_id = m.id AND f.fact->>'type' = 'quote_submitted'
+         JOIN ${mi}.inbox mib ON mib.event_id::text = f.event_id
+         JOIN ${er}.inbox erb ON erb.event_id::text = f.event_id
+         JOIN ${er}.review_cases c ON c.mission_id = m.id
+        WHERE m.id = ANY($1::text[])`,
+      [ids],
+    );
+    const check: CommitCheck = { read: 0, missing: 0, missionRowSame: 0, caseRowSame: 0, beforeTheAnswer: 0 };
+    for (const row of rows) {
+      const close = closes.get(row.mission_id);
+      if (!close || row.mission_at === null || row.case_at === null) continue;
+      check.read++;
+      // Commit timestamps are wall clock; the bench's times are performance.now().
+      close.missionAt = row.mission_at - wallOffset;
+      close.caseAt = row.case_at - wallOffset;
+      if (row.mission_row_at === row.mission_at) check.missionRowSame++;
+      if (row.case_row_at === row.case_at) check.caseRowSame++;
+      if (close.closedAt !== undefined && Math.max(close.missionAt, close.caseAt) < close.closedAt) check.beforeTheAnswer++;
+    }
+    check.missing = closes.size - check.read;
+    return check;
+  }
+
+  let next = 0;
+  async function serviceRun(): Promise<ServiceRun> {
+    const batch = ready.slice(next, next + perRun);
+    next += perRun;
+    const closes = new Map<string, Close>();
+    let failures = 0;
+    const poller = method === 'polling' ? pollArrivals(closes) : undefined;
+    const wallOffset = wallClockOffset();
     const t0 = performance.now();
-    const closes: Promise<void>[] = [];
+    const requests: Promise<void>[] = [];
     for (let i = 0; i < batch.length; i++) {
       const due = t0 + (i * 1000) / sizes.closeRate;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
       const { missionId, quoteId } = batch[i]!;
-      const entry: { closedAt?: number; sentAt: number; closeMs?: number; mission?: number; case?: number } = { sentAt: performance.now() };
-      pending.set(missionId, entry);
-      closes.push(
+      const close: Close = { sentAt: performance.now() };
+      closes.set(missionId, close);
+      requests.push(
         call('POST', `${quoteUrl}/v1/quotes/${quoteId}/close`, garage).then((r) => {
           if (r.status !== 200) {
             failures++;
-            pending.delete(missionId);
+            closes.delete(missionId);
             ctx.log(`close answered ${r.status}: ${r.text.slice(0, 200)}`);
             return;
           }
-          entry.closedAt = performance.now();
-          entry.closeMs = entry.closedAt - entry.sentAt;
+          close.closedAt = performance.now();
         }),
       );
     }
-    await Promise.all(closes);
-    await until(async () => pending.size === 0, 'every close to propagate', 120_000, 20);
-    polling = false;
-    await poller;
-    return { samples, failures };
+    await Promise.all(requests);
+    let check: CommitCheck | undefined;
+    if (poller) await poller.done();
+    else check = await readCommitTimestamps(closes, wallOffset);
+    const samples: CloseSample[] = [];
+    for (const c of closes.values()) {
+      if (c.closedAt === undefined || c.missionAt === undefined || c.caseAt === undefined) continue;
+      // An effect can commit before the 200 reaches the bench (the answer waits for CPU too): 0 then.
+      const since = (t: number) => Math.max(0, t - c.closedAt!);
+      samples.push({ closeMs: c.closedAt - c.sentAt, missionMs: since(c.missionAt), caseMs: since(c.caseAt), bothMs: since(Math.max(c.missionAt, c.caseAt)) });
+    }
+    return { samples, failures, ...(check ? { check } : {}) };
   }
 
   const baseRuns: number[][] = [];
-  const runs: { samples: CloseSample[]; failures: number }[] = [];
+  const runs: ServiceRun[] = [];
   const closeCpu: { name: string; ms: number }[][] = [];
+  let dbWork: DbWork | undefined;
   try {
     await baselineRun(); // warm-up
     for (let run = 0; run < sizes.runs; run++) {
       baseRuns.push(await baselineRun());
+      // PostgreSQL's work is counted over the last run, outside the CPU window (it waits for the counters).
+      const window = run === sizes.runs - 1 ? await ctx.dbWork.start() : undefined;
       const before = ctx.cpu();
       runs.push(await serviceRun());
       // From the first close to the last one seen in both services: each close's whole cost.
       closeCpu.push(perOperation(cpuDelta(before, ctx.cpu()), runs.at(-1)!.samples.length));
+      dbWork = await window?.finish({ operation: 'close', operations: runs.at(-1)!.samples.length, window: 'The last run, from the first close until every close is seen in both services' });
       const s = runs.at(-1)!.samples.map((x) => x.bothMs);
       ctx.log(`propagation run ${run + 1}/${sizes.runs}: p50 ${fmt(median(s), 1)} ms, p99 ${fmt(percentile(s, 99), 1)} ms (kafka round trip p50 ${fmt(median(baseRuns.at(-1)!), 1)} ms)`);
       await sleep(500);
@@ -271,14 +372,30 @@ export async function propagationScenario(ctx: BenchContext): Promise<ScenarioRe
     { name: `propagation p50 < 30 ms at 100 closes/s${pace}`, status: both50.median < 30 && atTargetPace ? 'met' : 'missed', detail: `${fmt(both50.median, 1)} ms` },
     { name: `propagation p99 < 150 ms at 100 closes/s${pace}`, status: both99.median < 150 && atTargetPace ? 'met' : 'missed', detail: `${fmt(both99.median, 1)} ms (worst run ${fmt(both99.p99, 1)} ms)` },
   ] as ScenarioResult['targets'];
+  const checks = runs.flatMap((r) => (r.check ? [r.check] : []));
+  const sum = (k: keyof CommitCheck) => checks.reduce((n, c) => n + c[k], 0);
+  const observed =
+    method === 'commit timestamps'
+      ? `Observed with commit timestamps (\`track_commit_timestamp = on\`), read after each run: each consumer
+writes its inbox row for the close's \`quote.submitted\` in the transaction that applies it, so
+\`pg_xact_commit_timestamp(xmin)\` of that row is when the effect committed; the bench's clock
+(\`performance.now()\`) is converted to the wall clock of the same machine. PostgreSQL takes the
+timestamp as it writes the commit record, before the WAL flush the commit waits for, so a figure
+is short by about one flush. While the closes are sent the bench sends no query; after the last
+200 it waits for both effects with one query every 100 ms. Of ${sum('read')} closes read (${sum('missing')} without
+both timestamps), the mission row's own commit time is its inbox row's for ${sum('missionRowSame')} and the case row's for
+${sum('caseRowSame')} (a row written again since would show a later one); ${sum('beforeTheAnswer')} closes had both effects
+committed before their 200 reached the bench (counted as 0 ms).`
+      : `Observed by polling (\`track_commit_timestamp\` is off on this server): one indexed SQL query per
+service every ${POLL_MS} ms over the closes in flight, which costs less than HTTP polling and observes
+the same committed rows.`;
   const markdown = `${total} quotes made ready through the API (deposit, quote, calculation, 4 photos, Smart frame; ${fmt(prepSeconds, 0)} s),
 then ${sizes.runs} runs of ${perRun} closes paced at ${sizes.closeRate}/s (open loop: each close is sent on its
-schedule whatever the others do). For each close, the clock starts at its 200 and stops when both
-the mission row in mission-intake has \`status = under_analysis\` (what \`GET /v1/missions/{id}\` and
-the board read) and expert-review has the case (what \`GET /v1/reviews\` reads). The bench watches
-both with one indexed SQL query per service every ${POLL_MS} ms over the closes in flight, which costs
-less than HTTP polling and observes the same committed rows; after the runs, ${checked.length} of the missions
-are read back through \`GET /v1/missions/{id}\` and \`GET /v1/reviews/{id}\`: ${apiAgrees}/${checked.length} agree.
+schedule whatever the others do). For each close, the clock starts when its 200 reaches the bench
+and stops when both the mission row in mission-intake has \`status = under_analysis\` (what
+\`GET /v1/missions/{id}\` and the board read) and expert-review has the case (what \`GET /v1/reviews\`
+reads). ${observed} After the runs, ${checked.length} of the missions are read back through
+\`GET /v1/missions/{id}\` and \`GET /v1/reviews/{id}\`: ${apiAgrees}/${checked.length} agree.
 Path measured: close transaction → outbox NOTIFY → quote's relay → Kafka (acks=all, idempotent
 producer) → mission-intake's and expert-review's consumers (inbox + effect in one transaction).
 Baseline: kafkajs producer with the services' settings sends one ~1.5 kB message per
@@ -302,8 +419,9 @@ ${row('baseline kafkajs round trip, p99', base99)}
 
 Closes refused or failed: ${failures}.
 
-CPU per close, last run, every process from the first close to the last one propagated (the
-bench's own includes its 5 ms polling): ${cpuLine(closeCpu.at(-1))}. At ${sizes.closeRate} closes/s that keeps
+CPU per close, last run, every process from the first close to the last one propagated (${
+    method === 'polling' ? `the bench's own includes its ${POLL_MS} ms polling` : "the bench's own is the load generator's, and its wait after the last close"
+  }): ${cpuLine(closeCpu.at(-1))}. At ${sizes.closeRate} closes/s that keeps
 ${fmt((sumCpu(closeCpu.at(-1)) * sizes.closeRate) / 10, 0)} % of one core busy (the machine has ${cores()}); the largest share,
 ${closeCpu.at(-1)?.[0]?.name ?? '?'}, ${fmt(((closeCpu.at(-1)?.[0]?.ms ?? 0) * sizes.closeRate) / 10, 0)} % of one core.
 
@@ -315,5 +433,5 @@ transaction, so a leg includes the queueing before it):
 ${legLine('close transaction start → quote relay picks the event (outbox sent_at)', 'relay')}
 ${legLine('relay picks it → mission-intake consumer transaction starts (inbox)', 'intake')}
 ${legLine('relay picks it → expert-review consumer transaction starts (inbox)', 'review')}`;
-  return { key: 'propagation', title: '2. Propagation latency', markdown, targets, data: { prepSeconds, closeCpu, baseRuns: baseRuns.map((r) => ({ p50: percentile(r, 50), p99: percentile(r, 99) })), runs: runs.map((r) => ({ failures: r.failures, p50: percentile(r.samples.map((s) => s.bothMs), 50), p99: percentile(r.samples.map((s) => s.bothMs), 99) })) } };
+  return { key: 'propagation', title: '2. Propagation latency', markdown, targets, ...(dbWork ? { dbWork } : {}), data: { method, checks, prepSeconds, closeCpu, baseRuns: baseRuns.map((r) => ({ p50: percentile(r, 50), p99: percentile(r, 99) })), runs: runs.map((r) => ({ failures: r.failures, p50: percentile(r.samples.map((s) => s.bothMs), 50), p99: percentile(r.samples.map((s) => s.bothMs), 99) })) } };
 }

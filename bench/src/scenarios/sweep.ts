@@ -8,6 +8,7 @@ import { createTopic } from '../lib/kafka.ts';
 import { call } from '../lib/http.ts';
 import type { BenchContext, ScenarioResult } from '../lib/context.ts';
 import { seedMissions } from '../lib/seed.ts';
+import type { DbWork } from '../lib/db-work.ts';
 import { fmt, sleep, spread, until } from '../lib/stats.ts';
 
 interface SweepRun {
@@ -29,6 +30,7 @@ export async function sweepScenario(ctx: BenchContext): Promise<ScenarioResult> 
   const ops = await ctx.token({ role: 'ops', org: 'PLATFORM' });
   const scheduler = ctx.url('expiry-scheduler');
   const watched = ['expiry-scheduler', 'mission-intake', 'quote', 'expert-review'];
+  let dbWork: DbWork | undefined;
 
   async function baselineRun(): Promise<number> {
     const logger = createLogger('bench', 'warn');
@@ -58,7 +60,7 @@ export async function sweepScenario(ctx: BenchContext): Promise<ScenarioResult> 
     return seconds;
   }
 
-  async function serviceRun(index: number): Promise<SweepRun> {
+  async function serviceRun(index: number, measureDb: boolean): Promise<SweepRun> {
     const tag = `sweep${index}_${Date.now().toString(36)}`;
     const garage = `SWEEP-GARAGE-${index}`;
     await seedMissions(ctx.db, mi, { tag, count: n, garage: `'${garage}'`, spreadStatuses: false, deadline: `now() - interval '1 hour' - make_interval(secs => g)` });
@@ -72,6 +74,7 @@ export async function sweepScenario(ctx: BenchContext): Promise<ScenarioResult> 
     await ctx.db.query(`ANALYZE ${es}.deadlines`);
     await ctx.db.query(`ANALYZE ${mi}.missions`);
     await sleep(1000);
+    const window = measureDb ? await ctx.dbWork.start() : undefined;
     ctx.sampler.reset();
     ctx.sampler.sample();
     const before = Object.fromEntries(watched.map((s) => [s, ctx.sampler.series(s).at(-1) ?? Number.NaN]));
@@ -112,6 +115,10 @@ export async function sweepScenario(ctx: BenchContext): Promise<ScenarioResult> 
     await sleep(2000);
     ctx.sampler.sample();
     const rss = Object.fromEntries(watched.map((s) => [s, { before: before[s]!, peak: peaks[s] ?? Number.NaN, after: ctx.sampler.series(s).at(-1) ?? Number.NaN }]));
+    if (window) {
+      const measured = 'The last sweep, from its POST until every mission is expired in mission-intake and in quote';
+      dbWork = await window.finish({ operation: 'expired mission', operations: swept.expired_count, window: measured });
+    }
     return { sweptSeconds: (swept.duration_ms ?? 0) / 1000, publishedSeconds: published, convergedSeconds: converged, quoteConvergedSeconds: quoteAt, expired: swept.expired_count, batches: swept.batches, rss };
   }
 
@@ -119,7 +126,7 @@ export async function sweepScenario(ctx: BenchContext): Promise<ScenarioResult> 
   const runs: SweepRun[] = [];
   for (let i = 0; i < sizes.sweepRuns; i++) {
     base.push(await baselineRun());
-    runs.push(await serviceRun(i));
+    runs.push(await serviceRun(i, i === sizes.sweepRuns - 1));
     const r = runs.at(-1)!;
     ctx.log(`sweep run ${i + 1}/${sizes.sweepRuns}: ${r.expired} expired, swept ${fmt(r.sweptSeconds, 1)} s, published ${fmt(r.publishedSeconds, 1)} s, converged ${fmt(r.convergedSeconds, 1)} s (kafka baseline ${fmt(base.at(-1)!, 1)} s)`);
   }
@@ -167,5 +174,5 @@ ${fmt(n / converged.median, 0)} missions/s. RSS during the last run (MB, before 
 ${Object.entries(last.rss)
   .map(([k, v]) => `${k} ${fmt(v.before, 0)} → ${fmt(v.peak, 0)} → ${fmt(v.after, 0)}`)
   .join('; ')}.`;
-  return { key: 'sweep', title: '4. Expiry sweep', markdown, targets, data: { runs, base } };
+  return { key: 'sweep', title: '4. Expiry sweep', markdown, targets, data: { runs, base }, ...(dbWork ? { dbWork } : {}) };
 }
