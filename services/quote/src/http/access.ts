@@ -2,7 +2,7 @@
 // a quote that does not exist (404), so its existence is never revealed.
 import type { Principal, Tx, Pool } from '@smart-expertise/service-runtime';
 import { findMission, type KnownMission } from '../store/missions.ts';
-import { findQuote, missionIdOfQuote, type QuoteRecord } from '../store/quotes.ts';
+import { findQuote, lockQuoteAndMission, missionIdOfQuote, type QuoteRecord } from '../store/quotes.ts';
 import { problems } from './problems.ts';
 
 type Db = Tx | Pool;
@@ -30,10 +30,10 @@ export async function quoteForCaller(
   quoteId: string,
   { lock = false, garageOnly = false }: { lock?: boolean; garageOnly?: boolean } = {},
 ): Promise<{ quote: QuoteRecord; mission: KnownMission }> {
-  const missionId = await missionIdOfQuote(db, quoteId);
+  const missionId = lock ? await lockQuoteAndMission(db, quoteId) : await missionIdOfQuote(db, quoteId);
   if (!missionId) throw problems.quoteNotFound(`no quote ${quoteId}`);
-  const mission = await findMission(db, missionId, { forUpdate: lock });
-  const quote = await findQuote(db, quoteId, { forUpdate: lock });
+  const mission = await findMission(db, missionId);
+  const quote = await findQuote(db, quoteId);
   if (!mission || !quote || !canSee(principal, mission) || (garageOnly && principal.role !== 'garage')) {
     throw problems.quoteNotFound(`no quote ${quoteId}`);
   }

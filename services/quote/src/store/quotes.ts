@@ -71,12 +71,11 @@ function toQuote(row: QuoteRow): QuoteRecord {
   };
 }
 
-// With `forUpdate`, the rows are locked first and read by a statement of their own, whose snapshot
-// then sees what the previous lock holder committed (its photos and payment request included).
+// Rows are locked first (`lockQuoteAndMission`, `forUpdate`) and read by a statement of their own,
+// whose snapshot then sees what the previous lock holder committed (its photos and payment request included).
 
-export async function findQuote(db: Db, id: string, { forUpdate = false } = {}): Promise<QuoteRecord | null> {
-  if (forUpdate) await db.query('SELECT 1 FROM quotes WHERE id = $1 FOR UPDATE', [id]);
-  const { rows } = await db.query<QuoteRow>(`${SELECT_QUOTE} WHERE q.id = $1`, [id]);
+export async function findQuote(db: Db, id: string): Promise<QuoteRecord | null> {
+  const { rows } = await db.query<QuoteRow>({ name: 'quote-find', text: `${SELECT_QUOTE} WHERE q.id = $1`, values: [id] });
   return rows[0] ? toQuote(rows[0]) : null;
 }
 
@@ -97,6 +96,20 @@ export async function quoteStatusesOfMissions(db: Db, missionIds: readonly strin
   const byMission = new Map<string, { id: string; status: QuoteRecord['status']; closed: boolean }[]>();
   for (const { mission_id, ...quote } of rows) byMission.set(mission_id, [...(byMission.get(mission_id) ?? []), quote]);
   return byMission;
+}
+
+/**
+ * Locks a quote and its mission in one statement, the mission first (`OF m, q`: the order every
+ * command and the verdict consumer take them in), and returns the mission's id; null when there
+ * is no such quote. The caller reads them afterwards, in statements that see the last holder's work.
+ */
+export async function lockQuoteAndMission(db: Db, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>({
+    name: 'quote-lock-with-mission',
+    text: 'SELECT m.id FROM missions m JOIN quotes q ON q.mission_id = m.id WHERE q.id = $1 FOR UPDATE OF m, q',
+    values: [id],
+  });
+  return rows[0]?.id ?? null;
 }
 
 export async function missionIdOfQuote(db: Db, id: string): Promise<string | null> {
