@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { inBrussels } from '@smart-expertise/contracts/tracking-messages';
-import { brusselsZone, resolveDeadline } from './deadline.ts';
+import { brusselsDayOf, brusselsZone, isCalendarDate, isWorkingDay, resolveDeadline } from './deadline.ts';
 
 /** The deadline's date as the tracking prints it (the catalogue's own formatter). */
 const formatDeadlineDate = (deadline: Date): string => inBrussels(deadline).date;
@@ -139,6 +139,48 @@ describe('a deadline computed from the insurer policy in working days', () => {
 
   it('is refused when the policy gives no working day', () => {
     expect(refusalOf({ depositedAt: deposited('2026-03-13T10:00:00Z'), workingDays: 0 })).toMatch(/at least 1/);
+  });
+});
+
+describe('the Brussels day and the working-day deadline, kept per UTC hour and per day', () => {
+  // Instants from 2020 to 2035, with extra weight on the hours around each offset change.
+  const changes = [2024, 2025, 2026, 2027].flatMap((y) => [`${y}-03-${lastSunday(y, 3)}T01:00:00Z`, `${y}-10-${lastSunday(y, 10)}T01:00:00Z`]);
+  const instants = fc.oneof(
+    fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-12-31T23:59:59Z'), noInvalidDate: true }),
+    fc.tuple(fc.constantFrom(...changes), fc.integer({ min: -3 * 3_600_000, max: 3 * 3_600_000 })).map(([at, shift]) => new Date(Date.parse(at) + shift)),
+  );
+
+  function lastSunday(year: number, month: number): string {
+    const last = DateTime.fromObject({ year, month }, { zone: 'UTC' }).endOf('month');
+    return String(last.minus({ days: last.weekday % 7 }).day).padStart(2, '0');
+  }
+
+  /** The deadline as the zone rules give it, from scratch every time. */
+  function fromScratch(at: Date, workingDays: number): string {
+    let day = DateTime.fromJSDate(at, { zone: brusselsZone }).startOf('day');
+    for (let counted = 0; counted < workingDays; ) {
+      day = day.plus({ days: 1 });
+      if (isWorkingDay(day)) counted += 1;
+    }
+    return day.endOf('day').toJSDate().toISOString();
+  }
+
+  it('gives the day and deadline of the zone rules for any instant, however often that hour or day was asked before', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(instants, fc.integer({ min: 1, max: 15 })), { minLength: 1, maxLength: 20 }), (asks) => {
+        // Each instant asked twice, so the second answer comes from what was kept.
+        for (const [at, workingDays] of [...asks, ...asks]) {
+          expect(brusselsDayOf(at)).toBe(DateTime.fromJSDate(at, { zone: brusselsZone }).toISODate());
+          expect(deadlineOf({ depositedAt: at, workingDays })).toBe(fromScratch(at, workingDays));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('tells calendar dates from impossible ones', () => {
+    expect(['2026-02-28', '2028-02-29', '2026-12-31'].map(isCalendarDate)).toEqual([true, true, true]);
+    expect(['2026-02-29', '2026-02-30', '2026-13-01', '2026-1-01', '2026-01-01T00:00:00Z'].map(isCalendarDate)).toEqual([false, false, false, false, false]);
   });
 });
 

@@ -75,14 +75,51 @@ function parseRequested(requested: string): DeadlineResolution {
   return { ok: false, reason: `the deadline ${requested} must be a date YYYY-MM-DD or an ISO 8601 date-time with offset` };
 }
 
+const HOUR_MS = 3_600_000;
+/** At most this many entries in each memo below before it starts again (a few days of deposits). */
+const MEMO_LIMIT = 10_000;
+const brusselsDayByUtcHour = new Map<number, string>();
+const deadlineByDay = new Map<string, number>();
+
+function remember<K, V>(memo: Map<K, V>, key: K, compute: () => V): V {
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  const value = compute();
+  memo.set(key, value);
+  return value;
+}
+
+/**
+ * The Brussels calendar day (`YYYY-MM-DD`) of an instant. It is the same for every instant of one
+ * UTC hour: Brussels is one or two whole hours ahead of UTC and changes offset on a whole UTC hour,
+ * so its midnight is always one too. Kept per UTC hour: asking the zone rules (Intl, through luxon)
+ * was the costliest step of a deposit's own work.
+ */
+export function brusselsDayOf(instant: Date): string {
+  return remember(brusselsDayByUtcHour, Math.floor(instant.getTime() / HOUR_MS), () => DateTime.fromJSDate(instant, { zone: brusselsZone }).toISODate()!);
+}
+
+/** The end of the n-th working day after the deposit's Brussels day: the same for every deposit of that day. */
 function endOfNthWorkingDayAfter(depositedAt: Date, workingDays: number): Date {
-  let day = DateTime.fromJSDate(depositedAt, { zone: brusselsZone }).startOf('day');
-  let counted = 0;
-  while (counted < workingDays) {
-    day = day.plus({ days: 1 });
-    if (isWorkingDay(day)) counted += 1;
-  }
-  return day.endOf('day').toJSDate();
+  const from = brusselsDayOf(depositedAt);
+  return new Date(
+    remember(deadlineByDay, `${from}/${workingDays}`, () => {
+      let day = DateTime.fromISO(from, { zone: brusselsZone });
+      let counted = 0;
+      while (counted < workingDays) {
+        day = day.plus({ days: 1 });
+        if (isWorkingDay(day)) counted += 1;
+      }
+      return day.endOf('day').toMillis();
+    }),
+  );
+}
+
+/** Whether `YYYY-MM-DD` names a day of the calendar (not 2026-02-30); no zone needed for that. */
+export function isCalendarDate(value: string): boolean {
+  const day = new Date(`${value}T00:00:00Z`);
+  return datePattern.test(value) && !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
 }
 
 const belgium = new Holidays('BE');

@@ -1,5 +1,4 @@
-import { DateTime } from 'luxon';
-import { brusselsZone, resolveDeadline } from './deadline.ts';
+import { brusselsDayOf, isCalendarDate, resolveDeadline } from './deadline.ts';
 
 /**
  * The deposit's rules beyond its types: what TypeBox cannot say about one field alone or about
@@ -27,9 +26,9 @@ export type DepositCheck =
 export function checkDeposit(body: DepositFacts, context: { readonly now: Date; readonly workingDays: number }): DepositCheck {
   const errors: FieldError[] = [];
   // A date in the future makes no sense for something that already happened; "today" is Brussels' today.
-  const today = DateTime.fromJSDate(context.now, { zone: brusselsZone }).toISODate() ?? '';
+  const today = brusselsDayOf(context.now);
   const pastDate = (path: string, value: string, what: string) => {
-    if (!DateTime.fromISO(value, { zone: brusselsZone }).isValid) errors.push({ path, message: `${value} is not a calendar date` });
+    if (!isCalendarDate(value)) errors.push({ path, message: `${value} is not a calendar date` });
     else if (value > today) errors.push({ path, message: `the ${what} ${value} is in the future (today is ${today} in Brussels)` });
   };
   pastDate('/claim/lossDate', body.claim.lossDate, 'loss date');
