@@ -29,6 +29,8 @@ export const QUICK: Sizes = { runs: 2, seconds: 5, boardTotal: 100_000, boardGar
 export const FULL: Sizes = { runs: 5, seconds: 15, boardTotal: 1_000_000, boardGarage: 100_000, sweepCount: 100_000, sweepRuns: 3, closeRate: 100, connections: 32 };
 
 export interface BenchContext {
+  /** The baseline's CPU per insert (every process but the load generator), once scenario 1 measured it. */
+  baselineInsertCpuMs?: number;
   quick: boolean;
   sizes: Sizes;
   platform: Platform;

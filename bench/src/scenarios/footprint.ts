@@ -85,6 +85,7 @@ export function footprintResult(startup: StartupFigures, idle: Record<string, nu
     const restart = spread(startup.restart[name]);
     const worstRss = Math.max(idle[name] ?? 0, peak[name] ?? 0);
     targets.push({ name: `${name} RSS < 150 MB idle and under load`, status: worstRss < 150 ? 'met' : 'missed', detail: `idle ${fmt(idle[name] ?? NaN, 0)} MB, peak ${fmt(peak[name] ?? NaN, 0)} MB` });
+    targets.push({ name: `${name} peak RSS < 200 MB under load`, status: (peak[name] ?? Infinity) < 200 ? 'met' : 'missed', detail: `peak ${fmt(peak[name] ?? NaN, 0)} MB` });
     targets.push({ name: `${name} start-up < 2 s`, status: restart.median < 2000 ? 'met' : 'missed', detail: `${fmt(restart.median / 1000, 2)} s restart, ${fmt(fresh.median / 1000, 2)} s on a fresh schema` });
     const ratio = restart.median / spread(startup.baseline).median;
     return `| ${name} | ${fmt(idle[name] ?? NaN, 0)} | ${fmt(peak[name] ?? NaN, 0)} | ${fmt(spread(startup.readyRss[name]).median, 0)} | ${fmt(restart.median / 1000, 2)} / ${fmt(restart.p99 / 1000, 2)} | ${fmt(fresh.median / 1000, 2)} / ${fmt(fresh.p99 / 1000, 2)} | ${fmt(ratio, 1)}× |`;

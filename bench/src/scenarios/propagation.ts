@@ -372,6 +372,12 @@ export async function propagationScenario(ctx: BenchContext): Promise<ScenarioRe
     { name: `propagation p50 < 30 ms at 100 closes/s${pace}`, status: both50.median < 30 && atTargetPace ? 'met' : 'missed', detail: `${fmt(both50.median, 1)} ms` },
     { name: `propagation p99 < 150 ms at 100 closes/s${pace}`, status: both99.median < 150 && atTargetPace ? 'met' : 'missed', detail: `${fmt(both99.median, 1)} ms (worst run ${fmt(both99.p99, 1)} ms)` },
   ] as ScenarioResult['targets'];
+  // Every process but the load generator, last run, against scenario 1's baseline CPU per insert.
+  const closeCpuMs = (closeCpu.at(-1) ?? []).filter((r) => !r.name.startsWith('bench')).reduce((n, r) => n + r.ms, 0);
+  if (ctx.baselineInsertCpuMs) {
+    const ratio = closeCpuMs / ctx.baselineInsertCpuMs;
+    targets.push({ name: 'platform CPU per close ≤ 8× the baseline CPU per insert', status: ratio <= 8 ? 'met' : 'missed', detail: `${fmt(ratio, 1)}× (${fmt(closeCpuMs, 2)} ms against ${fmt(ctx.baselineInsertCpuMs, 2)} ms)` });
+  }
   const checks = runs.flatMap((r) => (r.check ? [r.check] : []));
   const sum = (k: keyof CommitCheck) => checks.reduce((n, c) => n + c[k], 0);
   const observed =
