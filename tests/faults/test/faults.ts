@@ -94,8 +94,21 @@ export async function relayKilledMidBatch(sys: System, faults: FaultRecord[], lo
           ).rows[0].n > 0,
         { timeoutMs: 60_000, intervalMs: 50, message: 'the relay to publish the batch and wait to mark it sent' },
       );
-      // 3. Kafka has the batch; the process dies before recording it.
+      // 3. Kafka has the batch; the process dies before recording it. The mark-sent is one
+      // autocommitted statement, and a backend waiting on a lock does not notice its client is gone:
+      // released, it would still commit. Ending that backend too is the death this fault is about
+      // (the statement never reached the database), so the batch must be published again.
       await sys.platform.kill(name, 'SIGKILL');
+      await sys.db.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox SET sent_at%'`,
+        [schema],
+      );
+      await waitFor(
+        async () =>
+          (await sys.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'UPDATE outbox SET sent_at%' AND state = 'active'`, [schema]))
+            .rows[0].n === 0,
+        { timeoutMs: 30_000, intervalMs: 50, message: "the dead relay's mark-sent to be gone" },
+      );
       await rows.query('ROLLBACK');
       await sys.platform.start(name);
       await waitFor(async () => (await sys.db.query(`SELECT count(*)::int AS n FROM ${schema}.outbox WHERE sent_at IS NULL`)).rows[0].n === 0, {
