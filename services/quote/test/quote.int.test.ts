@@ -355,6 +355,14 @@ describe('the Smart frame', () => {
     expect(response.status).toBe(400);
     expect(response.json.errors).toEqual([{ path: '/onSiteExpertNeeded', message: 'is required' }]);
   });
+
+  it('answers with the quote as stored', async () => {
+    const quoteId = await createQuote((await receivedMission()).missionId);
+    const response = await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: { ...SMART_FRAME, multipleDamageZones: true } });
+    expect(response.status).toBe(200);
+    expect(response.json.smartFrame).toEqual({ ...SMART_FRAME, multipleDamageZones: true });
+    expect(response.json).toEqual((await request('GET', `/v1/quotes/${quoteId}`, { token: garage })).json);
+  });
 });
 
 describe('closing a standard quote', () => {
@@ -390,6 +398,8 @@ describe('closing a standard quote', () => {
     expect(response.status, response.text).toBe(200);
     // The quote service does not decide the mission's status: mission-intake will say it left `new`.
     expect(response.json).toMatchObject({ status: 'closed', missionStatus: 'new', closedAt: new Date(deadline.getTime() - 1_000).toISOString() });
+    // The answer is computed from the state the close was decided on: it is what a read then says.
+    expect(response.json).toEqual((await request('GET', `/v1/quotes/${quoteId}`, { token: garage })).json);
 
     const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'quote.submitted', 'quote.submitted');
     expect(event.correlationId).toBe(response.headers.get('x-request-id'));
@@ -467,6 +477,7 @@ describe('discarding a draft', () => {
     const discarded = await request('POST', `/v1/quotes/${first}/discard`, { token: garage, body: { reason: 'The vehicle is a probable total loss' } });
     expect(discarded.status, discarded.text).toBe(200);
     expect(discarded.json).toMatchObject({ id: first, status: 'discarded', discardReason: 'The vehicle is a probable total loss', missionStatus: 'new' });
+    expect(discarded.json).toEqual((await request('GET', `/v1/quotes/${first}`, { token: garage })).json);
 
     const second = await createQuote(missionId, 'total_loss');
     expect(second).not.toBe(first);
@@ -600,10 +611,13 @@ describe('the total-loss procedure', () => {
     expect(incomplete.json.errors.map((e: { path: string }) => e.path)).toEqual(['/vehicleStatus', '/photos']);
     expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: SMART_FRAME })).json.code).toBe('wrong_procedure');
 
-    expect((await request('PUT', `/v1/quotes/${quoteId}/vehicle-status`, { token: garage, body: { vehicleStatus: 'wreck', note: 'roof crushed' } })).status).toBe(200);
+    const status = await request('PUT', `/v1/quotes/${quoteId}/vehicle-status`, { token: garage, body: { vehicleStatus: 'wreck', note: 'roof crushed' } });
+    expect(status.status).toBe(200);
+    expect(status.json).toEqual((await request('GET', `/v1/quotes/${quoteId}`, { token: garage })).json);
     expect((await upload(baseUrl, quoteId, garage, [{ name: 'wreck.jpg', bytes: jpeg() }])).status).toBe(201);
     const closed = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
     expect(closed.status).toBe(200);
+    expect(closed.json).toEqual((await request('GET', `/v1/quotes/${quoteId}`, { token: garage })).json);
     const event = await probe.waitForEvent((e) => e.missionId === missionId && e.type === 'quote.submitted', 'quote.submitted');
     expect(event.payload).toMatchObject({ procedure: 'total_loss', calculation: null, smartFrame: null, vehicleStatus: 'wreck', vehicleStatusNote: 'roof crushed' });
   });

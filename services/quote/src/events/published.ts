@@ -16,14 +16,16 @@ export interface Publication {
   correlationId: string;
   /** The event that caused these, when a consumer decided them. */
   causationId?: string | null;
+  /** The quote's photos, when the caller has read them already. */
+  photos?: PhotoRecord[];
 }
 
-export async function publishQuoteEvents(tx: Tx, outbox: Outbox, { events, quote, mission, correlationId, causationId = null }: Publication): Promise<void> {
+export async function publishQuoteEvents(tx: Tx, outbox: Outbox, { events, quote, mission, correlationId, causationId = null, photos }: Publication): Promise<void> {
   for (const event of events) {
     const common = { missionId: quote.missionId, correlationId, causationId, occurredAt: event.at };
     switch (event.type) {
       case 'quote_closed':
-        await outbox.append(tx, { ...common, type: 'quote.submitted', payload: quoteSubmittedPayload(quote, mission, await listPhotos(tx, quote.id), event.at) });
+        await outbox.append(tx, { ...common, type: 'quote.submitted', payload: quoteSubmittedPayload(quote, mission, photos ?? (await listPhotos(tx, quote.id)), event.at) });
         break;
       case 'payment_requested':
         await outbox.append(tx, { ...common, type: 'payment.requested', payload: paymentRequestedPayload(event.request, quote.garageId) });

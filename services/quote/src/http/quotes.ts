@@ -14,10 +14,11 @@ import {
   VehicleStatusBody,
 } from '@smart-expertise/contracts/http/quote';
 import { withTransaction, type App, type Principal, type ServiceContext, type Tx } from '@smart-expertise/service-runtime';
-import { decide, type QuoteCommand, type QuoteEvent } from '../domain/quote.ts';
+import { decide, evolve, type QuoteCommand, type QuoteEvent } from '../domain/quote.ts';
 import type { QuoteServiceConfig } from '../config.ts';
 import { publishQuoteEvents } from '../events/published.ts';
 import { findMission, type KnownMission } from '../store/missions.ts';
+import { listPhotos, type PhotoRecord } from '../store/photos.ts';
 import { findQuote, recordQuoteEvents, type QuoteRecord } from '../store/quotes.ts';
 import { quoteForCaller } from './access.ts';
 import { problemOf, problems } from './problems.ts';
@@ -32,6 +33,21 @@ export interface Decided {
   /** The quote as stored after the events. */
   quote: QuoteRecord;
   mission: KnownMission;
+  /** The quote's photos, when the command had to read them (a close publishes them). */
+  photos?: PhotoRecord[];
+}
+
+/** Events whose effect on the stored row is exactly `evolve` plus `updated_at`: no re-read needed. */
+const EVOLVED_EXACTLY = new Set<QuoteEvent['type']>(['quote_closed', 'smart_frame_set', 'vehicle_status_set', 'quote_discarded']);
+
+/** The quote as stored after `events`, computed from the locked row it was decided on; null when only a read can tell. */
+function storedAfter(quote: QuoteRecord, mission: KnownMission, events: readonly QuoteEvent[]): QuoteRecord | null {
+  let stored = quote;
+  for (const event of events) {
+    if (!EVOLVED_EXACTLY.has(event.type)) return null;
+    stored = { ...stored, ...evolve({ mission, quote: stored }, event).quote, updatedAt: event.at };
+  }
+  return stored;
 }
 
 /**
@@ -52,9 +68,11 @@ export async function decideOnQuote(
   if (!decision.ok) throw problemOf(decision.refusal);
   if (decision.events.length === 0) return { events: [], quote, mission };
   await recordQuoteEvents(tx, quote.id, decision.events);
-  const stored = (await findQuote(tx, quote.id))!;
-  await publishQuoteEvents(tx, ctx.outbox, { events: decision.events, quote: stored, mission, correlationId });
-  return { events: decision.events, quote: stored, mission };
+  const stored = storedAfter(quote, mission, decision.events) ?? (await findQuote(tx, quote.id))!;
+  // A close publishes the photos; read once, they also answer the request.
+  const photos = decision.events.some((e) => e.type === 'quote_closed') ? await listPhotos(tx, quote.id) : undefined;
+  await publishQuoteEvents(tx, ctx.outbox, { events: decision.events, quote: stored, mission, correlationId, photos });
+  return { events: decision.events, quote: stored, mission, photos };
 }
 
 export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConfig>): Promise<void> {
@@ -204,8 +222,8 @@ export async function quoteRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
     async (request) => {
       const command: QuoteCommand = { type: 'close', at: ctx.clock() };
       return withTransaction(ctx.pool, async (tx) => {
-        const { quote, mission } = await decideOnQuote(tx, ctx, request.principal, request.params.id, command, request.id);
-        return quoteView(tx, quote, mission, request.principal);
+        const { quote, mission, photos } = await decideOnQuote(tx, ctx, request.principal, request.params.id, command, request.id);
+        return quoteView(tx, quote, mission, request.principal, photos);
       });
     },
   );

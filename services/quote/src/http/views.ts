@@ -40,8 +40,8 @@ export function calculationView(quote: Pick<QuoteRecord, 'calculation' | 'calcul
 }
 
 /** The quote as `principal` may read it: the expert office never sees the owner's phone or e-mail. */
-export async function quoteView(db: Pool | Tx, quote: QuoteRecord, mission: KnownMission, principal: Principal): Promise<QuoteView> {
-  const photos = await listPhotos(db, quote.id);
+export async function quoteView(db: Pool | Tx, quote: QuoteRecord, mission: KnownMission, principal: Principal, known?: PhotoRecord[]): Promise<QuoteView> {
+  const photos = known ?? (await listPhotos(db, quote.id));
   return {
     id: quote.id,
     missionId: quote.missionId,

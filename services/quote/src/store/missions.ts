@@ -64,12 +64,13 @@ export async function findMission(db: Db, id: string, { forUpdate = false } = {}
   // Lock, then read in a statement of its own: its snapshot is taken once the lock is held, so it
   // sees what the previous holder committed (a quote it created, discarded or voided) too.
   if (forUpdate) await db.query('SELECT 1 FROM missions WHERE id = $1 FOR UPDATE', [id]);
-  const { rows } = await db.query<MissionRow>(
-    `SELECT m.*,
+  const { rows } = await db.query<MissionRow>({
+    name: 'quote-mission-find',
+    text: `SELECT m.*,
             (SELECT q.id FROM quotes q WHERE q.mission_id = m.id AND q.status IN ('draft', 'closed')) AS live_quote_id
      FROM missions m WHERE m.id = $1`,
-    [id],
-  );
+    values: [id],
+  });
   return toMission(rows[0]);
 }
 

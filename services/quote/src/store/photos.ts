@@ -48,7 +48,7 @@ function toPhoto(row: PhotoRow): PhotoRecord {
 }
 
 export async function listPhotos(db: Db, quoteId: string): Promise<PhotoRecord[]> {
-  const { rows } = await db.query<PhotoRow>(`SELECT ${COLUMNS} FROM photos p WHERE p.quote_id = $1 ORDER BY p.uploaded_at, p.id`, [quoteId]);
+  const { rows } = await db.query<PhotoRow>({ name: 'photos-of-quote', text: `SELECT ${COLUMNS} FROM photos p WHERE p.quote_id = $1 ORDER BY p.uploaded_at, p.id`, values: [quoteId] });
   return rows.map(toPhoto);
 }
 

@@ -180,6 +180,10 @@ async function recordQuoteEvent(tx: Tx, id: string, event: QuoteEvent): Promise<
  * means the lock was not held, and the transaction is aborted rather than store a lost update.
  */
 async function updateDraft(tx: Tx, id: string, event: QuoteEvent, set: string, values: unknown[]): Promise<void> {
-  const result = await tx.query(`UPDATE quotes SET ${set ? `${set}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'draft'`, [id, event.at, ...values]);
+  const result = await tx.query({
+    name: `quote-update-${event.type}`,
+    text: `UPDATE quotes SET ${set ? `${set}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'draft'`,
+    values: [id, event.at, ...values],
+  });
   if (result.rowCount !== 1) throw new Error(`quote ${id} was not a draft when ${event.type} was stored`);
 }
