@@ -178,6 +178,24 @@ describe('the Brussels day and the working-day deadline, kept per UTC hour and p
     );
   });
 
+  it('resolves a requested date to the end of that Brussels day as the zone rules say, however often it was asked before', () => {
+    // Days of 2020-2035 with day numbers up to 31, so impossible dates (2026-02-30) come up too.
+    const requested = fc
+      .tuple(fc.integer({ min: 2020, max: 2035 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }))
+      .map(([y, m, d]) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
+    const depositedAt = new Date('2019-06-01T10:00:00Z');
+    fc.assert(
+      fc.property(fc.array(requested, { minLength: 1, maxLength: 20 }), (dates) => {
+        for (const date of [...dates, ...dates]) {
+          const day = DateTime.fromISO(date, { zone: brusselsZone });
+          if (day.isValid) expect(deadlineOf({ requested: date, depositedAt, workingDays: 5 })).toBe(day.endOf('day').toJSDate().toISOString());
+          else expect(refusalOf({ requested: date, depositedAt, workingDays: 5 })).toMatch(/not a valid calendar date/);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('tells calendar dates from impossible ones', () => {
     expect(['2026-02-28', '2028-02-29', '2026-12-31'].map(isCalendarDate)).toEqual([true, true, true]);
     expect(['2026-02-29', '2026-02-30', '2026-13-01', '2026-1-01', '2026-01-01T00:00:00Z'].map(isCalendarDate)).toEqual([false, false, false, false, false]);

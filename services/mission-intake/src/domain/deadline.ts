@@ -56,10 +56,14 @@ export function isWorkingDay(date: DateTime): boolean {
 
 function parseRequested(requested: string): DeadlineResolution {
   if (datePattern.test(requested)) {
-    const day = DateTime.fromISO(requested, { zone: brusselsZone });
-    if (!day.isValid) return { ok: false, reason: `the deadline ${requested} is not a valid calendar date` };
     // A date means the whole of that day in Brussels: its last millisecond, whatever the DST offset.
-    return { ok: true, deadline: day.endOf('day').toJSDate() };
+    // Insurers send a handful of distinct dates: each is resolved through the zone rules once.
+    const end = remember(endOfRequestedDay, requested, () => {
+      const day = DateTime.fromISO(requested, { zone: brusselsZone });
+      return day.isValid ? day.endOf('day').toMillis() : null;
+    });
+    if (end === null) return { ok: false, reason: `the deadline ${requested} is not a valid calendar date` };
+    return { ok: true, deadline: new Date(end) };
   }
   if (dateTimeWithOffsetPattern.test(requested)) {
     const instant = DateTime.fromISO(requested, { setZone: true });
@@ -80,6 +84,7 @@ const HOUR_MS = 3_600_000;
 const MEMO_LIMIT = 10_000;
 const brusselsDayByUtcHour = new Map<number, string>();
 const deadlineByDay = new Map<string, number>();
+const endOfRequestedDay = new Map<string, number | null>();
 
 function remember<K, V>(memo: Map<K, V>, key: K, compute: () => V): V {
   const known = memo.get(key);
