@@ -278,7 +278,11 @@ export async function boardView(
   limit: number,
 ): Promise<{ counts: Map<BoardSection, number>; rows: BoardRow[] }> {
   const params = after ? [garageId, section, after.receivedAt, after.id, limit] : [garageId, section, limit];
-  const { rows } = await db.query<RawBoardRow & { counts: Record<string, number> }>(after ? BOARD_NEXT_VIEW_SQL : BOARD_FIRST_VIEW_SQL, params);
+  // Prepared once per connection: the board is the most frequent read, and planning its statement
+  // cost about as much as running it.
+  const { rows } = await db.query<RawBoardRow & { counts: Record<string, number> }>(
+    after ? { name: 'board-next-page', text: BOARD_NEXT_VIEW_SQL, values: params } : { name: 'board-first-page', text: BOARD_FIRST_VIEW_SQL, values: params },
+  );
   const counts = new Map(Object.entries(rows[0]?.counts ?? {}) as Array<[BoardSection, number]>);
   return {
     counts,
