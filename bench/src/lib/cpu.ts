@@ -4,11 +4,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-function ticksOf(pid: number): number {
+/** utime + stime; with `reaped`, also cutime + cstime: the CPU of children that exited and were waited for. */
+function ticksOf(pid: number, { reaped = false } = {}): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
   } catch {
     return 0;
   }
@@ -29,7 +30,9 @@ export function cpuSnapshot(pids: Map<string, number | undefined>, extra: Record
   let postgres = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    if (commOf(Number(entry)) === 'postgres') postgres += ticksOf(Number(entry));
+    // A backend that exits (a pool closing a connection) leaves /proc; its CPU then counts in the
+    // postmaster's cutime, else the sum would drop and a run could show negative PostgreSQL CPU.
+    if (commOf(Number(entry)) === 'postgres') postgres += ticksOf(Number(entry), { reaped: true });
   }
   out.postgres = postgres * TICK_MS;
   const self = process.cpuUsage();
