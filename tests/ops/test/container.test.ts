@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
+import { NODE_FLAGS } from '../../../scripts/platform.ts';
 import { ALL_TOPICS, KAFKA_VERSION, PARTITIONS_DEFAULT, PATHS, ROOT, SERVICE_NAMES, ServiceRoutes, checkValue, requiredVars, serviceVars, workspaceDirs } from './facts.ts';
 
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, any> };
@@ -108,7 +109,12 @@ describe('Dockerfile', () => {
     expect(all('ENV', runtime).map((e) => e.getArgumentsContent()).join(' ')).toMatch(/NODE_ENV=production/);
     expect(all('USER', runtime).map((u) => u.getArgumentsContent())).toEqual(['node']);
     expect(dockerfileText).toMatch(/npm ci --omit=dev --workspace "services\/\$\{SERVICE\}" --include-workspace-root=false/);
-    expect(JSON.parse(all('CMD', runtime)[0]!.getArgumentsContent()!)).toEqual(['node', '--enable-source-maps', 'dist/main.js']);
+    // The image runs node with the flags of the local platform, so what the bench measures is what ships.
+    expect(JSON.parse(all('CMD', runtime)[0]!.getArgumentsContent()!)).toEqual(['node', ...NODE_FLAGS, 'dist/main.js']);
+    for (const name of SERVICE_NAMES) {
+      const start = JSON.parse(readFileSync(join(ROOT, 'services', name, 'package.json'), 'utf8')).scripts.start as string;
+      expect(start, `${name}'s npm start`).toContain(`node ${NODE_FLAGS.join(' ')} dist/main.js`);
+    }
     // The runtime copies node_modules and the bundle from the earlier stages, and never a dev tool.
     expect(all('COPY', runtime).map((c) => c.getArgumentsContent()).join('\n')).not.toMatch(/vitest|typescript|\.stack|tools\//);
   });
