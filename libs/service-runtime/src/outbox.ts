@@ -51,7 +51,12 @@ export interface OutboxOptions {
   onPublished?: (count: number) => void;
 }
 
-/** The relay's statements, prepared once per connection (`name`): they run for every batch. */
+/**
+ * The relay's statements, prepared once per connection (`name`): they run for every batch. The
+ * claim's snapshot is taken as the statement starts, just before the lock: a batch another replica
+ * marks sent and unlocks in that instant is read as pending and published again. Publication is at
+ * least once anyway (a relay can die between publishing and marking sent); the inboxes absorb it.
+ */
 const CLAIM_SQL = `WITH lock AS (SELECT pg_try_advisory_lock(hashtext($1)) AS ok)
   SELECT lock.ok, pending.* FROM lock
   LEFT JOIN LATERAL (
@@ -59,8 +64,14 @@ const CLAIM_SQL = `WITH lock AS (SELECT pg_try_advisory_lock(hashtext($1)) AS ok
   ) pending ON true`;
 const MARK_SENT_SQL = 'UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])';
 const UNLOCK_SQL = 'SELECT pg_advisory_unlock(hashtext($1))';
-/** How soon a relay that found another replica publishing tries again, at first (doubling up to the poll). */
+/** How soon a relay that found another replica publishing tries again, at first (doubling)... */
 const BUSY_RETRY_MS = 20;
+/**
+ * ...up to this (or the poll, if shorter). Without this bound, a replica whose commits kept finding
+ * the other one publishing doubled its wait up to the poll interval, and its last events waited
+ * that long (a one-minute poll made a test wait past its 30 s).
+ */
+const BUSY_RETRY_MAX_MS = 250;
 
 export function createOutbox(options: OutboxOptions): Outbox {
   const { pool, schema, producer, topicPrefix, logger, pollMs, batchSize } = options;
@@ -218,7 +229,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
           if (owed || woken) {
             woken = true;
             if (running) await sleep(busyRetryMs);
-            busyRetryMs = Math.min(pollMs, busyRetryMs * 2);
+            busyRetryMs = Math.min(pollMs, BUSY_RETRY_MAX_MS, busyRetryMs * 2);
           } else if (running) {
             await sleep(pollMs);
           }

@@ -59,7 +59,7 @@ describe('the relay, woken after commit', () => {
     expect(calls).toEqual(['committed']);
   });
 
-  it('publishes what each replica commits, in commit order per mission, each event once, without waiting for the poll', async () => {
+  it('publishes what each replica commits, in commit order per mission, none lost, without waiting for the poll', async () => {
     const missionId = `m-${uniqueSuffix()}`;
     const reasons = Array.from({ length: 24 }, (_, i) => `step ${i}`);
     // Each event committed before the next, alternately by either replica: their relays contend
@@ -68,12 +68,21 @@ describe('the relay, woken after commit', () => {
       const replica = replicas[i % 2]!;
       await withTransaction(replica.ctx.pool, (tx) => replica.ctx.outbox.append(tx, abandonEvent(missionId, reason)));
     }
-    await waitFor(() => probe.events.filter((e) => e.missionId === missionId).length >= reasons.length, {
+    const firstCopies = () => {
+      const seen = new Set<string>();
+      return probe.events.filter((e) => e.missionId === missionId && !seen.has(e.id) && seen.add(e.id));
+    };
+    await waitFor(() => firstCopies().length >= reasons.length, {
       timeoutMs: 30_000,
       message: 'every event on the topic well before the one-minute poll',
     });
-    const published = probe.events.filter((e) => e.missionId === missionId).map((e) => (e.payload as { reason: string }).reason);
-    expect(published).toEqual(reasons);
+    // Publication is at least once (a claim's snapshot can predate the other replica's mark-sent by
+    // an instant): a copy is allowed, carrying the id it had; the order of first copies is the
+    // order of the commits.
+    expect(firstCopies().map((e) => (e.payload as { reason: string }).reason)).toEqual(reasons);
+    const counts = new Map<string, number>();
+    for (const e of probe.events.filter((x) => x.missionId === missionId)) counts.set(e.id, (counts.get(e.id) ?? 0) + 1);
+    expect(Math.max(...counts.values()), 'copies of one event: the replicas took turns, never both published everything').toBeLessThanOrEqual(2);
     const pending = await replicas[0]!.ctx.outbox.backlog();
     expect(pending.pending).toBe(0);
   });
