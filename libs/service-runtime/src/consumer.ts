@@ -137,10 +137,11 @@ export function createConsumer({
 
   async function apply(event: DomainEvent, handler: EventHandler<EventType>): Promise<'applied' | 'duplicate'> {
     return withTransaction(pool, async (tx) => {
-      const inserted = await tx.query(
-        'INSERT INTO inbox (consumer_group, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        [spec.groupId, event.id, event.type],
-      );
+      const inserted = await tx.query({
+        name: 'inbox-insert',
+        text: 'INSERT INTO inbox (consumer_group, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        values: [spec.groupId, event.id, event.type],
+      });
       if (inserted.rowCount === 0) return 'duplicate';
       await handler(tx, event as never);
       return 'applied';
@@ -150,12 +151,14 @@ export function createConsumer({
   /** Applies events in order in one transaction; the outcome of each, by position. */
   async function applyAll(events: DomainEvent[]): Promise<Array<'applied' | 'duplicate'>> {
     return withTransaction(pool, async (tx) => {
-      const { rows } = await tx.query<{ event_id: string }>(
-        `INSERT INTO inbox (consumer_group, event_id, event_type)
+      // Prepared once per connection, like every statement a consumer runs for each batch.
+      const { rows } = await tx.query<{ event_id: string }>({
+        name: 'inbox-insert-batch',
+        text: `INSERT INTO inbox (consumer_group, event_id, event_type)
          SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
          ON CONFLICT DO NOTHING RETURNING event_id`,
-        [spec.groupId, events.map((e) => e.id), events.map((e) => e.type)],
-      );
+        values: [spec.groupId, events.map((e) => e.id), events.map((e) => e.type)],
+      });
       // A set: the same event twice in one batch (a duplicated copy on the topic) applies once.
       const fresh = new Set(rows.map((r) => r.event_id));
       const outcomes = events.map((event): 'applied' | 'duplicate' => (fresh.delete(event.id) ? 'applied' : 'duplicate'));

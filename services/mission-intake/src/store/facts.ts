@@ -34,10 +34,11 @@ export async function factsOf(db: Db, missionId: string): Promise<MissionFact[]>
 export async function factsOfMissions(db: Db, missionIds: readonly string[]): Promise<Map<string, MissionFact[]>> {
   const out = new Map<string, MissionFact[]>(missionIds.map((id) => [id, []]));
   if (missionIds.length === 0) return out;
-  const { rows } = await db.query<{ mission_id: string; fact: StoredFact }>(
-    'SELECT mission_id, fact FROM mission_facts WHERE mission_id = ANY($1::text[])',
-    [missionIds],
-  );
+  const { rows } = await db.query<{ mission_id: string; fact: StoredFact }>({
+    name: 'facts-of-missions',
+    text: 'SELECT mission_id, fact FROM mission_facts WHERE mission_id = ANY($1::text[])',
+    values: [missionIds],
+  });
   for (const row of rows) out.get(row.mission_id)?.push(reviveFact(row.fact));
   return out;
 }

@@ -139,10 +139,11 @@ export type MissionKeys = Pick<MissionRow, 'id' | 'insurerId' | 'garageId' | 'ex
  * a cycle). Only their keys are read, not the snapshot: the batch path never needs it.
  */
 export async function lockMissions(tx: Tx, ids: readonly string[]): Promise<Map<string, MissionKeys>> {
-  const { rows } = await tx.query<Pick<Raw, 'id' | 'insurer_id' | 'garage_id' | 'expert_office_id' | 'deadline'>>(
-    'SELECT id, insurer_id, garage_id, expert_office_id, deadline FROM missions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
-    [ids],
-  );
+  const { rows } = await tx.query<Pick<Raw, 'id' | 'insurer_id' | 'garage_id' | 'expert_office_id' | 'deadline'>>({
+    name: 'missions-lock-many',
+    text: 'SELECT id, insurer_id, garage_id, expert_office_id, deadline FROM missions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    values: [ids],
+  });
   return new Map(
     rows.map((r) => [r.id, { id: r.id, insurerId: r.insurer_id, garageId: r.garage_id, expertOfficeId: r.expert_office_id, deadline: r.deadline }]),
   );
@@ -162,12 +163,13 @@ export async function saveProjections(tx: Tx, views: ReadonlyMap<string, Mission
   if (views.size === 0) return;
   const entries = [...views];
   const column = <T>(pick: (view: MissionView) => T) => entries.map(([, view]) => pick(view));
-  await tx.query(
-    `UPDATE missions AS m
+  await tx.query({
+    name: 'missions-save-projections',
+    text: `UPDATE missions AS m
         SET status = v.status, section = v.section, outcome = v.outcome, payment_requested = v.payment_requested, updated_at = $7, last_tracking = v.last_tracking
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::jsonb[]) AS v(id, status, section, outcome, payment_requested, last_tracking)
       WHERE m.id = v.id`,
-    [
+    values: [
       entries.map(([id]) => id),
       column((view) => view.status),
       column((view) => view.section),
@@ -179,7 +181,7 @@ export async function saveProjections(tx: Tx, views: ReadonlyMap<string, Mission
       }),
       at,
     ],
-  );
+  });
 }
 
 export interface MissionListFilter {
