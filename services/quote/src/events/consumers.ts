@@ -7,7 +7,7 @@ import type { ConsumerSpec, ServiceContext, Tx } from '@smart-expertise/service-
 import type { QuoteServiceConfig } from '../config.ts';
 import { decide } from '../domain/quote.ts';
 import { findMission, lockMissions, recordReceived, recordReceivedMany, recordStatusChanged, recordVerdicts } from '../store/missions.ts';
-import { findQuote, listQuotesOfMission, quoteStatusesOfMissions, recordQuoteEvents } from '../store/quotes.ts';
+import { listQuotesOfMission, quoteStatusesOfMissions, storeQuoteEvents } from '../store/quotes.ts';
 import { publishQuoteEvents } from './published.ts';
 
 export function quoteConsumers(ctx: ServiceContext<QuoteServiceConfig>): ConsumerSpec[] {
@@ -90,8 +90,7 @@ async function applyVerdict(tx: Tx, ctx: ServiceContext<QuoteServiceConfig>, eve
     const decision = decide({ mission, quote }, { type: 'apply_verdict', status, voidedQuoteIds, quoteId, at: new Date(changedAt) });
     if (!decision.ok) throw new Error(`verdict ${event.id} on quote ${quote.id} refused: ${decision.refusal.message}`);
     if (decision.events.length === 0) continue;
-    await recordQuoteEvents(tx, quote.id, decision.events);
-    const stored = (await findQuote(tx, quote.id))!;
+    const stored = await storeQuoteEvents(tx, quote, mission, decision.events);
     await publishQuoteEvents(tx, ctx.outbox, { events: decision.events, quote: stored, mission, correlationId: event.correlationId, causationId: event.id });
   }
 }

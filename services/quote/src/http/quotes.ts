@@ -14,12 +14,12 @@ import {
   VehicleStatusBody,
 } from '@smart-expertise/contracts/http/quote';
 import { withTransaction, type App, type Principal, type ServiceContext, type Tx } from '@smart-expertise/service-runtime';
-import { decide, evolve, type QuoteCommand, type QuoteEvent } from '../domain/quote.ts';
+import { decide, type QuoteCommand, type QuoteEvent } from '../domain/quote.ts';
 import type { QuoteServiceConfig } from '../config.ts';
 import { publishQuoteEvents } from '../events/published.ts';
 import { findMission, type KnownMission } from '../store/missions.ts';
 import { listPhotos, type PhotoRecord } from '../store/photos.ts';
-import { findQuote, recordQuoteEvents, type QuoteRecord } from '../store/quotes.ts';
+import { findQuote, recordQuoteEvents, storeQuoteEvents, type QuoteRecord } from '../store/quotes.ts';
 import { quoteForCaller } from './access.ts';
 import { problemOf, problems } from './problems.ts';
 import { calculationView, quoteView } from './views.ts';
@@ -35,19 +35,6 @@ export interface Decided {
   mission: KnownMission;
   /** The quote's photos, when the command had to read them (a close publishes them). */
   photos?: PhotoRecord[];
-}
-
-/** Events whose effect on the stored row is exactly `evolve` plus `updated_at`: no re-read needed. */
-const EVOLVED_EXACTLY = new Set<QuoteEvent['type']>(['quote_closed', 'smart_frame_set', 'vehicle_status_set', 'quote_discarded']);
-
-/** The quote as stored after `events`, computed from the locked row it was decided on; null when only a read can tell. */
-function storedAfter(quote: QuoteRecord, mission: KnownMission, events: readonly QuoteEvent[]): QuoteRecord | null {
-  let stored = quote;
-  for (const event of events) {
-    if (!EVOLVED_EXACTLY.has(event.type)) return null;
-    stored = { ...stored, ...evolve({ mission, quote: stored }, event).quote, updatedAt: event.at };
-  }
-  return stored;
 }
 
 /**
@@ -67,8 +54,7 @@ export async function decideOnQuote(
   const decision = decide({ mission, quote }, command);
   if (!decision.ok) throw problemOf(decision.refusal);
   if (decision.events.length === 0) return { events: [], quote, mission };
-  await recordQuoteEvents(tx, quote.id, decision.events);
-  const stored = storedAfter(quote, mission, decision.events) ?? (await findQuote(tx, quote.id))!;
+  const stored = await storeQuoteEvents(tx, quote, mission, decision.events);
   // A close publishes the photos; read once, they also answer the request.
   const photos = decision.events.some((e) => e.type === 'quote_closed') ? await listPhotos(tx, quote.id) : undefined;
   await publishQuoteEvents(tx, ctx.outbox, { events: decision.events, quote: stored, mission, correlationId, photos });

@@ -3,7 +3,7 @@
 import type { Tx, Pool } from '@smart-expertise/service-runtime';
 import type { MissionSnapshot, MissionStatus, Procedure, QuoteStatus, VehicleStatus } from '@smart-expertise/contracts';
 import type { CalculationTotals } from '../domain/calculation.ts';
-import type { PaymentRequest, PhotoRef, QuoteEvent, QuoteState, SmartFrame, StoredCalculation } from '../domain/quote.ts';
+import { evolve, type MissionCopy, type PaymentRequest, type PhotoRef, type QuoteEvent, type QuoteState, type SmartFrame, type StoredCalculation } from '../domain/quote.ts';
 import { insertPaymentRequest } from './payment-requests.ts';
 import { insertPhoto } from './photos.ts';
 
@@ -115,6 +115,24 @@ export async function lockQuoteAndMission(db: Db, id: string): Promise<string | 
 export async function missionIdOfQuote(db: Db, id: string): Promise<string | null> {
   const { rows } = await db.query<{ mission_id: string }>('SELECT mission_id FROM quotes WHERE id = $1', [id]);
   return rows[0]?.mission_id ?? null;
+}
+
+/** Events whose whole effect on the stored row is `evolve`'s plus `updated_at = event.at` (`recordQuoteEvent`). */
+const EVOLVED_EXACTLY = new Set<QuoteEvent['type']>(['quote_closed', 'smart_frame_set', 'vehicle_status_set', 'quote_discarded']);
+
+/**
+ * Stores what the decider decided on `quote` (its row and its mission's locked by the caller) and
+ * returns the quote as stored: computed from the row and the events when their effect is exactly
+ * `evolve`'s, read again otherwise.
+ */
+export async function storeQuoteEvents(tx: Tx, quote: QuoteRecord, mission: MissionCopy, events: readonly QuoteEvent[]): Promise<QuoteRecord> {
+  await recordQuoteEvents(tx, quote.id, events);
+  let stored = quote;
+  for (const event of events) {
+    if (!EVOLVED_EXACTLY.has(event.type)) return (await findQuote(tx, quote.id))!;
+    stored = { ...stored, ...evolve({ mission, quote: stored }, event).quote, updatedAt: event.at };
+  }
+  return stored;
 }
 
 /**
