@@ -28,6 +28,8 @@ export const Decision = Type.Union([
   Type.Literal('pending_validation'),
   Type.Literal('remote_intervention'),
   Type.Literal('onsite_intervention'),
+  /** The second loop: the quote goes back to the garage with a note saying what is missing. */
+  Type.Literal('request_information'),
 ]);
 export const VehicleStatus = Type.Union([Type.Literal('drivable'), Type.Literal('not_drivable'), Type.Literal('wreck')]);
 
@@ -37,6 +39,7 @@ export const MissionStatus = Type.Union([
   Type.Literal('pending_validation'),
   Type.Literal('remote_intervention'),
   Type.Literal('onsite_intervention'),
+  Type.Literal('information_requested'),
   Type.Literal('closed'),
   Type.Literal('expired'),
   Type.Literal('abandoned'),
@@ -47,6 +50,7 @@ export const BoardSection = Type.Union([
   Type.Literal('smart.under_analysis'),
   Type.Literal('smart.remote_intervention'),
   Type.Literal('smart.onsite_intervention'),
+  Type.Literal('smart.information_requested'),
   Type.Literal('smart.closed'),
   Type.Literal('classic.expired'),
   Type.Literal('closed.abandoned'),
@@ -59,11 +63,27 @@ export const Outcome = Type.Union([
   Type.Literal('cancelled'),
 ]);
 /**
- * A quote's own status: a draft the garage edits, closed (transmitted to the expert), discarded by
+ * A quote's own status: a draft the garage edits, closed (transmitted to the expert), returned by
+ * the expert for more information (editable, and closed again to transmit it again), discarded by
  * the garage before closing, or voided because the mission it was made for was abandoned or
  * cancelled (see the procedure's rules in `procedure/`).
  */
-export const QuoteStatus = Type.Union([Type.Literal('draft'), Type.Literal('closed'), Type.Literal('discarded'), Type.Literal('voided')]);
+export const QuoteStatus = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('closed'),
+  Type.Literal('returned'),
+  Type.Literal('discarded'),
+  Type.Literal('voided'),
+]);
+
+/** A supplement for hidden damage: drafted and submitted by the garage, then decided by the expert. */
+export const SupplementStatus = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('submitted'),
+  Type.Literal('approved'),
+  Type.Literal('rejected'),
+]);
+export const SupplementDecision = Type.Union([Type.Literal('approve'), Type.Literal('reject')]);
 
 export const Claim = Type.Object(
   {
@@ -136,6 +156,10 @@ export const ReviewThresholds = Type.Object(
 export const InsurerPolicy = Type.Object(
   {
     workingDays: Type.Integer({ minimum: 1, maximum: 60 }),
+    /** Working days the garage has to answer the expert's request for information (default 3). */
+    informationWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })),
+    /** Working days the expert office has to decide on a transmitted quote (default 2). */
+    reviewWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })),
     minPhotos: Type.Integer({ minimum: 0, maximum: 50 }),
     reviewThresholds: ReviewThresholds,
   },
@@ -149,6 +173,8 @@ export type MissionStatus = Type.Static<typeof MissionStatus>;
 export type BoardSection = Type.Static<typeof BoardSection>;
 export type Outcome = Type.Static<typeof Outcome>;
 export type QuoteStatus = Type.Static<typeof QuoteStatus>;
+export type SupplementStatus = Type.Static<typeof SupplementStatus>;
+export type SupplementDecision = Type.Static<typeof SupplementDecision>;
 
 /** The words of a union of string literals, in declaration order: the vocabulary as a list. */
 export function literalsOf<T extends string>(union: { anyOf: ReadonlyArray<{ const: unknown }> }): readonly T[] {
@@ -161,6 +187,8 @@ export const OUTCOMES = literalsOf<Outcome>(Outcome);
 export const DECISIONS = literalsOf<Decision>(Decision);
 export const PROCEDURES = literalsOf<Procedure>(Procedure);
 export const QUOTE_STATUSES = literalsOf<QuoteStatus>(QuoteStatus);
+export const SUPPLEMENT_STATUSES = literalsOf<SupplementStatus>(SupplementStatus);
+export const SUPPLEMENT_DECISIONS = literalsOf<SupplementDecision>(SupplementDecision);
 export type VatRegime = Type.Static<typeof VatRegime>;
 export type VehicleStatus = Type.Static<typeof VehicleStatus>;
 
@@ -170,3 +198,8 @@ export const DEFAULT_INSURER_POLICY: InsurerPolicy = {
   minPhotos: 4,
   reviewThresholds: { agreedLabourRateCents: 65_00, smartCeilingCents: 5_000_00, totalLossRatioPercent: 70 },
 };
+
+/** Working days the garage has to answer a request for information when the policy says nothing. */
+export const DEFAULT_INFORMATION_WORKING_DAYS = 3;
+/** Working days the expert office has to decide when the policy says nothing. */
+export const DEFAULT_REVIEW_WORKING_DAYS = 2;

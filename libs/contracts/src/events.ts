@@ -14,6 +14,7 @@ import {
   Outcome,
   Owner,
   Procedure,
+  SupplementDecision,
   Vehicle,
   VehicleStatus,
 } from './common.ts';
@@ -92,6 +93,10 @@ export const MissionStatusChangedV1 = Type.Object({
   previousStatus: Type.Union([MissionStatus, Type.Null()]),
   reason: Type.String({ minLength: 1, maxLength: 64 }),
   changedAt: Instant,
+  /**
+   * The deadline that holds: the garage's deadline (with the insurer's extensions) while the
+   * mission is new, the answer's due date while information is requested, else the last of them.
+   */
   deadline: Instant,
   /** The closed quote the mission rests on, when one won. */
   quoteId: Type.Union([Id, Type.Null()]),
@@ -100,6 +105,24 @@ export const MissionStatusChangedV1 = Type.Object({
   voidedQuoteIds: Type.Array(Id),
   expert: Type.Union([ExpertContact, Type.Null()]),
   lastDecision: Type.Union([LastDecision, Type.Null()]),
+  /**
+   * How many times the quote the mission rests on was transmitted and counted (1 after the first
+   * close, +1 per answer to a request for information); absent in events published before it was kept.
+   */
+  transmission: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** The validated quote plus approved supplements, incl. VAT, once validated for repairs. */
+  approvedTotalCents: Type.Optional(Type.Union([Cents, Type.Null()])),
+});
+
+/** The insurer gave the garage more time, while it still had to act (new or information requested). */
+export const MissionDeadlineExtendedV1 = Type.Object({
+  insurerId: Id,
+  garageId: Id,
+  expertOfficeId: Id,
+  previousDeadline: Instant,
+  deadline: Instant,
+  extendedAt: Instant,
+  extendedBy: Type.String({ minLength: 1, maxLength: 200 }),
 });
 
 export const CalculationLineKind = Type.Union([
@@ -158,6 +181,11 @@ export const QuoteSubmittedV1 = Type.Object({
   vehicleStatus: Type.Union([VehicleStatus, Type.Null()]),
   vehicleStatusNote: Type.Union([Type.String(), Type.Null()]),
   photos: Type.Array(SubmittedPhoto),
+  /**
+   * 1 for the first close, then +1 each time the garage transmits the quote again after the
+   * expert's request for information (absent: 1).
+   */
+  transmission: Type.Optional(Type.Integer({ minimum: 1 })),
   /** The administrative data the quote copied from the mission (added without a new version). */
   administrative: Type.Optional(MissionSnapshot),
   /**
@@ -202,6 +230,40 @@ export const ReviewDecidedV1 = Type.Object({
   decidedAt: Instant,
   /** 1 for the case's first decision, then +1: orders decisions whatever topic order is seen. */
   sequence: Type.Integer({ minimum: 1 }),
+  /** The quote's transmission the decision was taken on (absent: 1). */
+  transmission: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** request_information only: when the garage's answer is due. */
+  respondBy: Type.Optional(Instant),
+});
+
+/** A supplement for hidden damage, transmitted by the garage to the expert office. */
+export const SupplementSubmittedV1 = Type.Object({
+  quoteId: Id,
+  supplementId: Id,
+  garageId: Id,
+  expertOfficeId: Id,
+  /** 1 for the quote's first supplement, then +1. */
+  number: Type.Integer({ minimum: 1 }),
+  reason: Type.String({ minLength: 1, maxLength: 2000 }),
+  calculation: SubmittedCalculation,
+  photos: Type.Array(SubmittedPhoto),
+  submittedAt: Instant,
+});
+
+/** The expert's decision on a supplement. */
+export const SupplementDecidedV1 = Type.Object({
+  reviewId: Id,
+  quoteId: Id,
+  supplementId: Id,
+  expertOfficeId: Id,
+  number: Type.Integer({ minimum: 1 }),
+  decision: SupplementDecision,
+  note: Type.Union([Type.String(), Type.Null()]),
+  expertName: Type.String({ minLength: 1 }),
+  expertPhone: Type.String({ minLength: 1 }),
+  /** The supplement's total incl. VAT: what an approval adds to the approved total. */
+  totalInclVatCents: Cents,
+  decidedAt: Instant,
 });
 
 export const DeadlineApproachingV1 = Type.Object({
@@ -229,6 +291,10 @@ export const PaymentRequestedV1 = Type.Object({
   aboveCeilingCents: Cents,
   /** The invoice is above the validated quote's total: accepted, but the insurer should look. */
   aboveValidatedQuote: Type.Boolean(),
+  /** The validated quote plus approved supplements, incl. VAT (absent in requests made before it was kept). */
+  approvedTotalCents: Type.Optional(Cents),
+  /** The part of the invoice above the approved total, left to the owner. */
+  aboveApprovedCents: Type.Optional(Cents),
   requestedAt: Instant,
 });
 
@@ -238,10 +304,13 @@ export const EventPayloads = {
   'mission.abandoned': { 1: MissionAbandonedV1 },
   'mission.cancelled': { 1: MissionCancelledV1 },
   'mission.status-changed': { 1: MissionStatusChangedV1 },
+  'mission.deadline-extended': { 1: MissionDeadlineExtendedV1 },
   'quote.submitted': { 1: QuoteSubmittedV1 },
   'quote.voided': { 1: QuoteVoidedV1 },
   'quote.reinstated': { 1: QuoteReinstatedV1 },
   'review.decided': { 1: ReviewDecidedV1 },
+  'supplement.submitted': { 1: SupplementSubmittedV1 },
+  'supplement.decided': { 1: SupplementDecidedV1 },
   'mission.deadline-approaching': { 1: DeadlineApproachingV1 },
   'mission.expired': { 1: MissionExpiredV1 },
   'payment.requested': { 1: PaymentRequestedV1 },

@@ -30,7 +30,15 @@ export type TrackingCode =
   | 'cancel.voided'
   | 'expiry.voided'
   | 'review.voided'
-  | 'payment.voided';
+  | 'payment.voided'
+  // The second loop (product page, "The second loop: after the first decision").
+  | 'review.information_requested'
+  | 'quote.retransmitted'
+  | 'deadline.extended'
+  | 'extension.voided'
+  | 'supplement.submitted'
+  | 'supplement.approved'
+  | 'supplement.rejected';
 
 export const trackingCodes: readonly TrackingCode[] = [
   'mission.received',
@@ -52,10 +60,17 @@ export const trackingCodes: readonly TrackingCode[] = [
   'expiry.voided',
   'review.voided',
   'payment.voided',
+  'review.information_requested',
+  'quote.retransmitted',
+  'deadline.extended',
+  'extension.voided',
+  'supplement.submitted',
+  'supplement.approved',
+  'supplement.rejected',
 ];
 
 /** Why something the user was told was voided: what came first and won (procedure rules). */
-export type VoidCause = 'abandoned' | 'cancelled' | 'quote_closed' | 'validated' | 'not_validated';
+export type VoidCause = 'abandoned' | 'cancelled' | 'quote_closed' | 'validated' | 'not_validated' | 'deadline_passed';
 
 /**
  * The values inside a message, as fields (garage software never parses the text): instants as
@@ -80,6 +95,14 @@ export interface TrackingParams {
   readonly at?: string;
   /** What came first and made the voided action lose. */
   readonly cause?: VoidCause | string;
+  /** A supplement's number on its quote (1, 2…). */
+  readonly supplementNumber?: string;
+  /** An amount incl. VAT in cents (a supplement's total). */
+  readonly amountCents?: string;
+  /** The validated quote plus approved supplements, incl. VAT, in cents. */
+  readonly approvedTotalCents?: string;
+  /** How many times the quote has been transmitted (2 for the first answer to a request). */
+  readonly transmission?: string;
 }
 
 type ParamName = keyof TrackingParams;
@@ -105,10 +128,23 @@ const requiredParams: Record<TrackingCode, readonly ParamName[]> = {
   'expiry.voided': ['at'],
   'review.voided': ['at', 'cause'],
   'payment.voided': ['invoiceNumber'],
+  'review.information_requested': ['note', 'expertName', 'expertPhone'],
+  'quote.retransmitted': [],
+  'deadline.extended': [],
+  'extension.voided': ['at', 'cause'],
+  'supplement.submitted': ['supplementNumber', 'amountCents'],
+  'supplement.approved': ['supplementNumber', 'amountCents', 'approvedTotalCents'],
+  'supplement.rejected': ['supplementNumber', 'note'],
 };
 
 /** Messages that print the deadline need it in one of its two forms. */
-const needsDeadline: ReadonlySet<TrackingCode> = new Set(['mission.received', 'mission.expired', 'deadline.approaching']);
+const needsDeadline: ReadonlySet<TrackingCode> = new Set([
+  'mission.received',
+  'mission.expired',
+  'deadline.approaching',
+  'review.information_requested',
+  'deadline.extended',
+]);
 
 /** The params as a message prints them: instants already in Brussels time, every value present. */
 interface Printed {
@@ -119,6 +155,11 @@ interface Printed {
   readonly invoiceNumber: string;
   readonly at: string;
   readonly cause: string;
+  readonly note: string;
+  readonly supplementNumber: string;
+  /** Amounts already printed in euros, the language's way. */
+  readonly amount: string;
+  readonly approvedTotal: string;
 }
 
 type Render = (p: Printed) => string;
@@ -132,6 +173,7 @@ const frCause: Record<string, string> = {
   quote_closed: 'UN DEVIS AVAIT ETE CLOTURE AUPARAVANT',
   validated: "L'EXPERT AVAIT VALIDE L'EXPERTISE AUPARAVANT",
   not_validated: "L'EXPERTISE N'EST PAS VALIDEE POUR REPARATION",
+  deadline_passed: 'LE DELAI ETAIT DEJA DEPASSE',
 };
 const nlCause: Record<string, string> = {
   abandoned: 'DE OPDRACHT WAS EERDER STOPGEZET',
@@ -139,6 +181,7 @@ const nlCause: Record<string, string> = {
   quote_closed: 'ER WAS EERDER EEN BESTEK AFGESLOTEN',
   validated: 'DE EXPERT HAD DE EXPERTISE EERDER GEVALIDEERD',
   not_validated: 'DE EXPERTISE IS NIET GEVALIDEERD VOOR HERSTELLING',
+  deadline_passed: 'DE TERMIJN WAS AL VERSTREKEN',
 };
 const enCause: Record<string, string> = {
   abandoned: 'THE MISSION HAD BEEN ABANDONED BEFORE',
@@ -146,6 +189,7 @@ const enCause: Record<string, string> = {
   quote_closed: 'A QUOTE HAD BEEN CLOSED BEFORE',
   validated: 'THE EXPERT HAD VALIDATED THE EXPERTISE BEFORE',
   not_validated: 'THE EXPERTISE IS NOT VALIDATED FOR REPAIRS',
+  deadline_passed: 'THE DEADLINE HAD ALREADY PASSED',
 };
 const causeIn = (table: Record<string, string>, cause: string): string => table[cause] ?? cause.toUpperCase();
 
@@ -188,6 +232,18 @@ const catalogue: Record<Language, Record<TrackingCode, Render>> = {
     'review.voided': (p) => `SMART EXPERTISE : LA DECISION DE L'EXPERT DU ${p.at} EST SANS EFFET, ${causeIn(frCause, p.cause)}`,
     'payment.voided': (p) =>
       `SMART EXPERTISE : LA DEMANDE DE PAIEMENT DIRECT (FACTURE ${p.invoiceNumber}) EST SANS EFFET, ${causeIn(frCause, p.cause)}`,
+    'review.information_requested': (p) =>
+      `SMART EXPERTISE : L'EXPERT DEMANDE DES INFORMATIONS COMPLEMENTAIRES (${p.note}), VEUILLEZ COMPLETER ET CLOTURER A NOUVEAU VOTRE DEVIS AU PLUS TARD LE ${p.deadline} ${expert(p)}`,
+    'quote.retransmitted': () =>
+      `SUIVI SMART EXPERTISE : VOTRE DEVIS COMPLETE EST EN COURS D'ANALYSE, VEUILLEZ ATTENDRE LA CONFIRMATION`,
+    'deadline.extended': (p) =>
+      `SMART EXPERTISE : LA COMPAGNIE A PROLONGE LE DELAI, VEUILLEZ CLOTURER VOTRE DEVIS AU PLUS TARD LE ${p.deadline}`,
+    'extension.voided': (p) => `SMART EXPERTISE : LA PROLONGATION DU DELAI DU ${p.at} EST SANS EFFET, ${causeIn(frCause, p.cause)}`,
+    'supplement.submitted': (p) =>
+      `SMART EXPERTISE : SUPPLEMENT N° ${p.supplementNumber} (${p.amount} TVAC) TRANSMIS A L'EXPERT, VEUILLEZ ATTENDRE SA DECISION`,
+    'supplement.approved': (p) =>
+      `SMART EXPERTISE : SUPPLEMENT N° ${p.supplementNumber} (${p.amount} TVAC) APPROUVE PAR L'EXPERT, MONTANT APPROUVE ${p.approvedTotal} TVAC`,
+    'supplement.rejected': (p) => `SMART EXPERTISE : SUPPLEMENT N° ${p.supplementNumber} REFUSE PAR L'EXPERT (${p.note})`,
   },
   nl: {
     'mission.received': (p) =>
@@ -222,6 +278,18 @@ const catalogue: Record<Language, Record<TrackingCode, Render>> = {
     'review.voided': (p) => `SMART EXPERTISE: DE BESLISSING VAN DE EXPERT VAN ${p.at} HEEFT GEEN GEVOLG, ${causeIn(nlCause, p.cause)}`,
     'payment.voided': (p) =>
       `SMART EXPERTISE: DE AANVRAAG RECHTSTREEKSE BETALING (FACTUUR ${p.invoiceNumber}) HEEFT GEEN GEVOLG, ${causeIn(nlCause, p.cause)}`,
+    'review.information_requested': (p) =>
+      `SMART EXPERTISE: DE EXPERT VRAAGT BIJKOMENDE INFORMATIE (${p.note}), GELIEVE UW BESTEK AAN TE VULLEN EN OPNIEUW AF TE SLUITEN UITERLIJK OP ${p.deadline} ${expert(p)}`,
+    'quote.retransmitted': () =>
+      `OPVOLGING SMART EXPERTISE: UW AANGEVULDE BESTEK WORDT GEANALYSEERD, GELIEVE DE BEVESTIGING AF TE WACHTEN`,
+    'deadline.extended': (p) =>
+      `SMART EXPERTISE: DE MAATSCHAPPIJ HEEFT DE TERMIJN VERLENGD, GELIEVE UW BESTEK AF TE SLUITEN UITERLIJK OP ${p.deadline}`,
+    'extension.voided': (p) => `SMART EXPERTISE: DE TERMIJNVERLENGING VAN ${p.at} HEEFT GEEN GEVOLG, ${causeIn(nlCause, p.cause)}`,
+    'supplement.submitted': (p) =>
+      `SMART EXPERTISE: SUPPLEMENT NR. ${p.supplementNumber} (${p.amount} INCL. BTW) AAN DE EXPERT BEZORGD, GELIEVE ZIJN BESLISSING AF TE WACHTEN`,
+    'supplement.approved': (p) =>
+      `SMART EXPERTISE: SUPPLEMENT NR. ${p.supplementNumber} (${p.amount} INCL. BTW) GOEDGEKEURD DOOR DE EXPERT, GOEDGEKEURD BEDRAG ${p.approvedTotal} INCL. BTW`,
+    'supplement.rejected': (p) => `SMART EXPERTISE: SUPPLEMENT NR. ${p.supplementNumber} GEWEIGERD DOOR DE EXPERT (${p.note})`,
   },
   en: {
     'mission.received': (p) =>
@@ -255,6 +323,18 @@ const catalogue: Record<Language, Record<TrackingCode, Render>> = {
     'review.voided': (p) => `SMART EXPERTISE: THE EXPERT'S DECISION OF ${p.at} HAS NO EFFECT, ${causeIn(enCause, p.cause)}`,
     'payment.voided': (p) =>
       `SMART EXPERTISE: THE DIRECT PAYMENT REQUEST (INVOICE ${p.invoiceNumber}) HAS NO EFFECT, ${causeIn(enCause, p.cause)}`,
+    'review.information_requested': (p) =>
+      `SMART EXPERTISE: THE EXPERT ASKS FOR MORE INFORMATION (${p.note}), PLEASE COMPLETE AND CLOSE YOUR QUOTE AGAIN BY ${p.deadline} AT THE LATEST ${expert(p)}`,
+    'quote.retransmitted': () =>
+      `SMART EXPERTISE TRACKING: YOUR COMPLETED QUOTE IS UNDER ANALYSIS, PLEASE WAIT FOR CONFIRMATION`,
+    'deadline.extended': (p) =>
+      `SMART EXPERTISE: THE INSURER EXTENDED THE DEADLINE, PLEASE CLOSE YOUR QUOTE BY ${p.deadline} AT THE LATEST`,
+    'extension.voided': (p) => `SMART EXPERTISE: THE DEADLINE EXTENSION OF ${p.at} HAS NO EFFECT, ${causeIn(enCause, p.cause)}`,
+    'supplement.submitted': (p) =>
+      `SMART EXPERTISE: SUPPLEMENT NO. ${p.supplementNumber} (${p.amount} INCL. VAT) SENT TO THE EXPERT, PLEASE WAIT FOR THE DECISION`,
+    'supplement.approved': (p) =>
+      `SMART EXPERTISE: SUPPLEMENT NO. ${p.supplementNumber} (${p.amount} INCL. VAT) APPROVED BY THE EXPERT, APPROVED TOTAL ${p.approvedTotal} INCL. VAT`,
+    'supplement.rejected': (p) => `SMART EXPERTISE: SUPPLEMENT NO. ${p.supplementNumber} REJECTED BY THE EXPERT (${p.note})`,
   },
 };
 
@@ -315,6 +395,18 @@ function printInstant(iso: string | undefined, lang: Language): string {
   return `${when.date} ${atWord[lang]} ${when.time}`;
 }
 
+const euroFormat: Record<Language, Intl.NumberFormat> = {
+  fr: new Intl.NumberFormat('fr-BE', { style: 'currency', currency: 'EUR' }),
+  nl: new Intl.NumberFormat('nl-BE', { style: 'currency', currency: 'EUR' }),
+  en: new Intl.NumberFormat('en-BE', { style: 'currency', currency: 'EUR' }),
+};
+
+/** Cents as the language prints euros; the no-break spaces `Intl` uses become plain spaces. */
+function printEuros(cents: string | undefined, lang: Language): string {
+  if (cents === undefined) return '';
+  return euroFormat[lang].format(Number(cents) / 100).replace(/[\u00a0\u202f]/g, ' ');
+}
+
 /**
  * Renders one tracking message in the given language.
  * Throws when a param the message needs is missing: the caller built a bad tracking entry.
@@ -333,5 +425,9 @@ export function trackingMessage(code: TrackingCode, params: TrackingParams, lang
     invoiceNumber: params.invoiceNumber ?? '',
     at: printInstant(params.at, lang),
     cause: params.cause ?? '',
+    note: params.note ?? '',
+    supplementNumber: params.supplementNumber ?? '',
+    amount: printEuros(params.amountCents, lang),
+    approvedTotal: printEuros(params.approvedTotalCents, lang),
   });
 }

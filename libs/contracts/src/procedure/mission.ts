@@ -17,10 +17,23 @@
  * - between an abandon or a cancel and a close, the earlier instant wins (same instant: the close,
  *   which already reached the expert); a cancel after the close loses only to an earlier validation;
  * - what loses is voided, and a tracking entry says so: nothing is reversed in silence.
+ *
+ * The second loop (product page, "The second loop: after the first decision"):
+ * - the expert's `request_information` returns the quote: the mission waits for the garage's next
+ *   transmission of the same quote, due by the request's `respondBy`; a transmission on time puts
+ *   it back under analysis, none and the sweep's expiry at that due date makes it a classic
+ *   expertise like any overdue Smart Expertise (its quote voided: it can never be validated);
+ * - the insurer may extend the deadline that holds while the garage still has to act (new, or
+ *   information requested); an extension made after that deadline, or once the garage had closed,
+ *   counts for nothing and is said so; an expiry on a deadline that an extension had moved counts
+ *   for nothing either (the scheduler learnt of the extension late: the mission never showed it);
+ * - a decision counts only once the transmission it was taken on is known and counts;
+ * - supplements decided on a validated repair expertise make the approved total: the validated
+ *   transmission's total plus the approved supplements, incl. VAT.
  */
-import type { BoardSection, Decision, MissionStatus, Outcome, Procedure } from '../common.ts';
+import type { BoardSection, Decision, MissionStatus, Outcome, Procedure, SupplementDecision } from '../common.ts';
 import type { TrackingCode, VoidCause } from '../tracking-messages.ts';
-import { SECTION_OF, allowsCancel, allowsPayment, awaitsQuote, onTime, validationOutcome } from './rules.ts';
+import { SECTION_OF, allowsAbandon, allowsCancel, allowsExtension, allowsPayment, onTime, validationOutcome } from './rules.ts';
 
 export type MissionFact =
   | { readonly type: 'received'; readonly eventId: string; readonly at: Date; readonly deadline: Date }
@@ -31,6 +44,10 @@ export type MissionFact =
       readonly at: Date;
       readonly procedure: Procedure;
       readonly quoteId: string;
+      /** 1 for the first close, +1 per answer to a request for information (absent: 1). */
+      readonly transmission?: number;
+      /** The calculation's total incl. VAT (null for a total loss; absent on facts recorded before it was kept). */
+      readonly totalInclVatCents?: number | null;
     }
   | {
       readonly type: 'review_decided';
@@ -44,6 +61,40 @@ export type MissionFact =
       readonly note?: string;
       /** The quote the case was opened for (facts recorded before it was kept have none). */
       readonly quoteId?: string;
+      /** The quote's transmission the decision was taken on (absent: 1). */
+      readonly transmission?: number;
+      /** request_information: when the garage's answer is due. */
+      readonly respondBy?: Date;
+    }
+  | {
+      readonly type: 'deadline_extended';
+      readonly eventId: string;
+      readonly at: Date;
+      /** The new deadline. */
+      readonly deadline: Date;
+      readonly by: string;
+    }
+  | {
+      readonly type: 'supplement_submitted';
+      readonly eventId: string;
+      readonly at: Date;
+      readonly quoteId: string;
+      readonly supplementId: string;
+      readonly number: number;
+      readonly totalInclVatCents: number;
+    }
+  | {
+      readonly type: 'supplement_decided';
+      readonly eventId: string;
+      readonly at: Date;
+      readonly quoteId: string;
+      readonly supplementId: string;
+      readonly number: number;
+      readonly decision: SupplementDecision;
+      readonly note?: string;
+      readonly expertName: string;
+      readonly expertPhone: string;
+      readonly totalInclVatCents: number;
     }
   | { readonly type: 'deadline_approaching'; readonly eventId: string; readonly at: Date; readonly deadline: Date }
   | { readonly type: 'expired'; readonly eventId: string; readonly at: Date; readonly deadline: Date }
@@ -79,7 +130,7 @@ export interface PaymentRequest {
 
 /** An action that was answered 2xx and then lost to an earlier one. */
 export interface Voided {
-  readonly kind: 'close' | 'abandon' | 'cancel' | 'expiry' | 'decision' | 'payment';
+  readonly kind: 'close' | 'abandon' | 'cancel' | 'expiry' | 'decision' | 'payment' | 'extension';
   readonly eventId: string;
   readonly at: Date;
   readonly cause: VoidCause;
@@ -89,8 +140,18 @@ export interface MissionView {
   readonly status: MissionStatus;
   readonly section: BoardSection;
   readonly outcome: Outcome | null;
-  /** From mission.received; null only while that fact is still unknown. */
+  /**
+   * The deadline that holds: while information is requested, the answer's due date (with the
+   * insurer's extensions); otherwise the garage's quote deadline (from mission.received, with the
+   * extensions made while the mission was new). Null only while mission.received is unknown.
+   */
   readonly deadline: Date | null;
+  /** How many transmissions of the quote count (1 after the first close, +1 per answered request); 0 before any. */
+  readonly transmission: number;
+  /** The validated quote plus approved supplements, incl. VAT: set once validated for repairs. */
+  readonly approvedTotalCents: number | null;
+  /** The supplements the mission knows of, by number. */
+  readonly supplements: readonly SupplementView[];
   /** The close the mission rests on, when one won. */
   readonly quote: { readonly quoteId: string; readonly procedure: Procedure; readonly closedAt: Date } | null;
   /** Quotes that can never be analysed, validated or paid. */
@@ -103,6 +164,16 @@ export interface MissionView {
   readonly payment: PaymentRequest | null;
   /** Oldest first. */
   readonly tracking: readonly TrackingEntry[];
+}
+
+export interface SupplementView {
+  readonly supplementId: string;
+  readonly number: number;
+  readonly status: 'submitted' | 'approved' | 'rejected';
+  readonly totalInclVatCents: number;
+  readonly submittedAt: Date | null;
+  readonly decidedAt: Date | null;
+  readonly note: string | null;
 }
 
 /** The knowledge: each distinct fact seen, by eventId. */
@@ -130,9 +201,29 @@ export function project(state: MissionState): MissionView {
   const received = ofType('received')[0];
   const expiries = ofType('expired');
   const reminders = ofType('deadline_approaching');
+  const extensions = ofType('deadline_extended');
   // The scheduler's facts repeat the deadline, so a fact that overtook mission.received can still be judged.
-  const deadline = received?.deadline ?? expiries[0]?.deadline ?? reminders[0]?.deadline ?? null;
-  const isOnTime = (at: Date): boolean => deadline === null || onTime(at, deadline);
+  const baseDeadline = received?.deadline ?? expiries[0]?.deadline ?? reminders[0]?.deadline ?? null;
+  const extensionsCounted = new Set<string>();
+  /**
+   * The deadline that holds at the end of a window in which the garage has to act: the window's own
+   * deadline, moved by each extension made inside the window before the deadline then holding.
+   */
+  const holding = (base: Date, from: number, until: number, count: boolean): Date => {
+    let current = base;
+    for (const extension of extensions) {
+      const at = extension.at.getTime();
+      if (at < from || at >= until || at > current.getTime() || extension.deadline.getTime() <= current.getTime()) continue;
+      current = extension.deadline;
+      if (count) extensionsCounted.add(extension.eventId);
+    }
+    return current;
+  };
+  const quoteDeadlineAsOf = (at: number): Date | null => (baseDeadline === null ? null : holding(baseDeadline, Number.NEGATIVE_INFINITY, at, false));
+  const isOnTime = (at: Date): boolean => {
+    const deadline = quoteDeadlineAsOf(at.getTime());
+    return deadline === null || onTime(at, deadline);
+  };
 
   const voided: Voided[] = [];
   const tracking: RankedEntry[] = [];
@@ -142,9 +233,13 @@ export function project(state: MissionState): MissionView {
   };
 
   // A close after the deadline is refused by the quote service; one that is seen anyway never counts.
-  const close = ofType('quote_submitted').find((quote) => isOnTime(quote.at));
+  const submissions = ofType('quote_submitted');
+  const close = submissions.filter((quote) => transmissionOf(quote) === 1).find((quote) => isOnTime(quote.at));
   // The garage may only abandon an incoming mission, so only while the deadline is still ahead.
-  const abandon = ofType('abandoned').find((fact) => deadline === null || fact.at.getTime() < deadline.getTime());
+  const abandon = ofType('abandoned').find((fact) => {
+    const deadline = quoteDeadlineAsOf(fact.at.getTime());
+    return deadline === null || fact.at.getTime() < deadline.getTime();
+  });
   const cancel = ofType('cancelled')[0];
   // An abandon and a cancel exclude each other (the first makes the mission final): the earlier stands.
   const terminals = [abandon, cancel].filter((fact) => fact !== undefined).sort(byInstantThenEventId);
@@ -160,12 +255,29 @@ export function project(state: MissionState): MissionView {
   const closeVoidedBy: VoidCause = terminal?.type === 'abandoned' ? 'abandoned' : 'cancelled';
   if (close && closeLost) voidFact(close, 'close', closeVoidedBy, 'quote.voided', { at: iso(close.at), cause: closeVoidedBy });
 
-  // Decisions count on the close the mission rests on, in the expert's order, up to the first validation.
+  // Decisions count on the close the mission rests on, in the expert's order, each on a transmission
+  // that counts, up to the first validation; a request for information waits for the next transmission.
   const decisions = ofType('review_decided');
   const onLive = liveClose ? inExpertOrder(decisions.filter((d) => d.quoteId === undefined || d.quoteId === liveClose.quoteId)) : [];
-  const validationIndex = onLive.findIndex((d) => d.decision === 'validate');
-  const upToValidation = validationIndex === -1 ? onLive : onLive.slice(0, validationIndex + 1);
-  const validation = validationIndex === -1 ? undefined : onLive[validationIndex];
+  const transmissionsOfLive = liveClose ? submissions.filter((quote) => quote.quoteId === liveClose.quoteId) : [];
+  const rounds: Round[] = [];
+  const counted: FactOf<'review_decided'>[] = [];
+  let transmission = liveClose ? 1 : 0;
+  for (const decision of onLive) {
+    if ((decision.transmission ?? 1) !== transmission) break;
+    counted.push(decision);
+    if (decision.decision === 'validate') break;
+    if (decision.decision !== 'request_information') continue;
+    const respondBy = decision.respondBy ?? decision.at;
+    const from = decision.at.getTime();
+    const answer = transmissionsOfLive
+      .filter((quote) => transmissionOf(quote) === transmission + 1)
+      .find((quote) => quote.at.getTime() >= from && onTime(quote.at, holding(respondBy, from, quote.at.getTime(), false)));
+    rounds.push({ request: decision, respondBy, answer, holding: holding(respondBy, from, answer ? answer.at.getTime() : Number.POSITIVE_INFINITY, false) });
+    if (!answer) break;
+    transmission += 1;
+  }
+  const validation = counted.find((d) => d.decision === 'validate');
 
   // A cancel after the close wins unless the expert validated first: the validation is final.
   let cancelWins = false;
@@ -181,23 +293,43 @@ export function project(state: MissionState): MissionView {
     cancelWins = terminal.type === 'cancelled';
   }
   const cancelAt = cancelWins ? terminal!.at.getTime() : Number.POSITIVE_INFINITY;
-  const applied = upToValidation.filter((d) => d.at.getTime() <= cancelAt);
+  const applied = counted.filter((d) => d.at.getTime() <= cancelAt);
+  const liveRounds = rounds.filter((round) => applied.includes(round.request));
   for (const decision of decisions) {
     // A decision learned before its close is not judged yet; one on another quote never counts.
     const lostWithClose = close !== undefined && closeLost && (decision.quoteId === undefined || decision.quoteId === close.quoteId);
-    const lostToCancel = cancelWins && upToValidation.includes(decision) && !applied.includes(decision);
+    const lostToCancel = cancelWins && counted.includes(decision) && !applied.includes(decision);
     if (!lostWithClose && !lostToCancel) continue;
     const cause: VoidCause = lostWithClose ? closeVoidedBy : 'cancelled';
     voidFact(decision, 'decision', cause, 'review.voided', { at: iso(decision.at), cause });
   }
   const lastDecision = applied.at(-1);
   const validated = !cancelWins && lastDecision?.decision === 'validate';
+  // The request the garage has not answered (yet): the last one that counts, if unanswered.
+  const openRound = lastDecision?.decision === 'request_information' ? liveRounds.find((r) => r.request === lastDecision && !r.answer) : undefined;
+  for (const round of liveRounds) if (round.answer && round.answer.at.getTime() > cancelAt) round.answer = undefined;
+
+  // The garage's quote deadline: the deposit's, moved by the extensions made while the mission was new.
+  const leftNewFacts = [terminal?.type === 'abandoned' && !liveClose ? terminal : undefined, cancelWins ? terminal : undefined, liveClose]
+    .filter((fact) => fact !== undefined)
+    .map((fact) => fact.at.getTime());
+  const quoteDeadline = baseDeadline === null ? null : holding(baseDeadline, Number.NEGATIVE_INFINITY, Math.min(Number.POSITIVE_INFINITY, ...leftNewFacts), true);
+  for (const round of liveRounds) holding(round.respondBy, round.request.at.getTime(), round.answer ? round.answer.at.getTime() : cancelAt, true);
 
   // Seed: a Smart Expertise expires only if no quote was closed before the deadline; an expiry
-  // learned before an on-time close is reversed, and the tracking says why.
-  const expiry = liveClose === undefined && !closeLost && terminal === undefined ? expiries[0] : undefined;
+  // learned before an on-time close (or an on-time answer) is reversed, and the tracking says why.
+  // An expiry on a deadline an extension had moved never counted: the mission never showed it.
+  const same = (a: Date | null, b: Date | null) => a !== null && b !== null && a.getTime() === b.getTime();
+  const expiry =
+    liveClose === undefined && !closeLost && terminal === undefined ? expiries.find((fact) => quoteDeadline === null || same(fact.deadline, quoteDeadline)) : undefined;
+  const roundExpiry = openRound && !cancelWins ? expiries.find((fact) => same(fact.deadline, openRound.holding)) : undefined;
   if (liveClose) {
-    for (const late of expiries) voidFact(late, 'expiry', 'quote_closed', 'expiry.voided', { at: iso(liveClose.at) });
+    for (const late of expiries) {
+      if (same(late.deadline, quoteDeadline)) voidFact(late, 'expiry', 'quote_closed', 'expiry.voided', { at: iso(liveClose.at) });
+      for (const round of liveRounds) {
+        if (round.answer && same(late.deadline, round.holding)) voidFact(late, 'expiry', 'quote_closed', 'expiry.voided', { at: iso(round.answer.at) });
+      }
+    }
   }
 
   const procedure = liveClose?.procedure ?? 'standard';
@@ -207,14 +339,31 @@ export function project(state: MissionState): MissionView {
     : terminal && !liveClose
       ? 'abandoned'
       : liveClose
-        ? lastDecision
-          ? statusAfterDecision(lastDecision.decision)
-          : 'under_analysis'
+        ? roundExpiry
+          ? 'expired'
+          : openRound
+            ? 'information_requested'
+            : lastDecision && lastDecision.decision !== 'request_information'
+              ? statusAfterDecision(lastDecision.decision)
+              : 'under_analysis'
         : expiry
           ? 'expired'
           : 'new';
   const outcome: Outcome | null =
     status === 'cancelled' ? 'cancelled' : status === 'abandoned' ? 'abandoned' : validated ? outcomeOfValidation : null;
+
+  // Extensions that did not move a deadline the garage had to meet were answered all the same: said so.
+  for (const extension of extensions) {
+    if (extensionsCounted.has(extension.eventId)) continue;
+    const cause: VoidCause = cancelWins
+      ? 'cancelled'
+      : terminal && !liveClose
+        ? 'abandoned'
+        : liveClose && extension.at.getTime() >= liveClose.at.getTime()
+          ? 'quote_closed'
+          : 'deadline_passed';
+    voidFact(extension, 'extension', cause, 'extension.voided', { at: iso(extension.at), cause });
+  }
 
   // A payment counts only on a validated repair expertise (never a total loss).
   const payments = ofType('payment_requested');
@@ -227,17 +376,25 @@ export function project(state: MissionState): MissionView {
     }
   }
 
-  const leftNewAt = [terminal?.type === 'abandoned' && !liveClose ? terminal : undefined, cancelWins ? terminal : undefined, expiry, liveClose]
-    .filter((fact) => fact !== undefined)
-    .map((fact) => fact.at.getTime())
-    .sort((a, b) => a - b)[0];
+  const leftNewAt = [...leftNewFacts, ...(expiry ? [expiry.at.getTime()] : [])].sort((a, b) => a - b)[0];
+  // The windows in which the garage had to act: a reminder sent inside one is shown.
+  const windows: Array<readonly [number, number]> = [
+    [Number.NEGATIVE_INFINITY, leftNewAt ?? Number.POSITIVE_INFINITY],
+    ...liveRounds.map((r) => [r.request.at.getTime(), r.answer?.at.getTime() ?? roundExpiry?.at.getTime() ?? cancelAt] as const),
+  ];
 
   if (received) tracking.push(entry(received, 'mission.received', { deadline: iso(received.deadline) }));
   for (const reminder of reminders) {
-    if (leftNewAt !== undefined && reminder.at.getTime() >= leftNewAt) continue;
+    if (!windows.some(([from, until]) => reminder.at.getTime() >= from && reminder.at.getTime() < until)) continue;
     tracking.push(entry(reminder, 'deadline.approaching', { deadline: iso(reminder.deadline) }));
   }
+  for (const extension of extensions) {
+    if (extensionsCounted.has(extension.eventId)) tracking.push(entry(extension, 'deadline.extended', { deadline: iso(extension.deadline) }));
+  }
   if (liveClose) tracking.push(entry(liveClose, liveClose.procedure === 'total_loss' ? 'total_loss.declared' : 'quote.under_analysis', {}));
+  for (const round of liveRounds) {
+    if (round.answer) tracking.push(entry(round.answer, 'quote.retransmitted', { transmission: String(transmissionOf(round.answer)) }));
+  }
   for (const decision of applied) {
     const code = decision.decision === 'validate' && procedure === 'total_loss' ? 'review.total_loss_confirmed' : reviewTracking[decision.decision];
     tracking.push(
@@ -246,12 +403,57 @@ export function project(state: MissionState): MissionView {
         expertName: decision.expertName,
         expertPhone: decision.expertPhone,
         ...(decision.note === undefined ? {} : { note: decision.note }),
+        ...(decision.decision === 'request_information' ? { deadline: iso(decision.respondBy ?? decision.at) } : {}),
       }),
     );
   }
   if (expiry) tracking.push(entry(expiry, 'mission.expired', { deadline: iso(expiry.deadline) }));
+  if (roundExpiry) tracking.push(entry(roundExpiry, 'mission.expired', { deadline: iso(roundExpiry.deadline) }));
   if (status === 'abandoned' && terminal) tracking.push(entry(terminal, 'mission.abandoned', { reason: terminal.reason }));
   if (status === 'cancelled' && terminal) tracking.push(entry(terminal, 'mission.cancelled', { reason: terminal.reason }));
+
+  // Supplements count on a validated repair expertise: the approved total follows each approval.
+  const validatedOn = validated && procedure === 'standard' ? transmissionsOfLive.find((q) => transmissionOf(q) === (validation?.transmission ?? 1)) : undefined;
+  let approvedTotalCents: number | null = validatedOn && typeof validatedOn.totalInclVatCents === 'number' ? validatedOn.totalInclVatCents : null;
+  const supplements = new Map<string, SupplementView>();
+  if (validatedOn) {
+    for (const submitted of ofType('supplement_submitted')) {
+      if (submitted.quoteId !== validatedOn.quoteId || supplements.has(submitted.supplementId)) continue;
+      supplements.set(submitted.supplementId, {
+        supplementId: submitted.supplementId,
+        number: submitted.number,
+        status: 'submitted',
+        totalInclVatCents: submitted.totalInclVatCents,
+        submittedAt: new Date(submitted.at.getTime()),
+        decidedAt: null,
+        note: null,
+      });
+      tracking.push(entry(submitted, 'supplement.submitted', { supplementNumber: String(submitted.number), amountCents: String(submitted.totalInclVatCents) }));
+    }
+    const decidedOnce = new Set<string>();
+    for (const decided of ofType('supplement_decided')) {
+      if (decided.quoteId !== validatedOn.quoteId || decidedOnce.has(decided.supplementId)) continue;
+      decidedOnce.add(decided.supplementId);
+      const known = supplements.get(decided.supplementId);
+      supplements.set(decided.supplementId, {
+        supplementId: decided.supplementId,
+        number: decided.number,
+        status: decided.decision === 'approve' ? 'approved' : 'rejected',
+        totalInclVatCents: decided.totalInclVatCents,
+        submittedAt: known?.submittedAt ?? null,
+        decidedAt: new Date(decided.at.getTime()),
+        note: decided.note ?? null,
+      });
+      const params = { supplementNumber: String(decided.number), amountCents: String(decided.totalInclVatCents) };
+      if (decided.decision === 'approve') {
+        if (approvedTotalCents !== null) approvedTotalCents += decided.totalInclVatCents;
+        tracking.push(entry(decided, 'supplement.approved', { ...params, approvedTotalCents: String(approvedTotalCents ?? decided.totalInclVatCents) }));
+      } else {
+        tracking.push(entry(decided, 'supplement.rejected', { ...params, note: decided.note ?? '' }));
+      }
+    }
+  }
+
   if (payment) {
     tracking.push(
       entry(payment, 'payment.requested', {
@@ -262,16 +464,24 @@ export function project(state: MissionState): MissionView {
     );
   }
 
-  const voidedQuoteIds = [close && closeLost ? close.quoteId : undefined, cancelWins && liveClose ? liveClose.quoteId : undefined].filter(
-    (id): id is string => id !== undefined,
-  );
+  // An unanswered request that expired leaves a quote that can never be validated: voided, like a lost close.
+  const voidedQuoteIds = [
+    close && closeLost ? close.quoteId : undefined,
+    cancelWins && liveClose ? liveClose.quoteId : undefined,
+    roundExpiry && liveClose ? liveClose.quoteId : undefined,
+  ].filter((id): id is string => id !== undefined);
+  const deadline = openRound ? openRound.holding : quoteDeadline;
 
   return {
     status,
     section: SECTION_OF[status],
     outcome,
     deadline: deadline === null ? null : new Date(deadline.getTime()),
-    quote: liveClose && !cancelWins ? { quoteId: liveClose.quoteId, procedure: liveClose.procedure, closedAt: new Date(liveClose.at.getTime()) } : null,
+    transmission,
+    approvedTotalCents,
+    supplements: [...supplements.values()].sort((a, b) => a.number - b.number),
+    quote:
+      liveClose && !cancelWins && !roundExpiry ? { quoteId: liveClose.quoteId, procedure: liveClose.procedure, closedAt: new Date(liveClose.at.getTime()) } : null,
     voidedQuoteIds,
     voided: voided.sort((a, b) => a.at.getTime() - b.at.getTime() || compareText(a.eventId, b.eventId)),
     expert: lastDecision ? { name: lastDecision.expertName, phone: lastDecision.expertPhone } : null,
@@ -292,6 +502,19 @@ export function project(state: MissionState): MissionView {
   };
 }
 
+/** A request for information and the garage's answer, if one came on time. */
+interface Round {
+  readonly request: FactOf<'review_decided'>;
+  readonly respondBy: Date;
+  answer: FactOf<'quote_submitted'> | undefined;
+  /** The due date with the insurer's extensions made while the request was open. */
+  readonly holding: Date;
+}
+
+function transmissionOf(quote: FactOf<'quote_submitted'>): number {
+  return quote.transmission ?? 1;
+}
+
 export function statusAfterDecision(decision: Decision): MissionStatus {
   switch (decision) {
     case 'validate':
@@ -302,6 +525,8 @@ export function statusAfterDecision(decision: Decision): MissionStatus {
       return 'remote_intervention';
     case 'onsite_intervention':
       return 'onsite_intervention';
+    case 'request_information':
+      return 'information_requested';
     default: {
       const unknown: never = decision;
       throw new Error(`unknown review decision ${String(unknown)}`);
@@ -317,7 +542,10 @@ export function verdictChanged(before: MissionView | null, after: MissionView): 
     before.outcome !== after.outcome ||
     before.quote?.quoteId !== after.quote?.quoteId ||
     before.voidedQuoteIds.join(',') !== after.voidedQuoteIds.join(',') ||
-    before.lastDecision?.at.getTime() !== after.lastDecision?.at.getTime()
+    before.lastDecision?.at.getTime() !== after.lastDecision?.at.getTime() ||
+    before.deadline?.getTime() !== after.deadline?.getTime() ||
+    before.transmission !== after.transmission ||
+    before.approvedTotalCents !== after.approvedTotalCents
   );
 }
 
@@ -325,6 +553,7 @@ export function verdictChanged(before: MissionView | null, after: MissionView): 
 
 export type AbandonRefusalCode = 'mission_not_new' | 'deadline_passed' | 'reason_required';
 export type CancelRefusalCode = 'mission_final' | 'deadline_passed' | 'reason_required';
+export type ExtensionRefusalCode = 'mission_not_awaiting_garage' | 'deadline_passed' | 'deadline_not_later';
 
 export interface ActionCommand {
   /** The id of the fact to record; ids are minted by the caller, this module has no randomness. */
@@ -354,7 +583,7 @@ export function decideAbandon(state: MissionState, command: ActionCommand): Deci
   const reason = checkReason(command.reason, 'an abandon');
   if (!reason.ok) return { ok: false, code: 'reason_required', message: reason.message };
   const view = project(state);
-  if (view.deadline === null || !awaitsQuote(view.status)) {
+  if (view.deadline === null || !allowsAbandon(view.status)) {
     return { ok: false, code: 'mission_not_new', message: `only a new mission can be abandoned, this one is ${view.status}` };
   }
   if (command.at.getTime() >= view.deadline.getTime()) {
@@ -374,10 +603,48 @@ export function decideCancel(state: MissionState, command: ActionCommand): Decid
   if (view.deadline === null || !allowsCancel(view.status)) {
     return { ok: false, code: 'mission_final', message: `the mission is ${view.status}: it can no longer be cancelled` };
   }
-  if (awaitsQuote(view.status) && command.at.getTime() > view.deadline.getTime()) {
+  if (allowsExtension(view.status) && command.at.getTime() > view.deadline.getTime()) {
     return { ok: false, code: 'deadline_passed', message: `the deadline ${view.deadline.toISOString()} has passed: the mission becomes a classic expertise` };
   }
   return { ok: true, fact: { type: 'cancelled', eventId: command.eventId, at: new Date(command.at.getTime()), reason: reason.reason, by: command.by } };
+}
+
+export interface ExtensionCommand {
+  readonly eventId: string;
+  /** The new deadline, already resolved from the insurer's date or date-time. */
+  readonly deadline: Date;
+  readonly by: string;
+  readonly at: Date;
+}
+
+/**
+ * The insurer gives the garage more time while it still has to act: a new mission's quote deadline,
+ * or the due date of the expert's request for information. Only a later deadline, and only before
+ * the one that holds has passed (after it, the mission is becoming a classic expertise).
+ */
+export function decideExtension(state: MissionState, command: ExtensionCommand): Decided<FactOf<'deadline_extended'>, ExtensionRefusalCode> {
+  const view = project(state);
+  if (view.deadline === null || !allowsExtension(view.status)) {
+    return {
+      ok: false,
+      code: 'mission_not_awaiting_garage',
+      message: `the deadline can only be extended while the garage has to act (new or information requested), the mission is ${view.status}`,
+    };
+  }
+  if (command.at.getTime() > view.deadline.getTime()) {
+    return { ok: false, code: 'deadline_passed', message: `the deadline ${view.deadline.toISOString()} has passed: the mission becomes a classic expertise` };
+  }
+  if (command.deadline.getTime() <= view.deadline.getTime()) {
+    return {
+      ok: false,
+      code: 'deadline_not_later',
+      message: `the new deadline ${command.deadline.toISOString()} must be later than the current one, ${view.deadline.toISOString()}`,
+    };
+  }
+  return {
+    ok: true,
+    fact: { type: 'deadline_extended', eventId: command.eventId, at: new Date(command.at.getTime()), deadline: new Date(command.deadline.getTime()), by: command.by },
+  };
 }
 
 // ---- Internals -----------------------------------------------------------------------------------
@@ -387,6 +654,7 @@ const reviewTracking: Record<Decision, TrackingCode> = {
   pending_validation: 'review.pending_validation',
   remote_intervention: 'review.remote_intervention',
   onsite_intervention: 'review.onsite_intervention',
+  request_information: 'review.information_requested',
 };
 
 function inExpertOrder(decisions: readonly FactOf<'review_decided'>[]): FactOf<'review_decided'>[] {
@@ -403,12 +671,15 @@ interface RankedEntry extends TrackingEntry {
 const trackingRank: Record<MissionFactType, number> = {
   received: 0,
   deadline_approaching: 1,
+  deadline_extended: 1,
   quote_submitted: 2,
   review_decided: 3,
   expired: 4,
   abandoned: 4,
   cancelled: 4,
-  payment_requested: 5,
+  supplement_submitted: 5,
+  supplement_decided: 6,
+  payment_requested: 7,
 };
 
 function entry(fact: MissionFact, code: TrackingCode, params: Record<string, string>, after = 0): RankedEntry {
@@ -442,16 +713,22 @@ const iso = (at: Date): string => at.toISOString();
  * rewrite what we know) or from the ISO strings JSON keeps them as (a stored fact). Every fact type
  * is named, so a new one fails to compile here.
  */
-export function reviveFact(fact: MissionFact | (Omit<MissionFact, 'at'> & { at: string | Date; deadline?: string | Date })): MissionFact {
+export function reviveFact(
+  fact: MissionFact | (Omit<MissionFact, 'at'> & { at: string | Date; deadline?: string | Date; respondBy?: string | Date }),
+): MissionFact {
   const known = fact as MissionFact;
   const at = new Date(fact.at);
   switch (known.type) {
     case 'received':
     case 'deadline_approaching':
     case 'expired':
+    case 'deadline_extended':
       return { ...known, at, deadline: new Date(known.deadline) };
-    case 'quote_submitted':
     case 'review_decided':
+      return known.respondBy === undefined ? { ...known, at } : { ...known, at, respondBy: new Date(known.respondBy) };
+    case 'quote_submitted':
+    case 'supplement_submitted':
+    case 'supplement_decided':
     case 'abandoned':
     case 'cancelled':
     case 'payment_requested':

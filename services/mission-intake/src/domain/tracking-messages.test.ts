@@ -76,6 +76,10 @@ describe('our own texts', () => {
       invoiceNumber: 'INV-42',
       at: '2026-03-30T10:15:00.000Z',
       cause: 'quote_closed',
+      note: 'N-NOTE',
+      supplementNumber: '2',
+      amountCents: '123456',
+      approvedTotalCents: '250000',
     };
     const expectations: Partial<Record<(typeof trackingCodes)[number], string[]>> = {
       'mission.received': ['30/03/16'],
@@ -89,6 +93,12 @@ describe('our own texts', () => {
       'abandon.voided': ['30/03/26'],
       'expiry.voided': ['30/03/26'],
       'payment.voided': ['INV-42'],
+      'review.information_requested': ['(N-NOTE)', '30/03/16', '(Jan Peeters - +32 470 12 34 56)'],
+      'deadline.extended': ['30/03/16'],
+      'extension.voided': ['30/03/26'],
+      'supplement.submitted': ['2'],
+      'supplement.approved': ['2', '1'],
+      'supplement.rejected': ['(N-NOTE)'],
     };
     for (const lang of languages) {
       for (const code of trackingCodes) {
@@ -102,10 +112,22 @@ describe('our own texts', () => {
   it('gives each code a distinct text within a language', () => {
     for (const lang of languages) {
       const texts = trackingCodes.map((code) =>
-        trackingMessage(code, { deadlineDate: '01/01/26', ...expert, reason: 'x', invoiceNumber: '1', at: '2026-01-01T10:00:00Z', cause: 'cancelled' }, lang),
+        trackingMessage(
+          code,
+          { deadlineDate: '01/01/26', ...expert, reason: 'x', invoiceNumber: '1', at: '2026-01-01T10:00:00Z', cause: 'cancelled', note: 'n', supplementNumber: '1', amountCents: '100', approvedTotalCents: '200' },
+          lang,
+        ),
       );
       expect(new Set(texts).size, lang).toBe(trackingCodes.length);
     }
+  });
+
+  it('prints supplement amounts in euros, the language\'s way', () => {
+    const params = { supplementNumber: '1', amountCents: '123456', approvedTotalCents: '1000050' };
+    expect(trackingMessage('supplement.approved', params, 'fr')).toBe(
+      "SMART EXPERTISE : SUPPLEMENT N° 1 (1 234,56 € TVAC) APPROUVE PAR L'EXPERT, MONTANT APPROUVE 10 000,50 € TVAC",
+    );
+    expect(trackingMessage('supplement.approved', params, 'en')).toContain('(€1,234.56 INCL. VAT)');
   });
 
   it('refuses to render a message whose param is missing', () => {
