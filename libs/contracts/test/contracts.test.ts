@@ -70,3 +70,11 @@ describe('topics and routes', () => {
     expect(new Set(prefixes).size).toBe(prefixes.length);
   });
 });
+
+describe('the board counts every section of the vocabulary', () => {
+  it('has one count per board section, no more', async () => {
+    const { BoardCounts } = await import('../src/http/mission-intake.ts');
+    const { BOARD_SECTIONS } = await import('../src/common.ts');
+    expect(Object.keys(BoardCounts.properties).sort()).toEqual([...BOARD_SECTIONS].sort());
+  });
+});

@@ -454,6 +454,7 @@ describe('board', () => {
       'smart.under_analysis': 0,
       'smart.remote_intervention': 0,
       'smart.onsite_intervention': 0,
+      'smart.information_requested': 0,
       'smart.closed': 0,
       'classic.expired': 0,
       'closed.abandoned': 1,
@@ -483,7 +484,7 @@ describe('board', () => {
     const empty = await request('GET', '/v1/board?section=smart.closed', { token: p.garage });
     expect(empty.json).toEqual({ counts: first.json.counts, section: 'smart.closed', items: [], nextCursor: null });
     const newcomer = await request('GET', '/v1/board', { token: await token({ role: 'garage', org: org('G') }) });
-    expect(Object.values(newcomer.json.counts)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(newcomer.json.counts)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(newcomer.json.items).toEqual([]);
     expect((await request('GET', '/v1/board?section=nowhere', { token: p.garage })).status).toBe(400);
     expect((await request('GET', '/v1/board?limit=101', { token: p.garage })).status).toBe(400);

@@ -150,6 +150,8 @@ describe('insurer cancel', () => {
       voidedQuoteIds: [quote.quoteId],
       expert: null,
       lastDecision: null,
+      transmission: 1,
+      approvedTotalCents: null,
     });
     expect(verdict.causationId).toBe(cancelled.id);
 

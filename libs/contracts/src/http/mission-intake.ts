@@ -6,6 +6,7 @@
 import Type from 'typebox';
 import {
   BoardSection,
+  Cents,
   Claim,
   Decision,
   DirectPayment,
@@ -103,9 +104,29 @@ export const MissionView = Type.Object({
   status: MissionStatus,
   section: BoardSection,
   outcome: Type.Union([Outcome, Type.Null()]),
+  /**
+   * The deadline that holds: the quote deadline (with the insurer's extensions) while the mission is
+   * new, the due date of the garage's answer while information is requested.
+   */
   deadline: Instant,
   receivedAt: Instant,
   updatedAt: Instant,
+  /** How many transmissions of the quote count: 1 after the first close, +1 per answer to a request for information. */
+  transmission: Type.Integer({ minimum: 0 }),
+  /** The validated quote plus approved supplements, incl. VAT; null until validated for repairs. */
+  approvedTotalCents: Type.Union([Cents, Type.Null()]),
+  /** The supplements for hidden damage, by number, with the expert's decision once taken. */
+  supplements: Type.Array(
+    Type.Object({
+      supplementId: Id,
+      number: Type.Integer({ minimum: 1 }),
+      status: Type.Union([Type.Literal('submitted'), Type.Literal('approved'), Type.Literal('rejected')]),
+      totalInclVatCents: Cents,
+      submittedAt: Type.Union([Instant, Type.Null()]),
+      decidedAt: Type.Union([Instant, Type.Null()]),
+      note: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
   /** The insurer's policy in force at deposit. */
   policy: PolicyInForce,
   paymentRequested: Type.Boolean(),
@@ -189,6 +210,7 @@ export const BoardCounts = Type.Object({
   'smart.under_analysis': count,
   'smart.remote_intervention': count,
   'smart.onsite_intervention': count,
+  'smart.information_requested': count,
   'smart.closed': count,
   'classic.expired': count,
   'closed.abandoned': count,
@@ -218,12 +240,26 @@ export const CancelBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const ExtendDeadlineBody = Type.Object(
+  {
+    deadline: Type.String({
+      minLength: 10,
+      maxLength: 40,
+      description:
+        '`YYYY-MM-DD` (the end of that day in Europe/Brussels) or an ISO 8601 date-time with offset; later than the deadline that holds now.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const PutPolicyBody = InsurerPolicy;
 
 /** The insurer's policy; `isDefault` when the insurer has set none and the platform's defaults apply. */
 export const InsurerPolicyView = Type.Object({
   insurerId: Id,
   workingDays: Type.Integer(),
+  informationWorkingDays: Type.Integer(),
+  reviewWorkingDays: Type.Integer(),
   minPhotos: Type.Integer(),
   reviewThresholds: ReviewThresholds,
   isDefault: Type.Boolean(),

@@ -39,6 +39,8 @@ describe('the mission.status-changed payload', () => {
       voidedQuoteIds: [],
       expert: { name: 'Jan Peeters', phone: '+32 470 12 34 56' },
       lastDecision: { decision: 'remote_intervention', note: 'Call before noon', at: '2026-04-09T15:00:00.000Z' },
+      transmission: 1,
+      approvedTotalCents: null,
     });
   });
 

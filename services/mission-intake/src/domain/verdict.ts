@@ -36,6 +36,8 @@ export function statusChangedPayload(
     lastDecision: after.lastDecision
       ? { decision: after.lastDecision.decision, note: after.lastDecision.note, at: after.lastDecision.at.toISOString() }
       : null,
+    ...(after.transmission > 0 ? { transmission: after.transmission } : {}),
+    approvedTotalCents: after.approvedTotalCents,
   };
 }
 

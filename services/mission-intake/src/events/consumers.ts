@@ -10,12 +10,24 @@ import { missionHandler, type Actor, type Learned } from './mission-handler.ts';
 
 export const CONSUMER_GROUP = 'mission-intake';
 
-type Consumed = DomainEvent<'quote.submitted' | 'review.decided' | 'mission.deadline-approaching' | 'mission.expired' | 'payment.requested'>;
+type Consumed = DomainEvent<
+  'quote.submitted' | 'review.decided' | 'mission.deadline-approaching' | 'mission.expired' | 'payment.requested' | 'supplement.submitted' | 'supplement.decided'
+>;
 
 export function factOf(event: Consumed): MissionFact {
   switch (event.type) {
-    case 'quote.submitted':
-      return { type: 'quote_submitted', eventId: event.id, at: new Date(event.payload.closedAt), procedure: event.payload.procedure, quoteId: event.payload.quoteId };
+    case 'quote.submitted': {
+      const p = event.payload;
+      return {
+        type: 'quote_submitted',
+        eventId: event.id,
+        at: new Date(p.closedAt),
+        procedure: p.procedure,
+        quoteId: p.quoteId,
+        transmission: p.transmission ?? 1,
+        totalInclVatCents: p.calculation?.totalInclVatCents ?? null,
+      };
+    }
     case 'review.decided': {
       const p = event.payload;
       return {
@@ -27,8 +39,38 @@ export function factOf(event: Consumed): MissionFact {
         expertName: p.expertName,
         expertPhone: p.expertPhone,
         ...(p.note === null ? {} : { note: p.note }),
-        // A decision counts only on the close its case was opened for.
+        // A decision counts only on the close its case was opened for, and on the transmission it was taken on.
         quoteId: p.quoteId,
+        transmission: p.transmission ?? 1,
+        ...(p.respondBy === undefined ? {} : { respondBy: new Date(p.respondBy) }),
+      };
+    }
+    case 'supplement.submitted': {
+      const p = event.payload;
+      return {
+        type: 'supplement_submitted',
+        eventId: event.id,
+        at: new Date(p.submittedAt),
+        quoteId: p.quoteId,
+        supplementId: p.supplementId,
+        number: p.number,
+        totalInclVatCents: p.calculation.totalInclVatCents,
+      };
+    }
+    case 'supplement.decided': {
+      const p = event.payload;
+      return {
+        type: 'supplement_decided',
+        eventId: event.id,
+        at: new Date(p.decidedAt),
+        quoteId: p.quoteId,
+        supplementId: p.supplementId,
+        number: p.number,
+        decision: p.decision,
+        ...(p.note === null ? {} : { note: p.note }),
+        expertName: p.expertName,
+        expertPhone: p.expertPhone,
+        totalInclVatCents: p.totalInclVatCents,
       };
     }
     case 'mission.deadline-approaching':
@@ -67,6 +109,10 @@ export function actorOf(event: Consumed): Actor {
       return { actorRole: 'system', actorOrg: 'expiry-scheduler', actorName: null, action: 'expired' };
     case 'payment.requested':
       return { actorRole: 'garage', actorOrg: event.payload.garageId, actorName: null, action: 'payment_requested' };
+    case 'supplement.submitted':
+      return { actorRole: 'garage', actorOrg: event.payload.garageId, actorName: null, action: 'supplement_submitted' };
+    case 'supplement.decided':
+      return { actorRole: 'expert', actorOrg: event.payload.expertOfficeId, actorName: event.payload.expertName, action: `supplement_decided.${event.payload.decision}` };
     default: {
       const unknown: never = event;
       throw new Error(`no actor for event ${JSON.stringify(unknown)}`);
@@ -94,6 +140,8 @@ export function lifecycleConsumers(ctx: ServiceContext): ConsumerSpec[] {
         'mission.deadline-approaching': apply,
         'mission.expired': apply,
         'payment.requested': apply,
+        'supplement.submitted': apply,
+        'supplement.decided': apply,
       },
       applyBatch,
     },

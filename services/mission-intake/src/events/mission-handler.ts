@@ -40,11 +40,11 @@ export interface Learned {
   readonly correlationId: string;
 }
 
-type OwnAction = 'mission.abandoned' | 'mission.cancelled';
+type OwnAction = 'mission.abandoned' | 'mission.cancelled' | 'mission.deadline-extended';
 /** The event this service publishes to announce an action it decided. */
 export type Announcement = { [T in OwnAction]: { readonly type: T; readonly payload: EventPayload<T> } }[OwnAction];
 
-/** An action this service decides itself on one mission (abandon, cancel). */
+/** An action this service decides itself on one mission (abandon, cancel, deadline extension). */
 export interface Command<F extends MissionFact, Code extends string> {
   readonly missionId: string;
   /** Who may act on this mission; anyone else is answered as if it did not exist. */

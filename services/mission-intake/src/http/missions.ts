@@ -6,13 +6,15 @@ import {
   AbandonBody,
   CancelBody,
   DepositMissionBody,
+  ExtendDeadlineBody,
   MissionIdParams,
   MissionListPage,
   MissionListQuery,
   MissionTracking,
   MissionView,
 } from '@smart-expertise/contracts/http/mission-intake';
-import { decideAbandon, decideCancel } from '@smart-expertise/contracts/procedure';
+import { decideAbandon, decideCancel, decideExtension } from '@smart-expertise/contracts/procedure';
+import { resolveDeadline } from '../domain/deadline.ts';
 import { withTransaction, type App, type Role, type ServiceContext } from '@smart-expertise/service-runtime';
 import Type from 'typebox';
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts';
@@ -262,6 +264,53 @@ export function missionRoutes(app: App, ctx: ServiceContext): void {
             payload: { insurerId: row.insurerId, reason: fact.reason, cancelledAt: fact.at.toISOString(), cancelledBy: fact.by },
           }),
           actor: { actorRole: 'insurer', actorOrg: principal.org, actorName: principal.sub ?? null, action: 'cancelled' },
+          correlationId: request.id,
+        }),
+      );
+      return answer(result, request);
+    },
+  );
+  app.post(
+    '/v1/missions/:id/deadline',
+    {
+      config: { roles: ['insurer'] },
+      /** Per-route body limit (413 above); the runtime caps it at BODY_LIMIT_BYTES. */
+      bodyLimit: 8 * 1024,
+      schema: {
+        tags,
+        summary: 'Extend the deadline of one of your missions while the garage still has to act',
+        description:
+          "Gives the garage more time: the quote deadline of a new mission, or the due date of its answer while information is requested. The new deadline is a date (the end of that day in Europe/Brussels) or a date-time with offset, later than the one that holds (422 deadline_not_later); 409 mission_not_awaiting_garage once the garage has closed (or the mission is final), 409 deadline_passed once the deadline that holds has passed. A tracking entry gives the new date; publishes mission.deadline-extended and mission.status-changed (the scheduler follows the new deadline).",
+        headers: LanguageHeaders,
+        params: MissionIdParams,
+        body: ExtendDeadlineBody,
+        response: { 200: MissionView, 400: ProblemRef, 404: ProblemRef, 409: ProblemRef, 422: ProblemRef },
+      },
+    },
+    async (request) => {
+      const { principal } = request;
+      // The date is read like the deposit's; "later than the one that holds" is the procedure's to judge.
+      const resolved = resolveDeadline({ requested: request.body.deadline, depositedAt: ctx.clock(), workingDays: 1 });
+      if (!resolved.ok) throw problems.invalidDeadline(resolved.reason, { errors: [{ path: '/deadline', message: resolved.reason }] });
+      const result = await withTransaction(ctx.pool, (tx) =>
+        handler.decide(tx, {
+          missionId: request.params.id,
+          // Another insurer's mission answers exactly like a missing one.
+          allowed: (row) => row.insurerId === principal.org,
+          decide: (state, at, eventId) => decideExtension(state, { eventId, deadline: resolved.deadline, by: principal.sub ?? principal.org, at }),
+          announce: (fact, row) => ({
+            type: 'mission.deadline-extended',
+            payload: {
+              insurerId: row.insurerId,
+              garageId: row.garageId,
+              expertOfficeId: row.expertOfficeId,
+              previousDeadline: row.deadline.toISOString(),
+              deadline: fact.deadline.toISOString(),
+              extendedAt: fact.at.toISOString(),
+              extendedBy: fact.by,
+            },
+          }),
+          actor: { actorRole: 'insurer', actorOrg: principal.org, actorName: principal.sub ?? null, action: 'deadline_extended' },
           correlationId: request.id,
         }),
       );

@@ -1,5 +1,5 @@
 // /v1/insurers/{insurerId}/policy: the insurer's deadline policy, photo minimum and review thresholds.
-import { DEFAULT_INSURER_POLICY, Problem } from '@smart-expertise/contracts';
+import { DEFAULT_INFORMATION_WORKING_DAYS, DEFAULT_INSURER_POLICY, DEFAULT_REVIEW_WORKING_DAYS, Problem } from '@smart-expertise/contracts';
 import { InsurerIdParams, InsurerPolicyView, PutPolicyBody } from '@smart-expertise/contracts/http/mission-intake';
 import type { App, ServiceContext } from '@smart-expertise/service-runtime';
 import { findPolicy, savePolicy, type StoredPolicy } from '../store/policies.ts';
@@ -13,6 +13,8 @@ function policyBody(insurerId: string, stored: StoredPolicy | null) {
   return {
     insurerId,
     workingDays: policy.workingDays,
+    informationWorkingDays: policy.informationWorkingDays ?? DEFAULT_INFORMATION_WORKING_DAYS,
+    reviewWorkingDays: policy.reviewWorkingDays ?? DEFAULT_REVIEW_WORKING_DAYS,
     minPhotos: policy.minPhotos,
     reviewThresholds: policy.reviewThresholds,
     isDefault: stored === null,

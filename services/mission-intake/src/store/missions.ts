@@ -156,7 +156,8 @@ export async function findMissionByRef(db: Db, insurerId: string, insurerMission
 
 /**
  * Writes the projected columns the board and lists read, for many missions in one statement;
- * updated_at is when the last fact was applied. A change of section moves the mission between the
+ * updated_at is when the last fact was applied; `deadline` is the one that holds (an extension, the
+ * due date of an answer to the expert's request). A change of section moves the mission between the
  * board's counts (triggers, migration 0003).
  */
 export async function saveProjections(tx: Tx, views: ReadonlyMap<string, MissionView>, at: Date): Promise<void> {
@@ -166,8 +167,10 @@ export async function saveProjections(tx: Tx, views: ReadonlyMap<string, Mission
   await tx.query({
     name: 'missions-save-projections',
     text: `UPDATE missions AS m
-        SET status = v.status, section = v.section, outcome = v.outcome, payment_requested = v.payment_requested, updated_at = $7, last_tracking = v.last_tracking
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::jsonb[]) AS v(id, status, section, outcome, payment_requested, last_tracking)
+        SET status = v.status, section = v.section, outcome = v.outcome, payment_requested = v.payment_requested, updated_at = $7,
+            last_tracking = v.last_tracking, deadline = coalesce(v.deadline, m.deadline)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::jsonb[], $8::timestamptz[])
+            AS v(id, status, section, outcome, payment_requested, last_tracking, deadline)
       WHERE m.id = v.id`,
     values: [
       entries.map(([id]) => id),
@@ -180,6 +183,7 @@ export async function saveProjections(tx: Tx, views: ReadonlyMap<string, Mission
         return last ? JSON.stringify(last) : null;
       }),
       at,
+      column((view) => view.deadline),
     ],
   });
 }
