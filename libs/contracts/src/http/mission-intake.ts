@@ -274,7 +274,10 @@ export const AuditEntryView = Type.Object({
   actorOrg: Type.String(),
   /** The expert's name, or the token's subject when it has one. */
   actorName: Type.Union([Type.String(), Type.Null()]),
-  action: Type.String({ description: 'deposited, abandoned, cancelled, quote_submitted, review_decided.<decision>, deadline_approaching, expired, payment_requested' }),
+  action: Type.String({
+    description:
+      'deposited, abandoned, cancelled, deadline_extended, quote_submitted, review_decided.<decision>, deadline_approaching, expired, payment_requested, supplement_submitted, supplement_decided.<decision>',
+  }),
   fromStatus: Type.Union([MissionStatus, Type.Null()]),
   toStatus: Type.Union([MissionStatus, Type.Null()]),
   /** The event that announced or carried the change. */
