@@ -42,21 +42,26 @@ const publishIntake = (missionId: string, value: object) => publishRaw(prefix + 
 
 interface DeadlineRow {
   status: string;
-  settled_status: string | null;
-  settled_at: Date | null;
+  deadline: Date | null;
+  verdict_status: string | null;
+  verdict_at: Date | null;
   warned_at: Date | null;
   expired_at: Date | null;
+  expired_deadline: Date | null;
   run_id: string | null;
   updated_at: Date;
 }
 
 async function deadlineRow(missionId: string) {
   const { rows } = await service.ctx.pool.query<DeadlineRow>(
-    'SELECT status, settled_status, settled_at, warned_at, expired_at, run_id, updated_at FROM deadlines WHERE mission_id = $1',
+    'SELECT status, deadline, verdict_status, verdict_at, warned_at, expired_at, expired_deadline, run_id, updated_at FROM deadlines WHERE mission_id = $1',
     [missionId],
   );
   return rows[0];
 }
+
+/** What an expiry decided: it stands as long as these do. */
+const pick = ({ status, deadline, expired_at, expired_deadline, run_id }: DeadlineRow) => ({ status, deadline, expired_at, expired_deadline, run_id });
 
 function waitForStatus(missionId: string, status: string) {
   return waitFor(async () => (await deadlineRow(missionId))?.status === status, { message: `deadline of ${missionId} to be ${status}` });
@@ -123,7 +128,7 @@ describe('running deadlines and their expiry', () => {
     const closedAt = new Date(deadline.getTime() - 60_000);
     await publishIntake(missionId, missionStatusChanged(missionId, { status: 'under_analysis', changedAt: closedAt, deadline }));
     await waitForStatus(missionId, 'settled');
-    expect(await deadlineRow(missionId)).toMatchObject({ settled_status: 'under_analysis', settled_at: closedAt });
+    expect(await deadlineRow(missionId)).toMatchObject({ verdict_status: 'under_analysis', verdict_at: closedAt });
 
     await waitForCronSweepAfter(advance(10 * 60_000 + (GRACE_SECONDS + 5) * 1000));
     expect((await deadlineRow(missionId))?.status).toBe('settled');
@@ -136,7 +141,7 @@ describe('running deadlines and their expiry', () => {
     await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
     await publishIntake(missionId, missionStatusChanged(missionId, { status: 'cancelled', changedAt: clock(), deadline }));
     await waitForStatus(missionId, 'settled');
-    expect((await deadlineRow(missionId))?.settled_status).toBe('cancelled');
+    expect((await deadlineRow(missionId))?.verdict_status).toBe('cancelled');
 
     await waitForCronSweepAfter(advance(10 * 60_000 + (GRACE_SECONDS + 5) * 1000));
     expect((await deadlineRow(missionId))?.status).toBe('settled');
@@ -155,7 +160,7 @@ describe('running deadlines and their expiry', () => {
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(0);
   });
 
-  it('changes nothing when a verdict is redelivered, or a later one follows', async () => {
+  it('changes nothing when a verdict is redelivered, and keeps the later one that follows', async () => {
     const missionId = newMissionId();
     const deadline = new Date(clock().getTime() + 10 * 60_000);
     await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
@@ -165,11 +170,18 @@ describe('running deadlines and their expiry', () => {
     const settled = await deadlineRow(missionId);
 
     await publishIntake(missionId, underAnalysis);
-    const decided = missionStatusChanged(missionId, { status: 'pending_validation', previousStatus: 'under_analysis', changedAt: new Date(clock().getTime() + 1_000), deadline });
-    await publishIntake(missionId, decided);
-    // One partition keeps the order: once the later verdict is applied, the redelivery was too.
-    await waitForApplied(decided.id);
+    await waitForApplied(underAnalysis.id);
+    const marker = missionStatusChanged(missionId, { status: 'under_analysis', changedAt: new Date(clock().getTime() - 60_000), deadline });
+    await publishIntake(missionId, marker);
+    // One partition keeps the order: once the older verdict after it is applied, the redelivery was too.
+    await waitForApplied(marker.id);
     expect(await deadlineRow(missionId)).toEqual(settled);
+
+    const decidedAt = new Date(clock().getTime() + 1_000);
+    const decided = missionStatusChanged(missionId, { status: 'pending_validation', previousStatus: 'under_analysis', changedAt: decidedAt, deadline });
+    await publishIntake(missionId, decided);
+    await waitForApplied(decided.id);
+    expect(await deadlineRow(missionId)).toMatchObject({ status: 'settled', verdict_status: 'pending_validation', verdict_at: decidedAt });
   });
 
   it('changes nothing on its own expiry coming back from mission-intake', async () => {
@@ -184,11 +196,12 @@ describe('running deadlines and their expiry', () => {
     const verdict = missionStatusChanged(missionId, { status: 'expired', changedAt: clock(), deadline });
     await publishIntake(missionId, verdict);
     await waitForApplied(verdict.id);
-    expect(await deadlineRow(missionId)).toEqual(expired);
+    expect(await deadlineRow(missionId)).toMatchObject({ ...pick(expired!), verdict_status: 'expired' });
+    await waitForCronSweepAfter(clock());
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(1);
   });
 
-  it('does nothing more when mission-intake puts an expired mission back under analysis (an on-time close learnt late)', async () => {
+  it('does not run again when mission-intake puts an expired mission back under analysis (an on-time close learnt late)', async () => {
     const missionId = newMissionId();
     const deadline = new Date(clock().getTime() + 60_000);
     await publishIntake(missionId, missionReceived(missionId, deadline, clock()));
@@ -201,7 +214,7 @@ describe('running deadlines and their expiry', () => {
     await publishIntake(missionId, voided);
     await waitForApplied(voided.id);
     await waitForCronSweepAfter(clock());
-    expect(await deadlineRow(missionId)).toEqual(expired);
+    expect(await deadlineRow(missionId)).toMatchObject({ ...pick(expired!), verdict_status: 'under_analysis' });
     expect(await outboxEvents(missionId, 'mission.expired')).toHaveLength(1);
   });
 });
@@ -269,7 +282,10 @@ describe('applying a batch', () => {
     const now = clock();
     const deadline = new Date(now.getTime() + 86_400_000);
     const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
-    // The same story for two sets of missions: received; received then settled; settled before received; settled twice.
+    const extended = new Date(deadline.getTime() + 86_400_000);
+    const respondBy = new Date(deadline.getTime() + 2 * 86_400_000);
+    // The same story for two sets of missions: received; received then settled; settled before
+    // received; settled twice; information requested, the older verdict heard of last; extended.
     const story = (ids: string[]) => [
       missionReceived(ids[0]!, deadline, now),
       missionReceived(ids[1]!, deadline, now),
@@ -278,9 +294,14 @@ describe('applying a batch', () => {
       missionReceived(ids[2]!, deadline, now),
       missionStatusChanged(ids[3]!, { status: 'abandoned', changedAt: later(3), deadline }),
       missionStatusChanged(ids[3]!, { status: 'cancelled', changedAt: later(4), deadline }),
+      missionReceived(ids[4]!, deadline, now),
+      missionStatusChanged(ids[4]!, { status: 'information_requested', previousStatus: 'under_analysis', changedAt: later(6), deadline: respondBy }),
+      missionStatusChanged(ids[4]!, { status: 'under_analysis', changedAt: later(5), deadline }),
+      missionReceived(ids[5]!, deadline, now),
+      missionStatusChanged(ids[5]!, { status: 'new', previousStatus: 'new', changedAt: later(7), deadline: extended }),
     ] as unknown as DomainEvent[];
-    const batchIds = [newMissionId(), newMissionId(), newMissionId(), newMissionId()];
-    const oneByOneIds = [newMissionId(), newMissionId(), newMissionId(), newMissionId()];
+    const batchIds = Array.from({ length: 6 }, newMissionId);
+    const oneByOneIds = Array.from({ length: 6 }, newMissionId);
 
     let statements = 0;
     await withTransaction(service.ctx.pool, async (tx) => {
@@ -295,18 +316,20 @@ describe('applying a batch', () => {
       Promise.all(
         ids.map(async (id) => {
           const { rows: [row] } = await service.ctx.pool.query(
-            'SELECT status, deadline, settled_status, settled_at, expired_at FROM deadlines WHERE mission_id = $1',
+            'SELECT status, deadline, verdict_status, verdict_at, warned_at, expired_at FROM deadlines WHERE mission_id = $1',
             [id],
           );
           return row;
         }),
       );
     expect(await rows(batchIds)).toEqual(await rows(oneByOneIds));
-    expect((await rows(batchIds)).map((r) => [r.status, r.settled_status])).toEqual([
-      ['running', null],
-      ['settled', 'under_analysis'],
-      ['settled', 'cancelled'],
-      ['awaiting_mission', 'abandoned'],
+    expect((await rows(batchIds)).map((r) => [r.status, r.verdict_status, r.deadline])).toEqual([
+      ['running', null, deadline],
+      ['settled', 'under_analysis', deadline],
+      ['settled', 'cancelled', deadline],
+      ['awaiting_mission', 'cancelled', deadline],
+      ['running', 'information_requested', respondBy],
+      ['running', 'new', extended],
     ]);
     expect(statements).toBe(3);
   });

@@ -37,8 +37,8 @@ async function seed(...rows: Seed[]): Promise<void> {
   for (const row of rows) {
     const status = row.status ?? 'running';
     await db().query(
-      `INSERT INTO deadlines (mission_id, status, deadline, warned_at, settled_status, settled_at, expired_at, run_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO deadlines (mission_id, status, deadline, warned_at, verdict_status, verdict_at, expired_at, expired_deadline, run_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         row.missionId,
         status,
@@ -47,6 +47,7 @@ async function seed(...rows: Seed[]): Promise<void> {
         status === 'settled' ? 'under_analysis' : null,
         status === 'settled' ? at(-10 * hour) : null,
         status === 'expired' ? at(-hour) : null,
+        status === 'expired' ? row.deadline : null,
         status === 'expired' ? '00000000-0000-4000-8000-0000000000ee' : null,
       ],
     );
@@ -100,6 +101,25 @@ describe('what a sweep expires', () => {
     expect(run.expiredCount).toBe(0);
     expect(await statuses()).toEqual({ [id('settled')]: 'settled', [id('expired')]: 'expired', [id('awaiting')]: 'awaiting_mission' });
     expect(await announced('mission.expired')).toEqual([]);
+  });
+
+  it('records which deadline it expired, and expires a deadline that runs again after an expiry on its new deadline', async () => {
+    const first = at(-48 * hour);
+    const moved = at(-hour);
+    await seed({ missionId: id('once'), deadline: at(-hour) });
+    // Expired once on `first`, then running again on a later deadline (an extension learned late).
+    await db().query(
+      `INSERT INTO deadlines (mission_id, status, deadline, expired_at, expired_deadline, run_id)
+       VALUES ($1, 'running', $2, $3, $4, '00000000-0000-4000-8000-0000000000ee')`,
+      [id('again'), moved, at(-47 * hour), first],
+    );
+    const run = await sweep(service.ctx, now);
+    expect(run.expiredCount).toBe(2);
+    const { rows } = await db().query<{ mission_id: string; expired_deadline: Date; run_id: string }>('SELECT mission_id, expired_deadline, run_id FROM deadlines ORDER BY mission_id');
+    expect(rows).toEqual([
+      { mission_id: id('again'), expired_deadline: moved, run_id: run.id },
+      { mission_id: id('once'), expired_deadline: at(-hour), run_id: run.id },
+    ]);
   });
 
   it('takes due deadlines oldest first, then by mission id, up to the batch size', async () => {

@@ -3,87 +3,130 @@
  *
  * mission-intake is the authority on the mission's status: the scheduler reads only its topic,
  * `mission.received` (the deadline starts running) and `mission.status-changed` (its verdict). The
- * deadline stops running when the verdict says so, by the procedure's own predicate
- * (`deadlineRuns`); this module keeps no rule of its own about closes, abandons or cancels.
+ * deadline runs while the latest verdict says so, by the procedure's own predicate (`deadlineRuns`:
+ * the mission is new, or information is requested of the garage), and it is the deadline that
+ * verdict carries (extensions included, the answer's due date while information is requested).
+ * This module keeps no rule of its own about closes, abandons, cancels or extensions.
  *
- * The state keeps the facts (the deadline, the first verdict that settled it) and derives the
- * status from them, so a settling verdict heard of before the mission itself still counts (one
- * topic keeps the order per mission, but the fold does not rely on it). The expiry, decided by a
- * sweep, is final whatever is learnt afterwards: an expiry that raced an on-time close is voided by
- * mission-intake's fold (tracking `expiry.voided`), and nothing more is done here.
+ * The state keeps the facts and derives the status from them:
+ * - the deadline of `mission.received` until a verdict is known, then the latest verdict's (by
+ *   `changedAt`, mission-intake's clock, monotone per mission): an older verdict changes nothing,
+ *   so redelivery and reordering are harmless, and a verdict heard of before the mission itself is
+ *   kept (`awaiting_mission`) for when the mission arrives;
+ * - the last expiry a sweep decided, with the deadline it expired. The expiry stands while the
+ *   deadline that holds is that one: a verdict on the same deadline never makes it run again, so a
+ *   deadline expires once. A verdict that runs on another deadline does (an extension learned after
+ *   the sweep, a new window of information requested): mission-intake voids an expiry decided on a
+ *   deadline an extension had moved, and counts the one at the new deadline.
  */
 import type { MissionStatus } from '@smart-expertise/contracts';
 import { deadlineRuns } from '@smart-expertise/contracts/procedure';
 
 export type DeadlineStatus =
-  /** A verdict is known, the mission itself not yet: nothing to sweep. */
+  /** The mission itself is not known yet: nothing to sweep. */
   | 'awaiting_mission'
   | 'running'
-  /** mission-intake's verdict left the statuses in which the deadline runs. */
+  /** mission-intake's latest verdict is a status in which the deadline does not run. */
   | 'settled'
+  /** A sweep expired the deadline that still holds. */
   | 'expired';
 
 export interface DeadlineState {
   readonly missionId: string;
   readonly status: DeadlineStatus;
+  /** The deadline that holds: mission.received's, then the latest verdict's. */
   readonly deadline: Date | null;
   /** The id of the mission.received event, the cause of a later warning or expiry. */
   readonly receivedEventId: string | null;
-  /** The mission's status in the earliest verdict that stopped the deadline. */
-  readonly settledStatus: MissionStatus | null;
-  readonly settledAt: Date | null;
+  /** mission-intake's latest verdict: the mission's status, and when it changed. */
+  readonly verdictStatus: MissionStatus | null;
+  readonly verdictAt: Date | null;
+  /** When a warning about `deadline` was sent; cleared when the deadline that holds changes. */
+  readonly warnedAt: Date | null;
+  /** The last expiry decided by a sweep, and the deadline it expired. */
   readonly expiredAt: Date | null;
+  readonly expiredDeadline: Date | null;
 }
 
 export type DeadlineFact =
   | { readonly type: 'mission.received'; readonly eventId: string; readonly deadline: Date }
-  | { readonly type: 'mission.status-changed'; readonly status: MissionStatus; readonly changedAt: Date }
-  /** Decided by a sweep; `store/deadlines.ts` applies it to whole batches of running rows in SQL. */
+  | { readonly type: 'mission.status-changed'; readonly status: MissionStatus; readonly changedAt: Date; readonly deadline: Date }
+  /** Decided by a sweep; `store/deadlines.ts` applies both to whole batches of running rows in SQL. */
+  | { readonly type: 'warned'; readonly warnedAt: Date }
   | { readonly type: 'expired'; readonly expiredAt: Date };
 
+type Verdict = Extract<DeadlineFact, { type: 'mission.status-changed' }>;
+
 export function initialState(missionId: string): DeadlineState {
-  return { missionId, status: 'awaiting_mission', deadline: null, receivedEventId: null, settledStatus: null, settledAt: null, expiredAt: null };
+  return {
+    missionId,
+    status: 'awaiting_mission',
+    deadline: null,
+    receivedEventId: null,
+    verdictStatus: null,
+    verdictAt: null,
+    warnedAt: null,
+    expiredAt: null,
+    expiredDeadline: null,
+  };
 }
 
-/** The status the known facts give; an expiry already decided stays. */
-export function statusOf(facts: Pick<DeadlineState, 'deadline' | 'settledStatus' | 'expiredAt'>): DeadlineStatus {
-  if (facts.expiredAt !== null) return 'expired';
-  if (facts.deadline === null) return 'awaiting_mission';
-  if (facts.settledStatus !== null) return 'settled';
-  return 'running';
+const same = (a: Date | null, b: Date | null) => (a === null || b === null ? a === b : a.getTime() === b.getTime());
+
+/** The status the known facts give. */
+export function statusOf(facts: Omit<DeadlineState, 'missionId' | 'status'>): DeadlineStatus {
+  if (facts.receivedEventId === null || facts.deadline === null) return 'awaiting_mission';
+  // Before any verdict the deadline of mission.received runs: the mission is new.
+  const runs = facts.verdictStatus === null || deadlineRuns(facts.verdictStatus);
+  // Expired once per deadline: the expiry stands while the deadline it expired is the one that holds.
+  if (same(facts.expiredDeadline, facts.deadline)) return 'expired';
+  return runs ? 'running' : 'settled';
 }
 
-function settle(state: DeadlineState, status: MissionStatus, changedAt: Date): DeadlineState {
-  if (deadlineRuns(status)) return state;
-  // The earliest verdict out of the running statuses is when the deadline stopped; later verdicts
-  // (and redeliveries) change nothing, whatever order they are heard of in.
-  if (state.settledAt !== null && state.settledAt.getTime() <= changedAt.getTime()) return state;
-  return { ...state, settledStatus: status, settledAt: changedAt };
+/**
+ * Whether `verdict` is later than the one kept. mission-intake's clock is monotone per mission, so
+ * equal instants are the same verdict redelivered; should two differ all the same, the later
+ * deadline, then the status, decides, so that every order still gives one state.
+ */
+function isLater(verdict: Verdict, state: DeadlineState): boolean {
+  if (state.verdictAt === null || state.verdictStatus === null) return true;
+  const byTime = verdict.changedAt.getTime() - state.verdictAt.getTime();
+  if (byTime !== 0) return byTime > 0;
+  const byDeadline = verdict.deadline.getTime() - (state.deadline?.getTime() ?? Number.NEGATIVE_INFINITY);
+  if (byDeadline !== 0) return byDeadline > 0;
+  return verdict.status > state.verdictStatus;
 }
 
-/** Folds one fact into the state. Redelivering a fact, or delivering facts in another order, changes nothing. */
+/** Folds one fact into the state. Redelivering a verdict, or delivering verdicts in another order, changes nothing. */
 export function evolve(state: DeadlineState, fact: DeadlineFact): DeadlineState {
-  // Seed §5: once expired, the Smart Expertise "devient une expertise classique"; mission-intake
-  // alone may put it back on the Smart path, and it says so itself.
-  if (state.status === 'expired') return state;
   let next: DeadlineState;
   switch (fact.type) {
     case 'mission.received':
-      // The first deadline heard of is the mission's: a mission is deposited once.
-      next = state.deadline ? state : { ...state, deadline: fact.deadline, receivedEventId: fact.eventId };
+      // A mission is deposited once: the first deadline heard of is its own, unless a verdict
+      // (heard of first) already said which deadline holds.
+      if (state.receivedEventId !== null) return state;
+      next = { ...state, receivedEventId: fact.eventId, deadline: state.deadline ?? fact.deadline };
       break;
     case 'mission.status-changed':
-      next = settle(state, fact.status, fact.changedAt);
+      if (!isLater(fact, state)) return state;
+      next = { ...state, verdictStatus: fact.status, verdictAt: fact.changedAt, deadline: fact.deadline };
+      break;
+    case 'warned':
+      // The sweep warns about a running deadline it has not warned about yet.
+      if (state.status !== 'running' || state.warnedAt !== null) return state;
+      next = { ...state, warnedAt: fact.warnedAt };
       break;
     case 'expired':
       // Only a running deadline expires; the sweep selects nothing else.
-      next = state.status === 'running' ? { ...state, expiredAt: fact.expiredAt } : state;
+      if (state.status !== 'running') return state;
+      next = { ...state, expiredAt: fact.expiredAt, expiredDeadline: state.deadline };
       break;
     default: {
       const unknown: never = fact;
       throw new Error(`unknown deadline fact ${(unknown as { type: string }).type}`);
     }
   }
-  if (next === state) return state;
+  // A new deadline gets its own warning (an extension, the answer's due date).
+  if (!same(next.deadline, state.deadline)) next = { ...next, warnedAt: null };
   return { ...next, status: statusOf(next) };
 }

@@ -10,7 +10,7 @@ export function factOf(event: DomainEvent): DeadlineFact | null {
     case 'mission.received':
       return { type: 'mission.received', eventId: event.id, deadline: new Date(event.payload.deadline) };
     case 'mission.status-changed':
-      return { type: 'mission.status-changed', status: event.payload.status, changedAt: new Date(event.payload.changedAt) };
+      return { type: 'mission.status-changed', status: event.payload.status, changedAt: new Date(event.payload.changedAt), deadline: new Date(event.payload.deadline) };
     default:
       return null;
   }
@@ -37,15 +37,19 @@ async function apply(tx: Tx, logger: Logger, missionId: string, fact: DeadlineFa
   const before = await lockDeadline(tx, missionId);
   const after = evolve(before, fact);
   await saveDeadline(tx, before, after);
-  if (before.status !== after.status) logger.debug({ missionId, fact: fact.type, from: before.status, to: after.status }, 'deadline status changed');
-  else if (before.status === 'expired') logger.info({ missionId, fact: fact.type }, 'fact after the expiry: nothing more done here (mission-intake voids an expiry that raced an on-time close)');
+  if (before.status === 'expired' && after.status === 'running') {
+    logger.info({ missionId, fact: fact.type, expired: before.expiredDeadline, deadline: after.deadline }, 'deadline runs again after its expiry: a later deadline or a new window');
+  } else if (before.status !== after.status) {
+    logger.debug({ missionId, fact: fact.type, from: before.status, to: after.status }, 'deadline status changed');
+  }
 }
 
 /**
- * mission-intake's topic only: mission.received starts a running deadline, and
- * mission.status-changed settles it once the verdict leaves the statuses in which it runs. The
- * other events of the topic (mission.abandoned, mission.cancelled) are ignored: their effect on the
- * mission reaches the scheduler as mission-intake's verdict.
+ * mission-intake's topic only: mission.received starts a running deadline, and the latest
+ * mission.status-changed says whether it runs (new, information requested) and which deadline
+ * holds (extensions, the answer's due date). The other events of the topic (mission.abandoned,
+ * mission.cancelled, mission.deadline-extended) are ignored: their effect on the mission reaches
+ * the scheduler as mission-intake's verdict.
  */
 export function deadlineConsumer(logger: Logger): ConsumerSpec {
   return {

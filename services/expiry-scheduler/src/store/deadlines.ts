@@ -8,10 +8,14 @@ interface DeadlineRow {
   status: DeadlineStatus;
   deadline: string | null;
   received_event_id: string | null;
-  settled_status: MissionStatus | null;
-  settled_at: string | null;
+  verdict_status: MissionStatus | null;
+  verdict_at: string | null;
+  warned_at: string | null;
   expired_at: string | null;
+  expired_deadline: string | null;
 }
+
+const STATE_COLUMNS = 'mission_id, status, deadline, received_event_id, verdict_status, verdict_at, warned_at, expired_at, expired_deadline';
 
 const date = (value: string | null) => (value === null ? null : new Date(value));
 
@@ -23,7 +27,7 @@ const date = (value: string | null) => (value === null ? null : new Date(value))
 export async function lockDeadline(tx: Tx, missionId: string): Promise<DeadlineState> {
   await tx.query("INSERT INTO deadlines (mission_id, status) VALUES ($1, 'awaiting_mission') ON CONFLICT (mission_id) DO NOTHING", [missionId]);
   const { rows } = await tx.query<DeadlineRow>(
-    'SELECT mission_id, status, deadline, received_event_id, settled_status, settled_at, expired_at FROM deadlines WHERE mission_id = $1 FOR UPDATE',
+    `SELECT ${STATE_COLUMNS} FROM deadlines WHERE mission_id = $1 FOR UPDATE`,
     [missionId],
   );
   const row = rows[0];
@@ -41,7 +45,7 @@ export async function lockDeadlines(tx: Tx, missionIds: readonly string[]): Prom
     [ids],
   );
   const { rows } = await tx.query<DeadlineRow>(
-    'SELECT mission_id, status, deadline, received_event_id, settled_status, settled_at, expired_at FROM deadlines WHERE mission_id = ANY($1::text[]) ORDER BY mission_id FOR UPDATE',
+    `SELECT ${STATE_COLUMNS} FROM deadlines WHERE mission_id = ANY($1::text[]) ORDER BY mission_id FOR UPDATE`,
     [ids],
   );
   const states = new Map<string, DeadlineState>(ids.map((id) => [id, initialState(id)]));
@@ -55,19 +59,25 @@ function stateOf(row: DeadlineRow): DeadlineState {
     status: row.status,
     deadline: date(row.deadline),
     receivedEventId: row.received_event_id,
-    settledStatus: row.settled_status,
-    settledAt: date(row.settled_at),
+    verdictStatus: row.verdict_status,
+    verdictAt: date(row.verdict_at),
+    warnedAt: date(row.warned_at),
     expiredAt: date(row.expired_at),
+    expiredDeadline: date(row.expired_deadline),
   };
 }
 
-/** The columns the consumer writes (never the sweep's: warned_at, expired_at, run_id). */
+/**
+ * The columns the consumer writes. Of the sweep's, only `warned_at`, which a new deadline clears
+ * (the row is locked: no sweep warns in between); never expired_at, expired_deadline or run_id.
+ */
 const FACT_COLUMNS: ReadonlyArray<readonly [column: string, value: (state: DeadlineState) => string | Date | null]> = [
   ['status', (s) => s.status],
   ['deadline', (s) => s.deadline],
   ['received_event_id', (s) => s.receivedEventId],
-  ['settled_status', (s) => s.settledStatus],
-  ['settled_at', (s) => s.settledAt],
+  ['verdict_status', (s) => s.verdictStatus],
+  ['verdict_at', (s) => s.verdictAt],
+  ['warned_at', (s) => s.warnedAt],
 ];
 
 const same = (a: string | Date | null, b: string | Date | null) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
@@ -90,17 +100,18 @@ export async function saveDeadlines(tx: Tx, changes: ReadonlyArray<{ before: Dea
   await tx.query(
     `UPDATE deadlines d
         SET status = c.status, deadline = c.deadline, received_event_id = c.received_event_id,
-            settled_status = c.settled_status, settled_at = c.settled_at, updated_at = now()
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::timestamptz[])
-            AS c(mission_id, status, deadline, received_event_id, settled_status, settled_at)
+            verdict_status = c.verdict_status, verdict_at = c.verdict_at, warned_at = c.warned_at, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+            AS c(mission_id, status, deadline, received_event_id, verdict_status, verdict_at, warned_at)
       WHERE d.mission_id = c.mission_id`,
     [
       changed.map((s) => s.missionId),
       changed.map((s) => s.status),
       changed.map((s) => s.deadline),
       changed.map((s) => s.receivedEventId),
-      changed.map((s) => s.settledStatus),
-      changed.map((s) => s.settledAt),
+      changed.map((s) => s.verdictStatus),
+      changed.map((s) => s.verdictAt),
+      changed.map((s) => s.warnedAt),
     ],
   );
 }
@@ -128,9 +139,13 @@ export async function claimExpiryBatch(tx: Tx, cutoff: Date, limit: number): Pro
   return rows.map((r) => ({ missionId: r.mission_id, deadline: new Date(r.deadline), receivedEventId: r.received_event_id }));
 }
 
+/**
+ * The rows' running deadline is expired: `expired_deadline` records which one, so that only a
+ * verdict on another deadline makes the row run again (the fold's 'expired' fact, in SQL).
+ */
 export async function markExpired(tx: Tx, missionIds: string[], expiredAt: Date, runId: string): Promise<number> {
   const result = await tx.query(
-    "UPDATE deadlines SET status = 'expired', expired_at = $2, run_id = $3, updated_at = now() WHERE mission_id = ANY($1::text[]) AND status = 'running'",
+    "UPDATE deadlines SET status = 'expired', expired_at = $2, expired_deadline = deadline, run_id = $3, updated_at = now() WHERE mission_id = ANY($1::text[]) AND status = 'running'",
     [missionIds, expiredAt, runId],
   );
   return result.rowCount ?? 0;
