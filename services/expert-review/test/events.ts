@@ -8,7 +8,7 @@ type QuoteSubmitted = EventPayload<'quote.submitted'>;
 type ReviewFile = NonNullable<QuoteSubmitted['reviewFile']>;
 type Line = NonNullable<QuoteSubmitted['calculation']>['lines'][number];
 
-export function envelope<T extends 'quote.submitted' | 'quote.voided' | 'quote.reinstated'>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
+export function envelope<T extends 'quote.submitted' | 'quote.voided' | 'quote.reinstated' | 'supplement.submitted'>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
   return { id: randomUUID(), type, version: 1, occurredAt: new Date().toISOString(), missionId, correlationId: `test-${uniqueSuffix()}`, causationId: null, payload };
 }
 
@@ -97,4 +97,23 @@ export function quoteVoided(quote: Pick<QuoteSubmitted, 'quoteId' | 'garageId' |
 /** quote.reinstated: the cancel that voided the quote lost to a validation made before it. */
 export function quoteReinstated(quote: Pick<QuoteSubmitted, 'quoteId' | 'garageId' | 'expertOfficeId'>, missionStatus: MissionStatus, reinstatedAt = '2026-03-03T09:00:00.000Z'): EventPayload<'quote.reinstated'> {
   return { quoteId: quote.quoteId, garageId: quote.garageId, expertOfficeId: quote.expertOfficeId, missionStatus, reinstatedAt };
+}
+
+/** supplement.submitted for a quote: hidden damage, €100.00 excl. VAT, one photo. */
+export function supplementSubmitted(
+  quote: Pick<QuoteSubmitted, 'quoteId' | 'garageId' | 'expertOfficeId'>,
+  overrides: Partial<EventPayload<'supplement.submitted'>> = {},
+): EventPayload<'supplement.submitted'> {
+  return {
+    quoteId: quote.quoteId,
+    supplementId: `sup-${uniqueSuffix()}`,
+    garageId: quote.garageId,
+    expertOfficeId: quote.expertOfficeId,
+    number: 1,
+    reason: 'Bent bumper bracket found once the bumper was removed',
+    calculation: { ...calculation([part(100_00)]), calculationNumber: 'AX-2026-001-S1' },
+    photos: photos(1),
+    submittedAt: '2026-03-12T10:00:00.000Z',
+    ...overrides,
+  };
 }

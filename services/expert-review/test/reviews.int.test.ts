@@ -5,11 +5,13 @@ import { withTransaction, type Tx } from '@smart-expertise/service-runtime';
 import { buildExpertReview } from '../src/service.ts';
 import { reviewConsumers } from '../src/events/consumers.ts';
 import { calculation, envelope, labour, missionSnapshot, noSmartYes, ownerContact, part, photos, quoteSubmitted, quoteReinstated,
-  quoteVoided, reviewFile } from './events.ts';
+  quoteVoided, reviewFile, supplementSubmitted } from './events.ts';
 
 type QuoteSubmitted = EventPayload<'quote.submitted'>;
 
 const topicPrefix = `t${uniqueSuffix()}.`;
+/** The service's clock: Tuesday 3 March 2026, 13:00 in Brussels. Quotes close on Monday 2 March by default. */
+const NOW = new Date('2026-03-03T12:00:00.000Z');
 let service: Awaited<ReturnType<typeof buildExpertReview>>;
 let probe: Awaited<ReturnType<typeof createEventProbe>>;
 let request: ReturnType<typeof httpClient>;
@@ -30,13 +32,16 @@ interface CaseSpec {
   quote?: Partial<QuoteSubmitted>;
   valueCents?: number;
   deadline?: string;
+  /** The insurer's policy the reviewFile carries (default: the helpers' policy). */
+  policy?: ReturnType<typeof reviewFile>['policy'];
 }
 
 /** Publishes each case's quote.submitted, with its reviewFile, as quote would. */
 async function publishCases(specs: CaseSpec[]): Promise<{ missionId: string; quote: QuoteSubmitted }[]> {
   const cases = specs.map((spec) => {
     const missionId = `m-${uniqueSuffix()}`;
-    const file = reviewFile(missionId, { expertOfficeId: spec.expertOfficeId, deadline: spec.deadline ?? '2026-03-30T21:59:59.999Z', valueCents: spec.valueCents ?? 10_000_00 });
+    const base = reviewFile(missionId, { expertOfficeId: spec.expertOfficeId, deadline: spec.deadline ?? '2026-03-30T21:59:59.999Z', valueCents: spec.valueCents ?? 10_000_00 });
+    const file = spec.policy ? { ...base, policy: spec.policy } : base;
     return { missionId, quote: quoteSubmitted(spec.expertOfficeId, { reviewFile: file, ...spec.quote }) };
   });
   await publishRaw(
@@ -76,7 +81,7 @@ function decisionEvents(reviewId: string): DomainEvent<'review.decided'>[] {
 }
 
 beforeAll(async () => {
-  service = await buildExpertReview(testEnvironment('expert-review', {}, { topicPrefix }));
+  service = await buildExpertReview(testEnvironment('expert-review', {}, { topicPrefix }), { clock: () => NOW });
   const url = await service.start();
   request = httpClient(url);
   probe = await createEventProbe([topicPrefix + Topics.expertReview]);
@@ -125,6 +130,11 @@ describe('opening review cases from quote.submitted', () => {
         findingsSummary: 'no findings',
         openedAt: expect.any(String),
         version: 0,
+        transmission: 1,
+        // Closed on Monday 2 March: the office's answer is due two working days later (platform default).
+        dueAt: '2026-03-04T22:59:59.999Z',
+        overdue: false,
+        respondBy: null,
       },
     ]);
     expect(queue.json.nextCursor).toBeNull();
@@ -344,31 +354,43 @@ describe('automatic pre-checks on crafted quotes (insurer policy: 3 photos, €5
 });
 
 describe('the queue', () => {
-  it('lists the office’s open cases oldest deadline first, keyset-paginated', async () => {
+  it('lists the office’s open cases by when the expert’s answer is due, then id, keyset-paginated, flagging the overdue ones', async () => {
     const expertOfficeId = office();
     const expert = await expertOf(expertOfficeId);
+    const policy = (reviewWorkingDays?: number) => ({ workingDays: 5, minPhotos: 3, reviewThresholds: { agreedLabourRateCents: 55_00, smartCeilingCents: 3_000_00, totalLossRatioPercent: 75 }, ...(reviewWorkingDays ? { reviewWorkingDays } : {}) });
     const published = await publishCases([
-      { expertOfficeId, deadline: '2026-04-03T21:59:59.999Z' },
-      { expertOfficeId, deadline: '2026-04-01T21:59:59.999Z' },
-      { expertOfficeId, deadline: '2026-04-02T21:59:59.999Z' },
-      { expertOfficeId, deadline: '2026-03-31T21:59:59.999Z' },
+      // Due Thursday 5 March.
+      { expertOfficeId, quote: { closedAt: '2026-03-03T08:00:00.000Z' } },
+      // Due Wednesday 4 March, though its mission deadline is the latest.
+      { expertOfficeId, quote: { closedAt: '2026-03-02T08:00:00.000Z' }, deadline: '2026-04-30T21:59:59.999Z' },
+      // Closed first, but its insurer gives the office five working days: due Monday 9 March.
+      { expertOfficeId, quote: { closedAt: '2026-03-02T07:00:00.000Z' }, policy: policy(5) },
+      // Due Tuesday 24 February: overdue on 3 March.
+      { expertOfficeId, quote: { closedAt: '2026-02-20T08:00:00.000Z' } },
+      // Due first of all, but validated: it leaves the open queue.
+      { expertOfficeId, quote: { closedAt: '2026-02-19T08:00:00.000Z' } },
     ]);
     const ids = await Promise.all(published.map(async (p) => (await caseOfQuote(p.quote.quoteId)).id));
-    // The earliest deadline is validated: it leaves the open queue.
-    expect((await request('POST', `/v1/reviews/${ids[3]}/decision`, { token: expert, body: { decision: 'validate' } })).status).toBe(200);
+    expect((await request('POST', `/v1/reviews/${ids[4]}/decision`, { token: expert, body: { decision: 'validate' } })).status).toBe(200);
 
     const first = await request('GET', '/v1/reviews?status=open&limit=2', { token: expert });
     expect(first.status).toBe(200);
-    expect(first.json.items.map((i: { id: string }) => i.id)).toEqual([ids[1], ids[2]]);
+    expect(first.json.items.map((i: { id: string; dueAt: string; overdue: boolean }) => [i.id, i.dueAt, i.overdue])).toEqual([
+      [ids[3], '2026-02-24T22:59:59.999Z', true],
+      [ids[1], '2026-03-04T22:59:59.999Z', false],
+    ]);
     expect(first.json.nextCursor).toEqual(expect.any(String));
     const second = await request('GET', `/v1/reviews?status=open&limit=2&cursor=${first.json.nextCursor}`, { token: expert });
-    expect(second.json.items.map((i: { id: string }) => i.id)).toEqual([ids[0]]);
+    expect(second.json.items.map((i: { id: string; dueAt: string }) => [i.id, i.dueAt])).toEqual([
+      [ids[0], '2026-03-05T22:59:59.999Z'],
+      [ids[2], '2026-03-09T22:59:59.999Z'],
+    ]);
     expect(second.json.nextCursor).toBeNull();
 
     const validated = await request('GET', '/v1/reviews?status=validated', { token: expert });
-    expect(validated.json.items.map((i: { id: string; status: string }) => [i.id, i.status])).toEqual([[ids[3], 'validated']]);
+    expect(validated.json.items.map((i: { id: string; status: string; overdue: boolean }) => [i.id, i.status, i.overdue])).toEqual([[ids[4], 'validated', false]]);
     const all = await request('GET', '/v1/reviews?status=all', { token: expert });
-    expect(all.json.items.map((i: { id: string }) => i.id)).toEqual([ids[3], ids[1], ids[2], ids[0]]);
+    expect(all.json.items.map((i: { id: string }) => i.id)).toEqual([ids[4], ids[3], ids[1], ids[0], ids[2]]);
   });
 
   it('shows another office’s cases to nobody else, and refuses a forged cursor', async () => {
@@ -397,8 +419,9 @@ describe('deciding', () => {
         type: 'review.decided',
         correlationId: response.headers.get('x-request-id'),
         // mission-intake ties the decision to the quote it judged (a decision on a voided close is voided).
-        payload: { reviewId: id, quoteId: rows[0].quote_id, decision, expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'looks fine', sequence: 1, expertOfficeId: 'EXP1' },
+        payload: { reviewId: id, quoteId: rows[0].quote_id, decision, expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'looks fine', sequence: 1, expertOfficeId: 'EXP1', transmission: 1 },
       });
+      expect(event.payload).not.toHaveProperty('respondBy');
       const c = await request('GET', `/v1/reviews/${id}`, { token: jan });
       expect(c.json).toMatchObject({ status, version: 1, decisions: [{ sequence: 1, decision, expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'looks fine' }] });
     },
@@ -491,7 +514,7 @@ describe('withdrawing a case whose quote was voided', () => {
   it('a voided quote withdraws its case: gone from the open queue, listed as withdrawn, the case says why, and a decision is 409 case_withdrawn', async () => {
     const expertOfficeId = office();
     const expert = await expertOf(expertOfficeId);
-    const [kept, voided] = await publishCases([{ expertOfficeId }, { expertOfficeId, deadline: '2026-03-29T21:59:59.999Z' }]);
+    const [kept, voided] = await publishCases([{ expertOfficeId }, { expertOfficeId, quote: { closedAt: '2026-02-27T09:30:00.000Z' } }]);
     const keptId = (await caseOfQuote(kept!.quote.quoteId)).id;
     const id = (await caseOfQuote(voided!.quote.quoteId)).id;
     expect((await request('GET', '/v1/reviews?status=open', { token: expert })).json.items.map((i: { id: string }) => i.id)).toEqual([id, keptId]);
@@ -625,8 +648,8 @@ describe('privacy', () => {
       "SELECT table_name || '.' || column_name AS column FROM information_schema.columns WHERE table_schema = $1 AND (column_name LIKE '%email%' OR column_name LIKE '%owner%' OR column_name LIKE '%phone%')",
       [schema],
     );
-    // The only phone kept is the expert's own, shown to the garage with each decision.
-    expect(columns.map((c) => c.column)).toEqual(['review_decisions.expert_phone']);
+    // The only phone kept is the expert's own, shown to the garage with each decision (on the case or a supplement).
+    expect(columns.map((c) => c.column).sort()).toEqual(['review_decisions.expert_phone', 'supplements.expert_phone']);
   });
 });
 
@@ -654,24 +677,34 @@ describe('applying a batch of quote events', () => {
   /**
    * One story, told twice, with quotes of its own: a plain submission; the same quote submitted
    * twice; a void before its submission and a void after one (applied one by one inside the
-   * batch); a submission whose void was recorded by an earlier transaction.
+   * batch); a submission whose void was recorded by an earlier transaction; a case waiting for
+   * the garage whose next transmission comes in the batch, between a redelivered first
+   * transmission and a re-published copy of the second; a supplement.
    */
   function story(expertOfficeId: string) {
-    const quotes = Array.from({ length: 5 }, () => quoteSubmitted(expertOfficeId));
+    const quotes = Array.from({ length: 6 }, () => quoteSubmitted(expertOfficeId));
     const missions = quotes.map(() => `m-${uniqueSuffix()}`);
-    const submitted = (i: number) => envelope('quote.submitted', missions[i]!, { ...quotes[i]!, reviewFile: reviewFile(missions[i]!, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' }) });
+    const submitted = (i: number, changes: Partial<QuoteSubmitted> = {}) =>
+      envelope('quote.submitted', missions[i]!, { ...quotes[i]!, reviewFile: reviewFile(missions[i]!, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' }), ...changes });
     const voided = (i: number) => envelope('quote.voided', missions[i]!, quoteVoided(quotes[i]!, 'cancelled'));
+    const second = { transmission: 2, closedAt: '2026-03-04T09:00:00.000Z', calculation: calculation([part(400_00), labour(60_00)]) };
     return {
       quoteIds: quotes.map((q) => q.quoteId),
-      before: [voided(4)] as unknown as DomainEvent[],
-      batch: [submitted(0), submitted(1), voided(2), submitted(2), submitted(1), submitted(3), voided(3), submitted(4)] as unknown as DomainEvent[],
+      before: [voided(4), submitted(5)] as unknown as DomainEvent[],
+      batch: [
+        submitted(0), submitted(1), voided(2), submitted(2), submitted(1), submitted(3), voided(3), submitted(4),
+        submitted(5), submitted(5, second), envelope('supplement.submitted', missions[5]!, supplementSubmitted(quotes[5]!)), submitted(5, second),
+      ] as unknown as DomainEvent[],
     };
   }
 
   async function cases(quoteIds: string[]) {
     const { rows } = await service.ctx.pool.query(
-      `SELECT quote_id, status, version, withdrawn_mission_status, findings_summary, suggested_decision, deadline, mission IS NOT NULL AS has_mission
-       FROM review_cases WHERE quote_id = ANY($1)`,
+      `SELECT quote_id, status, version, withdrawn_mission_status, findings_summary, suggested_decision, deadline, mission IS NOT NULL AS has_mission,
+              transmission, due_at, total_incl_vat_cents,
+              (SELECT array_agg(t.transmission ORDER BY t.transmission) FROM review_transmissions t WHERE t.case_id = c.id) AS transmissions,
+              (SELECT count(*)::int FROM supplements s WHERE s.quote_id = c.quote_id) AS supplements
+       FROM review_cases c WHERE quote_id = ANY($1)`,
       [quoteIds],
     );
     return quoteIds.map((id) => {
@@ -680,21 +713,324 @@ describe('applying a batch of quote events', () => {
     });
   }
 
-  it('opens and withdraws the same cases as applying the events one at a time', async () => {
+  it('opens, withdraws and transmits again the same cases as applying the events one at a time', async () => {
     const [spec] = reviewConsumers(service.ctx);
     const apply = async (tx: Tx, events: DomainEvent[]) => {
       for (const event of events) await (spec!.handlers[event.type] as (t: Tx, e: DomainEvent) => Promise<void>)(tx, event);
     };
     const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
     const batch = story(expertOfficeId);
     const oneByOne = story(expertOfficeId);
-    for (const told of [batch, oneByOne]) await withTransaction(service.ctx.pool, (tx) => apply(tx, told.before));
+    for (const told of [batch, oneByOne]) {
+      await withTransaction(service.ctx.pool, (tx) => apply(tx, told.before));
+      const { id } = await caseOfQuote(told.quoteIds[5]!);
+      const asked = await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'request_information', note: 'Labour hours, please' } });
+      expect(asked.status).toBe(200);
+    }
     await withTransaction(service.ctx.pool, (tx) => spec!.applyBatch!(tx, batch.batch));
     await withTransaction(service.ctx.pool, (tx) => apply(tx, oneByOne.batch));
 
     const expected = await cases(oneByOne.quoteIds);
     expect(await cases(batch.quoteIds)).toEqual(expected);
-    expect(expected.map((c) => c.length)).toEqual([1, 1, 1, 1, 1]);
-    expect(expected.map(([c]) => c!.status)).toEqual(['open', 'open', 'withdrawn', 'withdrawn', 'withdrawn']);
+    expect(expected.map((c) => c.length)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(expected.map(([c]) => c!.status)).toEqual(['open', 'open', 'withdrawn', 'withdrawn', 'withdrawn', 'open']);
+    expect(expected[5]![0]).toMatchObject({ transmission: 2, transmissions: [1, 2], version: 1, supplements: 1, findings_summary: expect.stringMatching(/labour rate/) });
+  });
+});
+
+describe('requesting information', () => {
+  it('needs a note saying what is missing: 422 note_required naming the field', async () => {
+    const id = await newCase('EXP1');
+    const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'request_information', note: '  ' } });
+    expect(response.status).toBe(422);
+    expect(response.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(response.json).toMatchObject({ code: 'note_required', errors: [{ path: '/note' }] });
+    expect((await request('GET', `/v1/reviews/${id}`, { token: jan })).json).toMatchObject({ status: 'open', version: 0 });
+  });
+
+  it.each(['2026-03-02', '2026-03-03T12:00:00Z', '2026-03-10T12:00:00', 'next week'])('refuses respondBy %s (past, now, no offset, not a date) with 422 invalid_respond_by', async (respondBy) => {
+    const id = await newCase('EXP1');
+    const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'request_information', note: 'Photos of the rear door', respondBy } });
+    expect(response.status).toBe(422);
+    expect(response.json).toMatchObject({ code: 'invalid_respond_by', errors: [{ path: '/respondBy' }] });
+  });
+
+  it('refuses respondBy on another decision with 422', async () => {
+    const id = await newCase('EXP1');
+    const response = await request('POST', `/v1/reviews/${id}/decision`, { token: jan, body: { decision: 'validate', respondBy: '2026-03-10' } });
+    expect(response.status).toBe(422);
+    expect(response.json).toMatchObject({ code: 'respond_by_not_allowed', errors: [{ path: '/respondBy' }] });
+  });
+
+  it('sends the quote back: the case waits for the garage until the policy’s due date, out of the open queue, and review.decided says so', async () => {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const { id } = await caseOfQuote(published!.quote.quoteId);
+    const response = await request('POST', `/v1/reviews/${id}/decision`, {
+      token: expert,
+      body: { decision: 'request_information', note: 'Photos of the rear door, please', expectedVersion: 0, expectedTransmission: 1 },
+    });
+    expect(response.status).toBe(200);
+    // Requested on Tuesday 3 March: three working days (platform default) → Friday 6 March, end of day in Brussels.
+    expect(response.json).toMatchObject({ id, status: 'information_requested', version: 1, transmission: 1, respondBy: '2026-03-06T22:59:59.999Z', overdue: false });
+
+    const event = await probe.waitForEvent((e) => e.type === 'review.decided' && e.payload.reviewId === id, 'review.decided');
+    expect(event.payload).toMatchObject({ decision: 'request_information', note: 'Photos of the rear door, please', respondBy: '2026-03-06T22:59:59.999Z', transmission: 1, sequence: 1 });
+
+    expect((await request('GET', '/v1/reviews?status=open', { token: expert })).json.items).toEqual([]);
+    const waiting = await request('GET', '/v1/reviews?status=information_requested', { token: expert });
+    expect(waiting.json.items.map((i: { id: string; respondBy: string }) => [i.id, i.respondBy])).toEqual([[id, '2026-03-06T22:59:59.999Z']]);
+    const view = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(view.json).toMatchObject({ status: 'information_requested', respondBy: '2026-03-06T22:59:59.999Z', decisions: [{ decision: 'request_information', transmission: 1, respondBy: '2026-03-06T22:59:59.999Z' }] });
+
+    const decision = await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'validate' } });
+    expect(decision.status).toBe(409);
+    expect(decision.json.code).toBe('awaiting_garage');
+  });
+
+  it('takes the due date the expert sets (a date is the end of that day in Brussels), and the policy’s working days otherwise', async () => {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const policy = { workingDays: 5, minPhotos: 3, informationWorkingDays: 1, reviewThresholds: { agreedLabourRateCents: 55_00, smartCeilingCents: 3_000_00, totalLossRatioPercent: 75 } };
+    const [set, byPolicy] = await publishCases([{ expertOfficeId }, { expertOfficeId, policy }]);
+    const setId = (await caseOfQuote(set!.quote.quoteId)).id;
+    const policyId = (await caseOfQuote(byPolicy!.quote.quoteId)).id;
+    const a = await request('POST', `/v1/reviews/${setId}/decision`, { token: expert, body: { decision: 'request_information', note: 'Corrected calculation', respondBy: '2026-03-10' } });
+    expect(a.json.respondBy).toBe('2026-03-10T22:59:59.999Z');
+    const b = await request('POST', `/v1/reviews/${policyId}/decision`, { token: expert, body: { decision: 'request_information', note: 'Corrected calculation' } });
+    expect(b.json.respondBy).toBe('2026-03-04T22:59:59.999Z');
+  });
+
+  it('an unanswered request expires: the void withdraws the case from the garage’s queue too', async () => {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const { id } = await caseOfQuote(published!.quote.quoteId);
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'request_information', note: 'Photos' } })).status).toBe(200);
+    const voided = envelope('quote.voided', published!.missionId, quoteVoided(published!.quote, 'expired', '2026-03-06T23:00:00.000Z'));
+    await publishRaw(topicPrefix + Topics.quote, [{ key: published!.missionId, value: voided }]);
+    await handled(voided.id, 'quote.voided (expired) to be handled');
+
+    expect((await request('GET', '/v1/reviews?status=information_requested', { token: expert })).json.items).toEqual([]);
+    expect((await request('GET', '/v1/reviews?status=open', { token: expert })).json.items).toEqual([]);
+    expect((await request('GET', `/v1/reviews/${id}`, { token: expert })).json).toMatchObject({ status: 'withdrawn', respondBy: null, withdrawal: { missionStatus: 'expired' } });
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'validate' } })).json.code).toBe('case_withdrawn');
+  });
+});
+
+describe('the garage’s next transmission', () => {
+  it('opens the case again on the new quote: transmissions kept, changes shown, findings and due date recomputed; copies change nothing', async () => {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const { missionId, quote } = published!;
+    const { id } = await caseOfQuote(quote.quoteId);
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'request_information', note: 'Labour and a photo of the rear' } })).status).toBe(200);
+
+    const addedPhoto = photos(1)[0]!;
+    const second: QuoteSubmitted = {
+      ...quote,
+      transmission: 2,
+      closedAt: '2026-03-05T09:00:00.000Z',
+      calculation: calculation([part(400_00), labour(60_00), { kind: 'paint', description: 'Rear door paint', quantity: 1, unitPriceCents: 80_00, totalCents: 80_00 }]),
+      smartFrame: { ...noSmartYes, multipleDamageZones: true },
+      photos: [...quote.photos, addedPhoto],
+    };
+    const first = envelope('quote.submitted', missionId, quote);
+    const transmitted = envelope('quote.submitted', missionId, second);
+    const copy = { ...transmitted, id: crypto.randomUUID() };
+    await publishRaw(topicPrefix + Topics.quote, [
+      { key: missionId, value: transmitted },
+      { key: missionId, value: transmitted },
+      { key: missionId, value: first },
+      { key: missionId, value: copy },
+    ]);
+    await handled(copy.id, 'the re-published second transmission to be handled');
+
+    const view = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(view.status).toBe(200);
+    const c = view.json;
+    expect(c).toMatchObject({
+      status: 'open',
+      version: 1,
+      transmission: 2,
+      quoteClosedAt: '2026-03-05T09:00:00.000Z',
+      // Closed on Thursday 5 March: due two working days later, Monday 9 March.
+      dueAt: '2026-03-09T22:59:59.999Z',
+      respondBy: null,
+      calculation: { totalExclVatCents: 600_00, totalInclVatCents: 726_00 },
+      smartFrame: { multipleDamageZones: true },
+    });
+    expect(c.findings.map((f: { code: string }) => f.code).sort()).toEqual(['labour.rate_above_agreed', 'smart.multiple_damage_zones']);
+    expect(c.photos).toHaveLength(4);
+    expect(c.transmissions.map((t: { transmission: number; closedAt: string; calculation: { totalInclVatCents: number }; photos: unknown[] }) => [t.transmission, t.closedAt, t.calculation.totalInclVatCents, t.photos.length])).toEqual([
+      [1, '2026-03-02T09:30:00.000Z', 605_00, 3],
+      [2, '2026-03-05T09:00:00.000Z', 726_00, 4],
+    ]);
+    expect(c.changesSincePrevious).toEqual({
+      previousTransmission: 1,
+      calculation: {
+        linesAdded: [{ kind: 'paint', description: 'Rear door paint', quantity: 1, unitPriceCents: 80_00, totalCents: 80_00 }],
+        linesRemoved: [],
+        linesChanged: [{ before: labour(50_00), after: labour(60_00) }],
+        totalsBefore: { totalExclVatCents: 500_00, vatCents: 105_00, totalInclVatCents: 605_00 },
+        totalsAfter: { totalExclVatCents: 600_00, vatCents: 126_00, totalInclVatCents: 726_00 },
+      },
+      photosAdded: [{ ...addedPhoto, href: `/v1/quotes/${quote.quoteId}/photos/${addedPhoto.id}` }],
+      photosRemoved: [],
+      smartAnswersChanged: [{ question: 'multipleDamageZones', before: false, after: true }],
+      vehicleStatusChanged: null,
+    });
+    const { rows } = await service.ctx.pool.query('SELECT transmission FROM review_transmissions WHERE case_id = $1 ORDER BY 1', [id]);
+    expect(rows).toEqual([{ transmission: 1 }, { transmission: 2 }]);
+
+    // Back in the open queue; a decision made on the first transmission is refused, one on the second recorded.
+    expect((await request('GET', '/v1/reviews?status=open', { token: expert })).json.items.map((i: { id: string; transmission: number }) => [i.id, i.transmission])).toEqual([[id, 2]]);
+    const stale = await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'validate', expectedTransmission: 1 } });
+    expect(stale.json.code).toBe('version_conflict');
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'validate', expectedVersion: 1, expectedTransmission: 2 } })).status).toBe(200);
+    await waitFor(() => decisionEvents(id).length === 2, { message: 'both review.decided' });
+    expect(decisionEvents(id).map((e) => [e.payload.sequence, e.payload.decision, e.payload.transmission])).toEqual([
+      [1, 'request_information', 1],
+      [2, 'validate', 2],
+    ]);
+  });
+
+  it('a transmission nobody asked for is parked with its reason, and the case is unchanged', async () => {
+    const expertOfficeId = office();
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const { missionId, quote } = published!;
+    const { id } = await caseOfQuote(quote.quoteId);
+    const unexpected = envelope('quote.submitted', missionId, { ...quote, transmission: 2, closedAt: '2026-03-05T09:00:00.000Z' });
+    await publishRaw(topicPrefix + Topics.quote, [{ key: missionId, value: unexpected }]);
+    const parked = await waitFor(
+      async () => (await service.ctx.pool.query("SELECT reason FROM parked_events WHERE raw::text LIKE '%' || $1 || '%'", [unexpected.id])).rows[0] as { reason: string } | undefined,
+      { message: 'the unexpected transmission to be parked' },
+    );
+    expect(parked.reason).toMatch(/unexpected_transmission/);
+    expect((await request('GET', `/v1/reviews/${id}`, { token: await expertOf(expertOfficeId) })).json).toMatchObject({ status: 'open', transmission: 1, transmissions: [{ transmission: 1 }] });
+  });
+});
+
+describe('supplements', () => {
+  async function validatedCase() {
+    const expertOfficeId = office();
+    const expert = await expertOf(expertOfficeId);
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const { id } = await caseOfQuote(published!.quote.quoteId);
+    expect((await request('POST', `/v1/reviews/${id}/decision`, { token: expert, body: { decision: 'validate' } })).status).toBe(200);
+    return { id, expert, ...published! };
+  }
+
+  async function submit(missionId: string, payload: EventPayload<'supplement.submitted'>) {
+    const event = envelope('supplement.submitted', missionId, payload);
+    await publishRaw(topicPrefix + Topics.quote, [{ key: missionId, value: event }]);
+    await handled(event.id, 'supplement.submitted to be handled');
+    return event;
+  }
+
+  it('shows a submitted supplement beside the calculation; approving it adds it to the approved total and announces supplement.decided', async () => {
+    const { id, expert, missionId, quote } = await validatedCase();
+    const supplement = supplementSubmitted(quote);
+    const submitted = await submit(missionId, supplement);
+
+    const before = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(before.json.approvedTotalCents).toBe(605_00);
+    expect(before.json.supplements).toEqual([
+      {
+        id: supplement.supplementId,
+        number: 1,
+        reason: supplement.reason,
+        status: 'submitted',
+        calculation: supplement.calculation,
+        totalInclVatCents: 121_00,
+        photos: supplement.photos.map((p) => ({ ...p, href: `/v1/quotes/${quote.quoteId}/photos/${p.id}` })),
+        submittedAt: '2026-03-12T10:00:00.000Z',
+        note: null,
+        decidedAt: null,
+        expert: null,
+      },
+    ]);
+
+    const response = await request('POST', `/v1/reviews/${id}/supplements/${supplement.supplementId}/decision`, { token: expert, body: { decision: 'approve', note: ' fine ' } });
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ reviewId: id, approvedTotalCents: 726_00, supplement: { status: 'approved', note: 'fine', expert: { name: 'Jan Peeters', phone: '+32 470 12 34 56' } } });
+    const event = await probe.waitForEvent((e) => e.type === 'supplement.decided' && e.payload.supplementId === supplement.supplementId, 'supplement.decided');
+    expect(event).toMatchObject({
+      missionId,
+      correlationId: response.headers.get('x-request-id'),
+      payload: {
+        reviewId: id,
+        quoteId: quote.quoteId,
+        expertOfficeId: quote.expertOfficeId,
+        number: 1,
+        decision: 'approve',
+        note: 'fine',
+        expertName: 'Jan Peeters',
+        expertPhone: '+32 470 12 34 56',
+        totalInclVatCents: 121_00,
+        decidedAt: NOW.toISOString(),
+      },
+    });
+
+    // Decided once; a redelivered supplement.submitted changes nothing.
+    const again = await request('POST', `/v1/reviews/${id}/supplements/${supplement.supplementId}/decision`, { token: expert, body: { decision: 'reject', note: 'no' } });
+    expect(again.status).toBe(409);
+    expect(again.json.code).toBe('supplement_already_decided');
+    const copy = { ...submitted, id: crypto.randomUUID() };
+    await publishRaw(topicPrefix + Topics.quote, [{ key: missionId, value: copy }]);
+    await handled(copy.id, 'the re-published supplement.submitted to be handled');
+    const after = await request('GET', `/v1/reviews/${id}`, { token: expert });
+    expect(after.json.supplements.map((s: { status: string }) => s.status)).toEqual(['approved']);
+    expect(after.json.approvedTotalCents).toBe(726_00);
+  });
+
+  it('rejecting needs a note (422 note_required), and a rejected supplement adds nothing', async () => {
+    const { id, expert, missionId, quote } = await validatedCase();
+    const supplement = supplementSubmitted(quote);
+    await submit(missionId, supplement);
+    const path = `/v1/reviews/${id}/supplements/${supplement.supplementId}/decision`;
+    const bare = await request('POST', path, { token: expert, body: { decision: 'reject' } });
+    expect(bare.status).toBe(422);
+    expect(bare.json).toMatchObject({ code: 'note_required', errors: [{ path: '/note' }] });
+    const rejected = await request('POST', path, { token: expert, body: { decision: 'reject', note: 'Damage predates the claim' } });
+    expect(rejected.status).toBe(200);
+    expect(rejected.json).toMatchObject({ approvedTotalCents: 605_00, supplement: { status: 'rejected', note: 'Damage predates the claim' } });
+    await probe.waitForEvent((e) => e.type === 'supplement.decided' && e.payload.supplementId === supplement.supplementId && e.payload.decision === 'reject', 'supplement.decided (reject)');
+  });
+
+  it('an unknown supplement is 404; a supplement on a case not validated is 409 case_not_validated; another office sees 404', async () => {
+    const { id, expert } = await validatedCase();
+    const unknown = await request('POST', `/v1/reviews/${id}/supplements/sup-nope/decision`, { token: expert, body: { decision: 'approve' } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.code).toBe('supplement_not_found');
+
+    const expertOfficeId = office();
+    const other = await expertOf(expertOfficeId);
+    const [published] = await publishCases([{ expertOfficeId }]);
+    const openId = (await caseOfQuote(published!.quote.quoteId)).id;
+    const supplement = supplementSubmitted(published!.quote);
+    await submit(published!.missionId, supplement);
+    const notValidated = await request('POST', `/v1/reviews/${openId}/supplements/${supplement.supplementId}/decision`, { token: other, body: { decision: 'approve' } });
+    expect(notValidated.status).toBe(409);
+    expect(notValidated.json.code).toBe('case_not_validated');
+    const foreign = await request('POST', `/v1/reviews/${openId}/supplements/${supplement.supplementId}/decision`, { token: expert, body: { decision: 'approve' } });
+    expect(foreign.status).toBe(404);
+    expect(foreign.json.code).toBe('review_not_found');
+  });
+
+  it('a supplement that comes before its quote’s case is kept and shown once the case opens', async () => {
+    const expertOfficeId = office();
+    const missionId = `m-${uniqueSuffix()}`;
+    const quote = quoteSubmitted(expertOfficeId, { reviewFile: reviewFile(missionId, { expertOfficeId, deadline: '2026-03-30T21:59:59.999Z' }) });
+    const supplement = supplementSubmitted(quote);
+    await submit(missionId, supplement);
+    await publishRaw(topicPrefix + Topics.quote, [{ key: missionId, value: envelope('quote.submitted', missionId, quote) }]);
+    const { id } = await caseOfQuote(quote.quoteId);
+    const view = await request('GET', `/v1/reviews/${id}`, { token: await expertOf(expertOfficeId) });
+    expect(view.json.supplements.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([[supplement.supplementId, 'submitted']]);
+    expect(view.json.approvedTotalCents).toBeNull();
   });
 });

@@ -3,7 +3,18 @@
  * case with everything needed to decide, and the decision.
  */
 import Type from 'typebox';
-import { CalendarDate, Cents, Decision, Id, Instant, MissionStatus, Procedure, VehicleStatus } from '../common.ts';
+import {
+  CalendarDate,
+  Cents,
+  Decision,
+  Id,
+  Instant,
+  MissionStatus,
+  Procedure,
+  SupplementDecision,
+  SupplementStatus,
+  VehicleStatus,
+} from '../common.ts';
 import { CalculationLineTotal, SmartFrame } from '../events.ts';
 
 export const ReviewStatus = Type.Union([
@@ -11,6 +22,8 @@ export const ReviewStatus = Type.Union([
   Type.Literal('pending_validation'),
   Type.Literal('remote_intervention'),
   Type.Literal('onsite_intervention'),
+  /** The expert sent the quote back with a note: the case waits for the garage's next transmission. */
+  Type.Literal('information_requested'),
   Type.Literal('validated'),
   /** The quote was voided (its mission abandoned or cancelled first): out of the queue, no decision accepted. */
   Type.Literal('withdrawn'),
@@ -31,9 +44,13 @@ export const Finding = Type.Object(
   { additionalProperties: false },
 );
 
-/** `open`: every case awaiting a decision (neither validated nor withdrawn). */
+/**
+ * `open`: every case awaiting the expert's decision (neither validated, withdrawn nor waiting for
+ * the garage); `information_requested`: the cases waiting for the garage's answer.
+ */
 export const ReviewQueueFilter = Type.Union([
   Type.Literal('open'),
+  Type.Literal('information_requested'),
   Type.Literal('validated'),
   Type.Literal('withdrawn'),
   Type.Literal('all'),
@@ -72,6 +89,13 @@ export const ReviewSummary = Type.Object(
     findingsSummary: Type.String({ description: 'one line, e.g. "1 critical, 1 warning: too few photos; labour rate above agreed"' }),
     openedAt: Instant,
     version: Type.Integer({ minimum: 0, description: 'number of decisions recorded; send it back as expectedVersion' }),
+    transmission: Type.Integer({ minimum: 1, description: 'how many times the garage transmitted the quote (1 for the first close)' }),
+    dueAt: Type.Union([Instant, Type.Null()], {
+      description: "when the expert office's decision on the current transmission is due (insurer policy, working days after it was transmitted)",
+    }),
+    overdue: Type.Boolean({ description: 'the case awaits a decision and dueAt has passed' }),
+    /** While information is requested: when the garage's answer is due. */
+    respondBy: Type.Union([Instant, Type.Null()]),
   },
   { additionalProperties: false },
 );
@@ -117,9 +141,87 @@ export const ReviewDecisionRecord = Type.Object(
     expertPhone: Type.String(),
     note: Type.Union([Type.String(), Type.Null()]),
     decidedAt: Instant,
+    /** The transmission of the quote the decision was taken on. */
+    transmission: Type.Integer({ minimum: 1 }),
+    /** request_information only: when the garage's answer is due. */
+    respondBy: Type.Union([Instant, Type.Null()]),
   },
   { additionalProperties: false },
 );
+
+/** One transmission of the quote, as the garage closed it: the snapshot the expert judged. */
+export const ReviewTransmission = Type.Object(
+  {
+    transmission: Type.Integer({ minimum: 1 }),
+    closedAt: Instant,
+    calculation: Type.Union([ReviewCalculation, Type.Null()]),
+    smartFrame: Type.Union([SmartFrame, Type.Null()]),
+    vehicleStatus: Type.Union([VehicleStatus, Type.Null()]),
+    vehicleStatusNote: Type.Union([Type.String(), Type.Null()]),
+    photos: Type.Array(ReviewPhoto),
+  },
+  { additionalProperties: false },
+);
+
+export const CalculationTotals = Type.Object(
+  { totalExclVatCents: Cents, vatCents: Cents, totalInclVatCents: Cents },
+  { additionalProperties: false },
+);
+
+/** What changed in the latest transmission since the one before it (null for the first). */
+export const TransmissionChanges = Type.Object(
+  {
+    previousTransmission: Type.Integer({ minimum: 1 }),
+    calculation: Type.Object(
+      {
+        linesAdded: Type.Array(CalculationLineTotal),
+        linesRemoved: Type.Array(CalculationLineTotal),
+        /** Lines of the same kind and description whose figures changed. */
+        linesChanged: Type.Array(Type.Object({ before: CalculationLineTotal, after: CalculationLineTotal }, { additionalProperties: false })),
+        totalsBefore: Type.Union([CalculationTotals, Type.Null()]),
+        totalsAfter: Type.Union([CalculationTotals, Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    photosAdded: Type.Array(ReviewPhoto),
+    photosRemoved: Type.Array(Id),
+    smartAnswersChanged: Type.Array(
+      Type.Object(
+        {
+          question: Type.String({ description: 'the Smart frame field, e.g. multipleDamageZones' }),
+          before: Type.Union([Type.Boolean(), Type.Null()]),
+          after: Type.Union([Type.Boolean(), Type.Null()]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    vehicleStatusChanged: Type.Union([
+      Type.Object({ before: Type.Union([VehicleStatus, Type.Null()]), after: Type.Union([VehicleStatus, Type.Null()]) }, { additionalProperties: false }),
+      Type.Null(),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+/** A supplement for hidden damage, beside the validated quote's calculation. */
+export const ReviewSupplement = Type.Object(
+  {
+    id: Id,
+    number: Type.Integer({ minimum: 1 }),
+    reason: Type.String(),
+    status: SupplementStatus,
+    calculation: ReviewCalculation,
+    totalInclVatCents: Cents,
+    photos: Type.Array(ReviewPhoto),
+    submittedAt: Instant,
+    /** The expert's note (required to reject). */
+    note: Type.Union([Type.String(), Type.Null()]),
+    decidedAt: Type.Union([Instant, Type.Null()]),
+    expert: Type.Union([Type.Object({ name: Type.String(), phone: Type.String() }, { additionalProperties: false }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type ReviewSupplement = Type.Static<typeof ReviewSupplement>;
 
 /** The mission's administrative data, as received from mission-intake (null until it arrives). */
 export const ReviewMission = Type.Object(
@@ -180,6 +282,20 @@ export const ReviewCase = Type.Object(
     findingsBasis: Type.Union([Type.Literal('insurer_policy'), Type.Literal('default_policy')]),
     suggestedDecision: SuggestedDecision,
     decisions: Type.Array(ReviewDecisionRecord),
+    /** The current transmission (the top-level quote fields show it); 1 for the first close. */
+    transmission: Type.Integer({ minimum: 1 }),
+    /** Every transmission of the quote, oldest first; the last is the current one. */
+    transmissions: Type.Array(ReviewTransmission),
+    /** What the garage changed in the current transmission since the previous one; null for the first. */
+    changesSincePrevious: Type.Union([TransmissionChanges, Type.Null()]),
+    dueAt: Type.Union([Instant, Type.Null()]),
+    overdue: Type.Boolean(),
+    /** While information is requested: when the garage's answer is due. */
+    respondBy: Type.Union([Instant, Type.Null()]),
+    /** The supplements for hidden damage the garage submitted, oldest first. */
+    supplements: Type.Array(ReviewSupplement),
+    /** Once validated for repairs: the validated quote's total plus the approved supplements, incl. VAT. */
+    approvedTotalCents: Type.Union([Cents, Type.Null()]),
     /** Why and when the case left the queue without a decision: the mission's status that voided the quote. */
     withdrawal: Type.Union([Type.Object({ missionStatus: MissionStatus, at: Instant }), Type.Null()]),
   },
@@ -192,10 +308,41 @@ export const ReviewIdParams = Type.Object({ id: Id }, { additionalProperties: fa
 export const DecisionRequest = Type.Object(
   {
     decision: Decision,
+    /** Optional, except for request_information where it says what is missing (422 note_required). */
     note: Type.Optional(Type.String({ maxLength: 2000 })),
+    /**
+     * request_information only: when the garage's answer is due, `YYYY-MM-DD` (end of that day in
+     * Europe/Brussels) or a date-time with offset, in the future. Default: the insurer policy's
+     * working days for an answer.
+     */
+    respondBy: Type.Optional(Type.String({ maxLength: 64 })),
     /** The case's `version` the expert decided on; a stale one is refused with 409 version_conflict. */
     expectedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** The case's `transmission` the expert decided on; an older one is refused with 409 version_conflict. */
+    expectedTransmission: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );
 export type DecisionRequest = Type.Static<typeof DecisionRequest>;
+
+export const SupplementParams = Type.Object({ id: Id, supplementId: Id }, { additionalProperties: false });
+
+export const SupplementDecisionRequest = Type.Object(
+  {
+    decision: SupplementDecision,
+    /** Required to reject (422 note_required): the garage reads why. */
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+export type SupplementDecisionRequest = Type.Static<typeof SupplementDecisionRequest>;
+
+/** The answer to a supplement decision: the supplement as decided and the case's approved total. */
+export const SupplementDecisionAnswer = Type.Object(
+  {
+    reviewId: Id,
+    supplement: ReviewSupplement,
+    approvedTotalCents: Type.Union([Cents, Type.Null()]),
+  },
+  { additionalProperties: false },
+);

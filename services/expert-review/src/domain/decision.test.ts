@@ -2,32 +2,55 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { MissionStatus } from '@smart-expertise/contracts';
 import { DECISIONS, REVIEW_STATUSES, decide, evolve, fold, initialReviewCase, statusAfter, statusesListed } from './decision.ts';
-import type { CaseCommand, CaseEvent, DecideCommand, Decision, ReviewDecided, ReviewStatus, WithdrawCommand } from './decision.ts';
+import { isOverdue, openedAt } from './decision.ts';
+import type { CaseCommand, CaseEvent, DecideCommand, Decision, RetransmitCommand, ReviewDecided, ReviewStatus, WithdrawCommand } from './decision.ts';
 
 const at = new Date('2016-03-29T10:00:00Z');
 const voidedAt = new Date('2016-03-29T09:00:00Z');
 
+const respondBy = new Date('2016-04-01T21:59:59.999Z');
+
+/** A decision command; a request for information comes with its note and due date unless overridden. */
 function command(decision: Decision, overrides: Partial<Omit<DecideCommand, 'type'>> = {}): DecideCommand {
-  return { type: 'decide', decision, expertName: 'Anne Dupont', expertPhone: '+32 2 555 01 01', at, ...overrides };
+  const request = decision === 'request_information' ? { note: 'Photos of the rear door, please', respondBy } : {};
+  return { type: 'decide', decision, expertName: 'Anne Dupont', expertPhone: '+32 2 555 01 01', at, ...request, ...overrides };
+}
+
+function retransmit(transmission: number, when = at): RetransmitCommand {
+  return { type: 'retransmit', transmission, at: when };
 }
 
 function withdrawBecause(missionStatus: MissionStatus, when = voidedAt): WithdrawCommand {
   return { type: 'withdraw', missionStatus, at: when };
 }
 
-function decided(decision: Decision, sequence: number): ReviewDecided {
-  return { type: 'review_decided', decision, expertName: 'Anne Dupont', expertPhone: '+32 2 555 01 01', note: null, at, sequence };
+function decided(decision: Decision, sequence: number, transmission = 1): ReviewDecided {
+  return {
+    type: 'review_decided',
+    decision,
+    expertName: 'Anne Dupont',
+    expertPhone: '+32 2 555 01 01',
+    note: null,
+    at,
+    sequence,
+    transmission,
+    respondBy: decision === 'request_information' ? respondBy : null,
+  };
 }
 
-/** A past decision, or the case's withdrawal because the mission became `withdrawn`. */
-type Past = Decision | { withdrawn: MissionStatus };
+/** A past decision, the case's withdrawal because the mission became `withdrawn`, or the garage's next transmission. */
+type Past = Decision | { withdrawn: MissionStatus } | { transmitted: number };
 
 /** given(past).when(command).then(events…) / .thenNothing() / .thenRefused(code) */
 function given(...past: Past[]) {
   let sequence = 0;
-  const events = past.map((p): CaseEvent =>
-    typeof p === 'string' ? decided(p, ++sequence) : { type: 'case_withdrawn', missionStatus: p.withdrawn, at: voidedAt },
-  );
+  let transmission = 1;
+  const events = past.map((p): CaseEvent => {
+    if (typeof p === 'string') return decided(p, ++sequence, transmission);
+    if ('withdrawn' in p) return { type: 'case_withdrawn', missionStatus: p.withdrawn, at: voidedAt };
+    transmission = p.transmitted;
+    return { type: 'quote_retransmitted', transmission: p.transmitted, at };
+  });
   const state = fold(initialReviewCase, events);
   return {
     state,
@@ -51,7 +74,7 @@ function given(...past: Past[]) {
 }
 
 /** A history of decisions that leads to each status a decision can still change. */
-const historyTo: Record<Exclude<ReviewStatus, 'validated' | 'withdrawn'>, Decision[]> = {
+const historyTo: Record<Exclude<ReviewStatus, 'validated' | 'withdrawn' | 'information_requested'>, Decision[]> = {
   open: [],
   pending_validation: ['pending_validation'],
   remote_intervention: ['remote_intervention'],
@@ -61,6 +84,7 @@ const historyTo: Record<Exclude<ReviewStatus, 'validated' | 'withdrawn'>, Decisi
 /** A history leading to every status but withdrawn. */
 const everyStatusBeforeWithdrawal: { from: string; past: Decision[] }[] = [
   ...Object.entries(historyTo).map(([from, past]) => ({ from, past })),
+  { from: 'information_requested', past: ['request_information'] },
   { from: 'validated', past: ['validate'] },
 ];
 
@@ -79,8 +103,8 @@ describe('review case lifecycle', () => {
       if (result.ok) expect(fold(g.state, result.events).status).toBe(statusAfter(decision));
     });
 
-    it('covers 13 transitions', () => {
-      expect(allowed).toHaveLength(13);
+    it('covers 17 transitions', () => {
+      expect(allowed).toHaveLength(17);
     });
   });
 
@@ -104,7 +128,7 @@ describe('review case lifecycle', () => {
 
     it('a withdrawn case says why, and keeps its decisions count as its version', () => {
       const { state } = given('pending_validation', { withdrawn: 'cancelled' });
-      expect(state).toEqual({ status: 'withdrawn', decisions: 1, withdrawal: { missionStatus: 'cancelled', at: voidedAt } });
+      expect(state).toEqual({ status: 'withdrawn', decisions: 1, withdrawal: { missionStatus: 'cancelled', at: voidedAt }, transmission: 1 });
     });
 
     it.each(DECISIONS)('a withdrawn case refuses %s as withdrawn', (decision) => {
@@ -142,13 +166,95 @@ describe('review case lifecycle', () => {
       const g = given('validate', { withdrawn: 'cancelled' });
       g.when({ type: 'reinstate', missionStatus: 'closed', at }).then({ type: 'case_reinstated', status: 'validated', at });
       const state = fold(g.state, [{ type: 'case_reinstated', status: 'validated', at }]);
-      expect(state).toEqual({ status: 'validated', decisions: 1, withdrawal: null });
+      expect(state).toEqual({ status: 'validated', decisions: 1, withdrawal: null, transmission: 1 });
       expect(decide(state, command('pending_validation'))).toMatchObject({ ok: false, code: 'case_final' });
     });
 
     it('a case that was never withdrawn, or a mission resting on no quote, reinstates nothing', () => {
       given('validate').when({ type: 'reinstate', missionStatus: 'closed', at }).thenNothing();
       given({ withdrawn: 'cancelled' }).when({ type: 'reinstate', missionStatus: 'cancelled', at }).thenNothing();
+    });
+  });
+
+  describe('request for information', () => {
+    it.each(Object.keys(historyTo) as (keyof typeof historyTo)[])('from %s, requesting information records the note, the due date and the transmission', (from) => {
+      given(...historyTo[from])
+        .when(command('request_information', { note: '  Photos of the rear door, please ' }))
+        .then({ type: 'review_decided', decision: 'request_information', note: 'Photos of the rear door, please', respondBy, transmission: 1 });
+    });
+
+    it('puts the case in information_requested', () => {
+      expect(given('request_information').state).toMatchObject({ status: 'information_requested', decisions: 1, transmission: 1 });
+    });
+
+    it('without a note (or with blanks only) is refused, naming the note', () => {
+      const { result } = given().when(command('request_information', { note: '   ' }));
+      expect(result).toMatchObject({ ok: false, code: 'note_required', field: 'note' });
+      given().when(command('request_information', { note: undefined })).thenRefused('note_required');
+    });
+
+    it('with a due date not after the request is refused, naming respondBy', () => {
+      const { result } = given().when(command('request_information', { respondBy: at }));
+      expect(result).toMatchObject({ ok: false, code: 'respond_by_not_in_future', field: 'respondBy' });
+      given().when(command('request_information', { respondBy: undefined })).thenRefused('respond_by_not_in_future');
+    });
+
+    it('a due date on any other decision is refused', () => {
+      given().when(command('validate', { respondBy })).thenRefused('respond_by_not_allowed');
+    });
+
+    it.each(DECISIONS)('while the garage has to answer, %s is refused as awaiting the garage', (decision) => {
+      given('request_information').when(command(decision)).thenRefused('awaiting_garage');
+    });
+
+    it('every other decision carries the transmission and no due date', () => {
+      given('request_information', { transmitted: 2 }).when(command('validate')).then({ transmission: 2, respondBy: null, sequence: 2 });
+    });
+  });
+
+  describe('transmissions', () => {
+    it('the next transmission after a request for information opens the case again on it', () => {
+      const g = given('pending_validation', 'request_information');
+      g.when(retransmit(2)).then({ type: 'quote_retransmitted', transmission: 2, at });
+      const result = decide(g.state, retransmit(2));
+      if (result.ok) expect(fold(g.state, result.events)).toEqual({ status: 'open', decisions: 2, withdrawal: null, transmission: 2 });
+    });
+
+    it('a transmission already recorded changes nothing (redelivery, re-publication)', () => {
+      given('request_information', { transmitted: 2 }).when(retransmit(2)).thenNothing();
+      given('request_information', { transmitted: 2 }).when(retransmit(1)).thenNothing();
+      given().when(retransmit(1)).thenNothing();
+    });
+
+    it('a transmission nobody asked for, or one that skips a number, is refused', () => {
+      given().when(retransmit(2)).thenRefused('unexpected_transmission');
+      given('pending_validation').when(retransmit(2)).thenRefused('unexpected_transmission');
+      given('request_information').when(retransmit(3)).thenRefused('unexpected_transmission');
+    });
+
+    it('a withdrawn case takes no further transmission and stays withdrawn with its cause', () => {
+      given('request_information', { withdrawn: 'expired' }).when(retransmit(2)).thenNothing();
+    });
+
+    it('an unanswered request for information expires: the void withdraws the case waiting for the garage', () => {
+      const g = given('request_information');
+      g.when(withdrawBecause('expired')).then({ type: 'case_withdrawn', missionStatus: 'expired' });
+      expect(fold(g.state, [{ type: 'case_withdrawn', missionStatus: 'expired', at: voidedAt }]).status).toBe('withdrawn');
+    });
+
+    it('a decision made on an earlier transmission is refused as a version conflict', () => {
+      given('request_information', { transmitted: 2 }).when(command('validate', { expectedTransmission: 1 })).thenRefused('version_conflict');
+      given('request_information', { transmitted: 2 }).when(command('validate', { expectedTransmission: 2 })).then({ sequence: 2 });
+    });
+
+    it('a case first learned at a later transmission opens there', () => {
+      expect(openedAt(3)).toEqual({ status: 'open', decisions: 0, withdrawal: null, transmission: 3 });
+      given().when(retransmit(2)).thenRefused('unexpected_transmission');
+    });
+
+    it('evolve ignores a transmission folded twice', () => {
+      const once = fold(initialReviewCase, [decided('request_information', 1), { type: 'quote_retransmitted', transmission: 2, at }]);
+      expect(evolve(once, { type: 'quote_retransmitted', transmission: 2, at })).toEqual(once);
     });
   });
 
@@ -215,6 +321,21 @@ describe('review case lifecycle', () => {
       expect(statusesListed('open')).toEqual(['open', 'pending_validation', 'remote_intervention', 'onsite_intervention']);
     });
 
+    it('information_requested lists the cases waiting for the garage, which open does not', () => {
+      expect(statusesListed('information_requested')).toEqual(['information_requested']);
+      expect(statusesListed('open')).not.toContain('information_requested');
+    });
+
+    it('a case awaiting a decision past its due date is overdue; one waiting for the garage, decided or withdrawn never is', () => {
+      const dueAt = new Date('2016-03-31T21:59:59.999Z');
+      const after = new Date('2016-04-01T08:00:00Z');
+      expect(isOverdue('open', dueAt, after)).toBe(true);
+      expect(isOverdue('pending_validation', dueAt, after)).toBe(true);
+      expect(isOverdue('open', dueAt, dueAt)).toBe(false);
+      expect(isOverdue('open', null, after)).toBe(false);
+      for (const status of ['information_requested', 'validated', 'withdrawn'] as const) expect(isOverdue(status, dueAt, after)).toBe(false);
+    });
+
     it('validated, withdrawn and all list what they say', () => {
       expect(statusesListed('validated')).toEqual(['validated']);
       expect(statusesListed('withdrawn')).toEqual(['withdrawn']);
@@ -230,7 +351,8 @@ describe('review case lifecycle', () => {
         note: fc.option(fc.string(), { nil: undefined }),
         staleVersion: fc.boolean(),
       }),
-      fc.record({ kind: fc.constant('withdraw' as const), missionStatus: fc.constantFrom<MissionStatus>('abandoned', 'cancelled') }),
+      fc.record({ kind: fc.constant('withdraw' as const), missionStatus: fc.constantFrom<MissionStatus>('abandoned', 'cancelled', 'expired') }),
+      fc.record({ kind: fc.constant('retransmit' as const), ahead: fc.integer({ min: -1, max: 2 }) }),
     );
 
     it('sequence numbers strictly increase by one; validated stays validated until withdrawn; withdrawn refuses every decision for good', () => {
@@ -243,10 +365,14 @@ describe('review case lifecycle', () => {
             const cmd: CaseCommand =
               a.kind === 'withdraw'
                 ? withdrawBecause(a.missionStatus)
-                : command(a.decision, { note: a.note, expectedVersion: a.staleVersion ? state.decisions + 1 : state.decisions });
+                : a.kind === 'retransmit'
+                  ? retransmit(Math.max(1, state.transmission + a.ahead))
+                  : command(a.decision, { note: a.note, expectedVersion: a.staleVersion ? state.decisions + 1 : state.decisions });
             const before = state;
             const result = decide(state, cmd);
-            if (cmd.type === 'decide' && (before.status === 'withdrawn' || before.status === 'validated')) expect(result.ok).toBe(false);
+            if (cmd.type === 'decide' && (before.status === 'withdrawn' || before.status === 'validated' || before.status === 'information_requested')) {
+              expect(result.ok).toBe(false);
+            }
             if (!result.ok) continue;
             for (const event of result.events) {
               if (event.type === 'review_decided') {
@@ -255,12 +381,42 @@ describe('review case lifecycle', () => {
               }
             }
             state = fold(state, result.events);
+            // Transmissions only ever move one at a time, and only out of information_requested.
+            if (state.transmission !== before.transmission) {
+              expect(state.transmission).toBe(before.transmission + 1);
+              expect([before.status, state.status]).toEqual(['information_requested', 'open']);
+            }
             if (cmd.type === 'withdraw') firstWithdrawal ??= cmd.missionStatus;
             if (before.status === 'validated' && cmd.type === 'decide') expect(state.status).toBe('validated');
           }
           expect(state.decisions).toBe(lastSequence);
           expect(state.status === 'withdrawn').toBe(firstWithdrawal !== null);
           expect(state.withdrawal?.missionStatus ?? null).toBe(firstWithdrawal);
+        }),
+      );
+    });
+
+    it('redelivered events folded again, anywhere after their first copy, change nothing', () => {
+      fc.assert(
+        fc.property(fc.array(fc.constantFrom(...DECISIONS, 'retransmit' as const), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 10 }), (steps, copies) => {
+          // A history the decider accepts, step by step.
+          let state = initialReviewCase;
+          const history: CaseEvent[] = [];
+          for (const step of steps) {
+            const result = step === 'retransmit' ? decide(state, retransmit(state.transmission + 1)) : decide(state, command(step));
+            if (!result.ok) continue;
+            history.push(...result.events);
+            state = fold(state, result.events);
+          }
+          // The same history with copies of earlier events redelivered after their first delivery.
+          const replayed = [...history];
+          for (const c of copies) {
+            if (history.length === 0) break;
+            const original = history[c % history.length]!;
+            const first = replayed.indexOf(original);
+            replayed.splice(first + 1 + (c % (replayed.length - first)), 0, original);
+          }
+          expect(fold(initialReviewCase, replayed)).toEqual(state);
         }),
       );
     });

@@ -7,6 +7,11 @@
  * intervention, or a pending validation, the expert later validates", so those three states accept
  * any further decision; a validated case is closed and final.
  *
+ * The second loop: the expert may send the quote back (`request_information`, with a note saying
+ * what is missing and a due date for the answer). The case then waits for the garage
+ * (`information_requested`, no decision accepted) until the same quote is transmitted again
+ * (quote.submitted with the next `transmission`), which opens the case again on the new figures.
+ *
  * A case is withdrawn when its quote is voided (the mission was abandoned or cancelled first):
  * "a voided close leaves no case in the expert's queue and can never be validated". The withdrawal
  * is the authority's verdict, learned from quote.voided: the case cannot refuse it, whatever its
@@ -39,9 +44,16 @@ export interface ReviewCaseState {
   readonly decisions: number;
   /** Null while the case's quote stands. */
   readonly withdrawal: Withdrawal | null;
+  /** The quote's transmission the case holds: 1 for the first close, +1 per answer to a request for information. */
+  readonly transmission: number;
 }
 
-export const initialReviewCase: ReviewCaseState = { status: 'open', decisions: 0, withdrawal: null };
+export const initialReviewCase: ReviewCaseState = { status: 'open', decisions: 0, withdrawal: null, transmission: 1 };
+
+/** The state a case opens in for a quote's transmission (a case first learned at a later transmission opens there). */
+export function openedAt(transmission: number): ReviewCaseState {
+  return { ...initialReviewCase, transmission };
+}
 
 export interface DecideCommand {
   readonly type: 'decide';
@@ -53,6 +65,13 @@ export interface DecideCommand {
   readonly at: Date;
   /** The version (`decisions`) the expert saw; when given and stale, the decision is refused. */
   readonly expectedVersion?: number | undefined;
+  /** The transmission the expert saw; when given and not the case's, the decision is refused. */
+  readonly expectedTransmission?: number | undefined;
+  /**
+   * request_information only, and required there: when the garage's answer is due (the expert's
+   * date or the policy's default, resolved by the caller). Must be after `at`.
+   */
+  readonly respondBy?: Date | undefined;
 }
 
 export interface WithdrawCommand {
@@ -73,7 +92,15 @@ export interface ReinstateCommand {
   readonly at: Date;
 }
 
-export type CaseCommand = DecideCommand | WithdrawCommand | ReinstateCommand;
+/** The garage transmitted the quote again (quote.submitted with `transmission` > 1). */
+export interface RetransmitCommand {
+  readonly type: 'retransmit';
+  readonly transmission: number;
+  /** When the garage closed the quote again. */
+  readonly at: Date;
+}
+
+export type CaseCommand = DecideCommand | WithdrawCommand | ReinstateCommand | RetransmitCommand;
 
 export interface ReviewDecided {
   readonly type: 'review_decided';
@@ -85,6 +112,16 @@ export interface ReviewDecided {
   readonly at: Date;
   /** 1 for the case's first decision, then +1 per recorded decision. */
   readonly sequence: number;
+  /** The transmission the decision was taken on. */
+  readonly transmission: number;
+  /** request_information only: when the garage's answer is due; null otherwise. */
+  readonly respondBy: Date | null;
+}
+
+export interface QuoteRetransmitted {
+  readonly type: 'quote_retransmitted';
+  readonly transmission: number;
+  readonly at: Date;
 }
 
 export interface CaseWithdrawn {
@@ -99,24 +136,36 @@ export interface CaseReinstated {
   readonly at: Date;
 }
 
-export type CaseEvent = ReviewDecided | CaseWithdrawn | CaseReinstated;
+export type CaseEvent = ReviewDecided | CaseWithdrawn | CaseReinstated | QuoteRetransmitted;
 
 export type CaseRefusalCode =
   | 'case_withdrawn'
   | 'case_final'
+  | 'awaiting_garage'
+  | 'note_required'
+  | 'respond_by_not_in_future'
+  | 'respond_by_not_allowed'
+  | 'unexpected_transmission'
   | 'version_conflict'
   | 'expert_identity_missing'
   | 'invalid_instant'
   | 'same_decision'
   | 'unknown_decision';
 
-export type DecideResult<E extends CaseEvent = CaseEvent> =
-  | { readonly ok: true; readonly events: readonly E[] }
-  | { readonly ok: false; readonly code: CaseRefusalCode; readonly message: string };
+export interface CaseRefusal {
+  readonly ok: false;
+  readonly code: CaseRefusalCode;
+  readonly message: string;
+  /** The request field the refusal is about, when it is about one (`note`, `respondBy`). */
+  readonly field?: string;
+}
+
+export type DecideResult<E extends CaseEvent = CaseEvent> = { readonly ok: true; readonly events: readonly E[] } | CaseRefusal;
 
 export function decide(state: ReviewCaseState, command: DecideCommand): DecideResult<ReviewDecided>;
 export function decide(state: ReviewCaseState, command: WithdrawCommand): DecideResult<CaseWithdrawn>;
 export function decide(state: ReviewCaseState, command: ReinstateCommand): DecideResult<CaseReinstated>;
+export function decide(state: ReviewCaseState, command: RetransmitCommand): DecideResult<QuoteRetransmitted>;
 export function decide(state: ReviewCaseState, command: CaseCommand): DecideResult;
 export function decide(state: ReviewCaseState, command: CaseCommand): DecideResult {
   switch (command.type) {
@@ -126,6 +175,8 @@ export function decide(state: ReviewCaseState, command: CaseCommand): DecideResu
       return withdraw(state, command);
     case 'reinstate':
       return reinstate(state, command);
+    case 'retransmit':
+      return retransmit(state, command);
     default: {
       const unknown: never = command;
       throw new Error(`unknown case command ${JSON.stringify(unknown)}`);
@@ -142,10 +193,20 @@ function decideReview(state: ReviewCaseState, command: DecideCommand): DecideRes
   if (state.status === 'validated') {
     return refuse('case_final', 'The case is validated and closed; no further decision can be recorded.');
   }
+  // The quote is back with the garage: the expert decides on its next transmission, not on this one.
+  if (state.status === 'information_requested') {
+    return refuse('awaiting_garage', `Information was requested from the garage on transmission ${state.transmission}; the case takes a decision once the garage transmits the quote again.`);
+  }
   if (command.expectedVersion !== undefined && command.expectedVersion !== state.decisions) {
     return refuse(
       'version_conflict',
       `The case is at version ${state.decisions} but the decision was made on version ${command.expectedVersion}; reload the case and decide again.`,
+    );
+  }
+  if (command.expectedTransmission !== undefined && command.expectedTransmission !== state.transmission) {
+    return refuse(
+      'version_conflict',
+      `The garage transmitted the quote again (transmission ${state.transmission}) but the decision was made on transmission ${command.expectedTransmission}; reload the case and decide again.`,
     );
   }
   // The garage's tracking shows the expert's name and phone (seed: "avec l'expert"), so both are required.
@@ -164,6 +225,17 @@ function decideReview(state: ReviewCaseState, command: DecideCommand): DecideRes
     return refuse('same_decision', `The case is already in status ${state.status}; the same decision is not recorded twice.`);
   }
   const note = command.note?.trim() ?? '';
+  let respondBy: Date | null = null;
+  if (command.decision === 'request_information') {
+    // The garage must know what is missing: the note is the request itself.
+    if (note === '') return refuse('note_required', 'A request for information needs a note saying what is missing.', 'note');
+    if (command.respondBy === undefined || !validInstant(command.respondBy) || command.respondBy.getTime() <= command.at.getTime()) {
+      return refuse('respond_by_not_in_future', "The garage's answer must be due after the request is made.", 'respondBy');
+    }
+    respondBy = command.respondBy;
+  } else if (command.respondBy !== undefined) {
+    return refuse('respond_by_not_allowed', `respondBy is only for request_information, not ${command.decision}.`, 'respondBy');
+  }
   return accept({
     type: 'review_decided',
     decision: command.decision,
@@ -172,7 +244,27 @@ function decideReview(state: ReviewCaseState, command: DecideCommand): DecideRes
     note: note === '' ? null : note,
     at: command.at,
     sequence: state.decisions + 1,
+    transmission: state.transmission,
+    respondBy,
   });
+}
+
+function retransmit(state: ReviewCaseState, command: RetransmitCommand): DecideResult<QuoteRetransmitted> {
+  if (!validInstant(command.at)) {
+    return refuse('invalid_instant', 'The transmission instant is not a valid date.');
+  }
+  // A transmission already recorded (redelivered, re-published) changes nothing.
+  if (command.transmission <= state.transmission) return accept();
+  // A voided quote takes no further transmission: the case stays withdrawn with its cause.
+  if (state.status === 'withdrawn') return accept();
+  if (state.status !== 'information_requested' || command.transmission !== state.transmission + 1) {
+    return refuse(
+      'unexpected_transmission',
+      `Transmission ${command.transmission} cannot follow transmission ${state.transmission} on a case in status ${state.status}: ` +
+        'a quote is transmitted again only after a request for information, one transmission at a time.',
+    );
+  }
+  return accept({ type: 'quote_retransmitted', transmission: command.transmission, at: command.at });
 }
 
 function withdraw(state: ReviewCaseState, command: WithdrawCommand): DecideResult<CaseWithdrawn> {
@@ -209,6 +301,11 @@ export function evolve(state: ReviewCaseState, event: CaseEvent): ReviewCaseStat
     case 'case_reinstated':
       if (state.status !== 'withdrawn') return state;
       return { ...state, status: event.status, withdrawal: null };
+    case 'quote_retransmitted':
+      if (event.transmission <= state.transmission) return state;
+      // It answers a request for information; folded onto any other status (never produced by
+      // `decide`: a withdrawal, a decision already taken on it) it only counts.
+      return { ...state, status: state.status === 'information_requested' ? 'open' : state.status, transmission: event.transmission };
     default: {
       const unknown: never = event;
       throw new Error(`unknown case event ${JSON.stringify(unknown)}`);
@@ -223,10 +320,17 @@ export function fold(state: ReviewCaseState, events: readonly CaseEvent[]): Revi
 
 /** The status a decision leads to. */
 export function statusAfter(decision: Decision): Exclude<ReviewStatus, 'open' | 'withdrawn'> {
-  return decision === 'validate' ? 'validated' : decision;
+  switch (decision) {
+    case 'validate':
+      return 'validated';
+    case 'request_information':
+      return 'information_requested';
+    default:
+      return decision;
+  }
 }
 
-/** Every case the expert still has to decide on: neither validated nor withdrawn. */
+/** Every case the expert still has to decide on: neither validated, withdrawn, nor waiting for the garage. */
 export function awaitsDecision(status: ReviewStatus): boolean {
   switch (status) {
     case 'open':
@@ -234,6 +338,7 @@ export function awaitsDecision(status: ReviewStatus): boolean {
     case 'remote_intervention':
     case 'onsite_intervention':
       return true;
+    case 'information_requested':
     case 'validated':
     case 'withdrawn':
       return false;
@@ -249,6 +354,8 @@ export function statusesListed(filter: QueueFilter): readonly ReviewStatus[] {
   switch (filter) {
     case 'open':
       return REVIEW_STATUSES.filter(awaitsDecision);
+    case 'information_requested':
+      return ['information_requested'];
     case 'validated':
       return ['validated'];
     case 'withdrawn':
@@ -275,6 +382,11 @@ function accept<E extends CaseEvent>(...events: E[]): DecideResult<E> {
   return { ok: true, events };
 }
 
-function refuse(code: CaseRefusalCode, message: string): { readonly ok: false; readonly code: CaseRefusalCode; readonly message: string } {
-  return { ok: false, code, message };
+function refuse(code: CaseRefusalCode, message: string, field?: string): CaseRefusal {
+  return field === undefined ? { ok: false, code, message } : { ok: false, code, message, field };
+}
+
+/** Whether a case awaiting the expert's decision is past its due date; `now` comes from the caller's clock. */
+export function isOverdue(status: ReviewStatus, dueAt: Date | null, now: Date): boolean {
+  return awaitsDecision(status) && dueAt !== null && now.getTime() > dueAt.getTime();
 }

@@ -1,4 +1,4 @@
-// /v1/reviews: the expert office's queue, the case, and the decision.
+// /v1/reviews: the expert office's queue, the case, the decision, and the decisions on supplements.
 import { Problem } from '@smart-expertise/contracts';
 import {
   DecisionRequest,
@@ -7,18 +7,36 @@ import {
   ReviewQueuePage,
   ReviewQueueQuery,
   ReviewSummary,
+  SupplementDecisionAnswer,
+  SupplementDecisionRequest,
+  SupplementParams,
 } from '@smart-expertise/contracts/http/expert-review';
 import { withTransaction, type App, type ServiceContext } from '@smart-expertise/service-runtime';
-import { decide, fold, statusesListed } from '../domain/decision.ts';
+import { decide, fold, isOverdue, statusesListed } from '../domain/decision.ts';
+import { resolveRespondBy } from '../domain/information-request.ts';
 import { decodeCursor, encodeCursor } from '../domain/queue-cursor.ts';
-import { decisionsOf, findCase, queuePage, recordDecision, stateOf, type DecisionRow, type ReviewCaseRow } from '../store/review-cases.ts';
-import { problems, refusals } from './problems.ts';
+import type { CaseQuote } from '../domain/review-file.ts';
+import { approvedTotalOf, decideSupplement } from '../domain/supplement.ts';
+import { changesBetween } from '../domain/transmission-changes.ts';
+import {
+  decisionsOf,
+  findCase,
+  queuePage,
+  recordDecision,
+  stateOf,
+  transmissionsOf,
+  type DecisionRow,
+  type ReviewCaseRow,
+  type TransmissionRow,
+} from '../store/review-cases.ts';
+import { recordSupplementDecision, supplementOfQuoteForUpdate, supplementsOfQuote, type SupplementRow } from '../store/supplements.ts';
+import { caseRefusal, problems, supplementRefusal } from './problems.ts';
 
 const ProblemRef = { $ref: 'Problem' } as unknown as typeof Problem;
 const tags = ['reviews'];
 const roles = ['expert'] as const;
 
-function summaryOf(row: ReviewCaseRow) {
+function summaryOf(row: ReviewCaseRow, now: Date) {
   const m = row.mission;
   return {
     id: row.id,
@@ -35,12 +53,65 @@ function summaryOf(row: ReviewCaseRow) {
     findingsSummary: row.findingsSummary,
     openedAt: row.openedAt.toISOString(),
     version: row.version,
+    transmission: row.transmission,
+    dueAt: row.dueAt?.toISOString() ?? null,
+    overdue: isOverdue(row.status, row.dueAt, now),
+    respondBy: row.status === 'information_requested' ? (row.respondBy?.toISOString() ?? null) : null,
   };
 }
 
-function caseOf(row: ReviewCaseRow, decisions: DecisionRow[]) {
+function photosOf(quoteId: string, photos: CaseQuote['photos']) {
+  return photos.map((p) => ({
+    id: p.id,
+    sha256: p.sha256,
+    contentType: p.contentType,
+    sizeBytes: p.sizeBytes,
+    seenOnOtherMission: p.seenOnOtherMission,
+    // Served by quote, for the quote's photos and its supplements' alike.
+    href: `/v1/quotes/${encodeURIComponent(quoteId)}/photos/${encodeURIComponent(p.id)}`,
+  }));
+}
+
+function transmissionView(quoteId: string, t: TransmissionRow) {
+  return {
+    transmission: t.transmission,
+    closedAt: t.closedAt.toISOString(),
+    calculation: t.quote.calculation,
+    smartFrame: t.quote.smartFrame,
+    vehicleStatus: t.quote.vehicleStatus,
+    vehicleStatusNote: t.quote.vehicleStatusNote,
+    photos: photosOf(quoteId, t.quote.photos),
+  };
+}
+
+function supplementView(s: SupplementRow) {
+  return {
+    id: s.id,
+    number: s.number,
+    reason: s.reason,
+    status: s.status,
+    calculation: s.calculation,
+    totalInclVatCents: s.totalInclVatCents,
+    photos: photosOf(s.quoteId, s.photos),
+    submittedAt: s.submittedAt.toISOString(),
+    note: s.note,
+    decidedAt: s.decidedAt?.toISOString() ?? null,
+    expert: s.expert,
+  };
+}
+
+function approvedTotalCentsOf(row: ReviewCaseRow, supplements: readonly SupplementRow[]): number | null {
+  // Validated is final and a transmission only follows a request for information, so the case's
+  // quote is the validated transmission.
+  return approvedTotalOf({ status: row.status, procedure: row.procedure, validatedInclVatCents: row.quote.calculation?.totalInclVatCents ?? null }, supplements);
+}
+
+function caseOf(row: ReviewCaseRow, decisions: DecisionRow[], transmissions: TransmissionRow[], supplements: SupplementRow[], now: Date) {
   const q = row.quote;
   const m = row.mission;
+  const latest = transmissions.at(-1);
+  const previous = transmissions.at(-2);
+  const changes = latest && previous ? { previousTransmission: previous.transmission, ...changesBetween(previous.quote, latest.quote) } : null;
   return {
     id: row.id,
     missionId: row.missionId,
@@ -70,19 +141,20 @@ function caseOf(row: ReviewCaseRow, decisions: DecisionRow[]) {
     smartFrame: q.smartFrame,
     vehicleStatus: q.vehicleStatus,
     vehicleStatusNote: q.vehicleStatusNote,
-    photos: q.photos.map((p) => ({
-      id: p.id,
-      sha256: p.sha256,
-      contentType: p.contentType,
-      sizeBytes: p.sizeBytes,
-      seenOnOtherMission: p.seenOnOtherMission,
-      href: `/v1/quotes/${encodeURIComponent(row.quoteId)}/photos/${encodeURIComponent(p.id)}`,
-    })),
+    photos: photosOf(row.quoteId, q.photos),
     findings: row.findings,
     findingsSummary: row.findingsSummary,
     findingsBasis: row.findingsBasis,
     suggestedDecision: row.suggestedDecision,
-    decisions: decisions.map((d) => ({ ...d, decidedAt: d.decidedAt.toISOString() })),
+    decisions: decisions.map((d) => ({ ...d, decidedAt: d.decidedAt.toISOString(), respondBy: d.respondBy?.toISOString() ?? null })),
+    transmission: row.transmission,
+    transmissions: transmissions.map((t) => transmissionView(row.quoteId, t)),
+    changesSincePrevious: changes && { ...changes, photosAdded: photosOf(row.quoteId, changes.photosAdded) },
+    dueAt: row.dueAt?.toISOString() ?? null,
+    overdue: isOverdue(row.status, row.dueAt, now),
+    respondBy: row.status === 'information_requested' ? (row.respondBy?.toISOString() ?? null) : null,
+    supplements: supplements.map(supplementView),
+    approvedTotalCents: approvedTotalCentsOf(row, supplements),
     withdrawal: row.withdrawal && { missionStatus: row.withdrawal.missionStatus, at: row.withdrawal.at.toISOString() },
   };
 }
@@ -94,9 +166,9 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       config: { roles },
       schema: {
         tags,
-        summary: "The expert office's queue, oldest deadline first",
+        summary: "The expert office's queue, the expert's answer due first",
         description:
-          '`status=open` (default) lists the cases awaiting a decision (neither validated nor withdrawn); `validated`, `withdrawn` and `all` are also accepted. Keyset-paginated: pass `nextCursor` back as `cursor`.',
+          "`status=open` (default) lists the cases awaiting the expert's decision (neither validated, withdrawn nor waiting for the garage); `information_requested` the cases waiting for the garage's answer; `validated`, `withdrawn` and `all` are also accepted. Ordered by `dueAt` (the insurer policy's working days after the quote's transmission), then id; `overdue` says the due date has passed. Keyset-paginated: pass `nextCursor` back as `cursor`.",
         querystring: ReviewQueueQuery,
         response: { 200: ReviewQueuePage, 400: ProblemRef },
       },
@@ -109,9 +181,10 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       const rows = await queuePage(ctx.pool, request.principal.org, statusesListed(status), after, limit + 1);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
+      const now = ctx.clock();
       return {
-        items: page.map(summaryOf),
-        nextCursor: rows.length > limit && last ? encodeCursor({ deadlineKey: last.deadlineKey, id: last.id }) : null,
+        items: page.map((row) => summaryOf(row, now)),
+        nextCursor: rows.length > limit && last ? encodeCursor({ dueKey: last.dueKey, id: last.id }) : null,
       };
     },
   );
@@ -122,8 +195,9 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       config: { roles },
       schema: {
         tags,
-        summary: 'The review case: administrative data, calculation, Smart answers, photo links, findings and decisions',
-        description: 'A withdrawn case (its quote voided because the mission was abandoned or cancelled first) says why in `withdrawal`.',
+        summary: 'The review case: administrative data, calculation, Smart answers, photo links, findings, transmissions, supplements and decisions',
+        description:
+          'The top-level quote fields show the current transmission; `transmissions` lists each one the garage sent and `changesSincePrevious` what changed in the current one. A withdrawn case (its quote voided because the mission was abandoned, cancelled or expired first) says why in `withdrawal`.',
         params: ReviewIdParams,
         response: { 200: ReviewCase, 404: ProblemRef },
       },
@@ -131,7 +205,12 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
     async (request) => {
       const row = await findCase(ctx.pool, request.params.id, request.principal.org);
       if (!row) throw problems.reviewNotFound(`No review case ${request.params.id}.`);
-      return caseOf(row, await decisionsOf(ctx.pool, row.id));
+      const [decisions, transmissions, supplements] = await Promise.all([
+        decisionsOf(ctx.pool, row.id),
+        transmissionsOf(ctx.pool, row.id),
+        supplementsOfQuote(ctx.pool, row.quoteId),
+      ]);
+      return caseOf(row, decisions, transmissions, supplements, ctx.clock());
     },
   );
 
@@ -143,9 +222,9 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       bodyLimit: 16 * 1024,
       schema: {
         tags,
-        summary: 'Decide: validate, pending validation, remote or on-site intervention',
+        summary: 'Decide: validate, pending validation, remote or on-site intervention, or request information',
         description:
-          "The expert's name and phone come from the token and are shown in the garage's tracking. A validated case is final (409 case_final); a withdrawn case takes no decision (409 case_withdrawn); send `expectedVersion` (the case's `version`) so that a decision made on a stale view is refused with 409 version_conflict.",
+          "The expert's name and phone come from the token and are shown in the garage's tracking. `request_information` needs a `note` (422 note_required) and takes an optional `respondBy` (a date or a date-time with offset, in the future: 422 invalid_respond_by), by default the insurer policy's working days; the case then waits for the garage (a decision is 409 awaiting_garage until the quote is transmitted again). A validated case is final (409 case_final); a withdrawn case takes no decision (409 case_withdrawn); send `expectedVersion` (and `expectedTransmission`) so that a decision made on a stale view is refused with 409 version_conflict.",
         params: ReviewIdParams,
         body: DecisionRequest,
         response: { 200: ReviewSummary, 404: ProblemRef, 409: ProblemRef, 422: ProblemRef },
@@ -153,22 +232,36 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
     },
     async (request) => {
       const { principal } = request;
-      const { decision, note, expectedVersion } = request.body;
-      const updated = await withTransaction(ctx.pool, async (tx) => {
+      const { decision, note, expectedVersion, expectedTransmission } = request.body;
+      return withTransaction(ctx.pool, async (tx) => {
         // The row lock makes two experts deciding at once take turns: the second sees the first's decision.
         const row = await findCase(tx, request.params.id, principal.org, { lock: true });
         if (!row) throw problems.reviewNotFound(`No review case ${request.params.id}.`);
+        const at = ctx.clock();
+        // The due date as given (or the policy's, for a request without one); the decider says
+        // whether the decision takes one at all.
+        // An unreadable one goes in as an invalid instant, so that the case's own refusals
+        // (withdrawn, final, awaiting the garage) come first, as for every decision.
+        let respondBy: Date | undefined;
+        let unreadable: string | undefined;
+        if (decision === 'request_information' || request.body.respondBy !== undefined) {
+          const resolved = resolveRespondBy(request.body.respondBy, at, row.policy);
+          respondBy = resolved.ok ? resolved.respondBy : new Date(Number.NaN);
+          unreadable = resolved.ok ? undefined : resolved.reason;
+        }
         const state = stateOf(row);
         const result = decide(state, {
           type: 'decide',
           decision,
           note,
           expectedVersion,
+          expectedTransmission,
+          respondBy,
           expertName: principal.name ?? '',
           expertPhone: principal.phone ?? '',
-          at: ctx.clock(),
+          at,
         });
-        if (!result.ok) throw refusals[result.code](result.message);
+        if (!result.ok) throw caseRefusal(result.code === 'respond_by_not_in_future' && unreadable ? { ...result, message: unreadable } : result);
         const [event] = result.events;
         if (!event) throw new Error(`review case ${row.id}: an accepted decision produced no event`);
         const after = fold(state, result.events);
@@ -188,11 +281,72 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
             note: event.note,
             decidedAt: event.at.toISOString(),
             sequence: event.sequence,
+            transmission: event.transmission,
+            ...(event.respondBy ? { respondBy: event.respondBy.toISOString() } : {}),
           },
         });
-        return summaryOf({ ...row, status: after.status, version: after.decisions, withdrawal: after.withdrawal });
+        return summaryOf({ ...row, status: after.status, version: after.decisions, withdrawal: after.withdrawal, respondBy: event.respondBy }, at);
       });
-      return updated;
+    },
+  );
+
+  app.post(
+    '/v1/reviews/:id/supplements/:supplementId/decision',
+    {
+      config: { roles },
+      bodyLimit: 16 * 1024,
+      schema: {
+        tags,
+        summary: 'Approve or reject a supplement for hidden damage',
+        description:
+          "On a case validated for repairs (409 case_not_validated otherwise, 409 case_withdrawn when its quote was voided). `note` is required to reject (422 note_required). A supplement is decided once (409 supplement_already_decided). The expert's name and phone come from the token; the decision is announced as supplement.decided, and an approval adds the supplement's total to `approvedTotalCents`.",
+        params: SupplementParams,
+        body: SupplementDecisionRequest,
+        response: { 200: SupplementDecisionAnswer, 404: ProblemRef, 409: ProblemRef, 422: ProblemRef },
+      },
+    },
+    async (request) => {
+      const { principal } = request;
+      const { id, supplementId } = request.params;
+      return withTransaction(ctx.pool, async (tx) => {
+        // The case's row lock serialises the decisions on its supplements with a withdrawal.
+        const row = await findCase(tx, id, principal.org, { lock: true });
+        if (!row) throw problems.reviewNotFound(`No review case ${id}.`);
+        const supplement = await supplementOfQuoteForUpdate(tx, row.quoteId, supplementId);
+        if (!supplement) throw problems.supplementNotFound(`No supplement ${supplementId} on review case ${id}.`);
+        const result = decideSupplement(supplement, row, {
+          decision: request.body.decision,
+          note: request.body.note,
+          expertName: principal.name ?? '',
+          expertPhone: principal.phone ?? '',
+          at: ctx.clock(),
+        });
+        if (!result.ok) throw supplementRefusal(result);
+        const { event } = result;
+        await recordSupplementDecision(tx, supplement.id, event);
+        await ctx.outbox.append(tx, {
+          type: 'supplement.decided',
+          missionId: row.missionId,
+          correlationId: request.id,
+          occurredAt: event.at,
+          payload: {
+            reviewId: row.id,
+            quoteId: row.quoteId,
+            supplementId: supplement.id,
+            expertOfficeId: row.expertOfficeId,
+            number: supplement.number,
+            decision: event.decision,
+            note: event.note,
+            expertName: event.expertName,
+            expertPhone: event.expertPhone,
+            totalInclVatCents: supplement.totalInclVatCents,
+            decidedAt: event.at.toISOString(),
+          },
+        });
+        const supplements = await supplementsOfQuote(tx, row.quoteId);
+        const decided = supplements.find((s) => s.id === supplement.id)!;
+        return { reviewId: row.id, supplement: supplementView(decided), approvedTotalCents: approvedTotalCentsOf(row, supplements) };
+      });
     },
   );
 }

@@ -1,5 +1,5 @@
-// Review cases and their decisions.
-import type { MissionStatus } from '@smart-expertise/contracts';
+// Review cases, their transmissions and their decisions.
+import type { InsurerPolicy, MissionStatus } from '@smart-expertise/contracts';
 import type { Pool, Tx } from '@smart-expertise/service-runtime';
 import type { Assessment } from '../domain/assessment.ts';
 import type { ReviewCaseState, ReviewDecided, ReviewStatus, Withdrawal } from '../domain/decision.ts';
@@ -29,6 +29,21 @@ export interface ReviewCaseRow {
   findingsBasis: Assessment['basis'];
   suggestedDecision: SuggestedDecision;
   openedAt: Date;
+  /** The transmission the case holds (its quote, findings and totals are that one's). */
+  transmission: number;
+  /** The insurer's policy the quote's reviewFile carried; null for an old quote.submitted (platform defaults). */
+  policy: InsurerPolicy | null;
+  /** Set by a request for information: when the garage's answer is due. */
+  respondBy: Date | null;
+  /** When the office's decision on the current transmission is due. */
+  dueAt: Date | null;
+  dueKey: number;
+}
+
+export interface TransmissionRow {
+  transmission: number;
+  quote: CaseQuote;
+  closedAt: Date;
 }
 
 export interface DecisionRow {
@@ -38,6 +53,8 @@ export interface DecisionRow {
   expertPhone: string;
   note: string | null;
   decidedAt: Date;
+  transmission: number;
+  respondBy: Date | null;
 }
 
 // Microseconds since the epoch: exact for any deadline the database stores, safe as a JS number.
@@ -67,21 +84,34 @@ function toRow(row: Record<string, any>): ReviewCaseRow {
     findingsBasis: row.findings_basis,
     suggestedDecision: row.suggested_decision,
     openedAt: row.opened_at,
+    transmission: row.transmission,
+    policy: row.policy,
+    respondBy: row.respond_by,
+    dueAt: row.due_at,
+    dueKey: row.due_key,
   };
 }
 
 /** The decider's state of a stored case. */
-export function stateOf(row: Pick<ReviewCaseRow, 'status' | 'version' | 'withdrawal'>): ReviewCaseState {
-  return { status: row.status, decisions: row.version, withdrawal: row.withdrawal };
+export function stateOf(row: Pick<ReviewCaseRow, 'status' | 'version' | 'withdrawal' | 'transmission'>): ReviewCaseState {
+  return { status: row.status, decisions: row.version, withdrawal: row.withdrawal, transmission: row.transmission };
 }
 
-export interface NewCase {
-  id: string;
-  missionId: string;
+/** A transmission of the quote as the case keeps it: the quote, what is known of the mission, and what follows from them. */
+export interface CaseTransmission {
+  transmission: number;
   quote: CaseQuote;
   mission: CaseMission | null;
+  policy: InsurerPolicy | null;
   deadline: Date | null;
   assessment: Assessment;
+  /** When the office's decision on this transmission is due. */
+  dueAt: Date;
+}
+
+export interface NewCase extends CaseTransmission {
+  id: string;
+  missionId: string;
   openedAt: Date;
 }
 
@@ -110,23 +140,86 @@ export async function openCases(tx: Tx, cases: readonly NewCase[]): Promise<Set<
     findings_basis: c.assessment.basis,
     suggested_decision: c.assessment.suggestedDecision,
     opened_at: c.openedAt,
+    transmission: c.transmission,
+    policy: c.policy,
+    due_at: c.dueAt,
   }));
+  // The case and its first transmission together; a quote that already has a case gets neither.
   const { rows: opened } = await tx.query<{ quote_id: string }>({
     name: 'review-cases-open',
-    text: `INSERT INTO review_cases (id, quote_id, mission_id, expert_office_id, garage_id, procedure, quote, mission, quote_closed_at,
-                                   total_incl_vat_cents, deadline, deadline_key, findings, findings_summary, findings_basis,
-                                   suggested_decision, opened_at, updated_at)
-           SELECT c.id, c.quote_id, c.mission_id, c.expert_office_id, c.garage_id, c.procedure, c.quote, c.mission, c.quote_closed_at,
-                  c.total_incl_vat_cents, c.deadline, ${deadlineKey('c.deadline')}, c.findings, c.findings_summary, c.findings_basis,
-                  c.suggested_decision, c.opened_at, c.opened_at
-           FROM jsonb_to_recordset($1::jsonb) AS c(id text, quote_id text, mission_id text, expert_office_id text, garage_id text,
-             procedure text, quote jsonb, mission jsonb, quote_closed_at timestamptz, total_incl_vat_cents bigint, deadline timestamptz,
-             findings jsonb, findings_summary text, findings_basis text, suggested_decision text, opened_at timestamptz)
-           ON CONFLICT (quote_id) DO NOTHING
-           RETURNING quote_id`,
+    text: `WITH opened AS (
+             INSERT INTO review_cases (id, quote_id, mission_id, expert_office_id, garage_id, procedure, quote, mission, quote_closed_at,
+                                       total_incl_vat_cents, deadline, deadline_key, findings, findings_summary, findings_basis,
+                                       suggested_decision, opened_at, updated_at, transmission, policy, due_at, due_key)
+             SELECT c.id, c.quote_id, c.mission_id, c.expert_office_id, c.garage_id, c.procedure, c.quote, c.mission, c.quote_closed_at,
+                    c.total_incl_vat_cents, c.deadline, ${deadlineKey('c.deadline')}, c.findings, c.findings_summary, c.findings_basis,
+                    c.suggested_decision, c.opened_at, c.opened_at, c.transmission, c.policy, c.due_at, ${deadlineKey('c.due_at')}
+             FROM jsonb_to_recordset($1::jsonb) AS c(id text, quote_id text, mission_id text, expert_office_id text, garage_id text,
+               procedure text, quote jsonb, mission jsonb, quote_closed_at timestamptz, total_incl_vat_cents bigint, deadline timestamptz,
+               findings jsonb, findings_summary text, findings_basis text, suggested_decision text, opened_at timestamptz,
+               transmission integer, policy jsonb, due_at timestamptz)
+             ON CONFLICT (quote_id) DO NOTHING
+             RETURNING id, quote_id, transmission, quote, quote_closed_at, opened_at
+           ), transmissions AS (
+             INSERT INTO review_transmissions (case_id, transmission, quote, closed_at, recorded_at)
+             SELECT id, transmission, quote, quote_closed_at, opened_at FROM opened
+           )
+           SELECT quote_id FROM opened`,
     values: [JSON.stringify(rows)],
   });
   return new Set(opened.map((r) => r.quote_id));
+}
+
+/**
+ * Records a new transmission of the quote on a case locked by the caller: its snapshot, and the
+ * case's quote, findings, totals and due date from it, with the state `evolve` gave.
+ */
+export async function recordTransmission(
+  tx: Tx,
+  caseId: string,
+  before: ReviewCaseState,
+  after: ReviewCaseState,
+  t: CaseTransmission,
+  at: Date,
+): Promise<void> {
+  const { rowCount } = await tx.query(
+    `UPDATE review_cases
+        SET status = $3, transmission = $4, quote = $5, quote_closed_at = $6, total_incl_vat_cents = $7, mission = COALESCE($8, mission),
+            policy = COALESCE($9, policy), deadline = COALESCE($10, deadline), deadline_key = ${deadlineKey('COALESCE($10, deadline)')},
+            findings = $11, findings_summary = $12, findings_basis = $13, suggested_decision = $14,
+            due_at = $15, due_key = ${deadlineKey('$15')}, respond_by = NULL, updated_at = $16
+      WHERE id = $1 AND version = $2 AND transmission = $17`,
+    [
+      caseId,
+      before.decisions,
+      after.status,
+      after.transmission,
+      JSON.stringify(t.quote),
+      t.quote.closedAt,
+      t.quote.calculation?.totalInclVatCents ?? null,
+      t.mission === null ? null : JSON.stringify(t.mission),
+      t.policy === null ? null : JSON.stringify(t.policy),
+      t.deadline,
+      JSON.stringify(t.assessment.findings),
+      t.assessment.summary,
+      t.assessment.basis,
+      t.assessment.suggestedDecision,
+      t.dueAt,
+      at,
+      before.transmission,
+    ],
+  );
+  if (rowCount !== 1) throw new Error(`review case ${caseId} changed while its transmission ${t.transmission} was being recorded`);
+  await tx.query(
+    `INSERT INTO review_transmissions (case_id, transmission, quote, closed_at, recorded_at) VALUES ($1, $2, $3, $4, $5)`,
+    [caseId, t.transmission, JSON.stringify(t.quote), t.quote.closedAt, at],
+  );
+}
+
+/** Every transmission of a case, oldest first. */
+export async function transmissionsOf(db: Pool | Tx, caseId: string): Promise<TransmissionRow[]> {
+  const { rows } = await db.query('SELECT transmission, quote, closed_at FROM review_transmissions WHERE case_id = $1 ORDER BY transmission', [caseId]);
+  return rows.map((row) => ({ transmission: row.transmission, quote: row.quote, closedAt: row.closed_at }));
 }
 
 /** The case of a quote, locked for the caller's transaction. */
@@ -135,7 +228,7 @@ export async function caseOfQuoteForUpdate(tx: Tx, quoteId: string): Promise<Rev
   return rows[0] ? toRow(rows[0]) : null;
 }
 
-/** One page of an office's queue: oldest deadline first (unknown deadlines last), then id. */
+/** One page of an office's queue: the expert's answer due first (unknown due dates last), then id. */
 export async function queuePage(
   pool: Pool,
   expertOfficeId: string,
@@ -147,13 +240,13 @@ export async function queuePage(
   const params: unknown[] = [expertOfficeId, limit, statuses];
   let keyset = '';
   if (after) {
-    params.push(after.deadlineKey, after.id);
-    keyset = 'AND (c.deadline_key, c.id) > ($4::bigint, $5::text)';
+    params.push(after.dueKey, after.id);
+    keyset = 'AND (c.due_key, c.id) > ($4::bigint, $5::text)';
   }
   const { rows } = await pool.query(
     `SELECT c.* FROM review_cases c
       WHERE c.expert_office_id = $1 AND c.status = ANY($3::text[]) ${keyset}
-      ORDER BY c.deadline_key, c.id
+      ORDER BY c.due_key, c.id
       LIMIT $2`,
     params,
   );
@@ -175,6 +268,8 @@ export async function decisionsOf(db: Pool | Tx, caseId: string): Promise<Decisi
     expertPhone: row.expert_phone,
     note: row.note,
     decidedAt: row.decided_at,
+    transmission: row.transmission,
+    respondBy: row.respond_by,
   }));
 }
 
@@ -191,13 +286,14 @@ async function saveState(tx: Tx, caseId: string, before: ReviewCaseState, after:
   if (rowCount !== 1) throw new Error(`review case ${caseId} changed while its state was being recorded`);
 }
 
-/** Records a decision and the state it led to. */
+/** Records a decision and the state it led to; a request for information sets the answer's due date. */
 export async function recordDecision(tx: Tx, caseId: string, before: ReviewCaseState, after: ReviewCaseState, event: ReviewDecided): Promise<void> {
   await saveState(tx, caseId, before, after, event.at);
+  await tx.query('UPDATE review_cases SET respond_by = $2 WHERE id = $1', [caseId, event.respondBy]);
   await tx.query(
-    `INSERT INTO review_decisions (case_id, sequence, decision, expert_name, expert_phone, note, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [caseId, event.sequence, event.decision, event.expertName, event.expertPhone, event.note, event.at],
+    `INSERT INTO review_decisions (case_id, sequence, decision, expert_name, expert_phone, note, decided_at, transmission, respond_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [caseId, event.sequence, event.decision, event.expertName, event.expertPhone, event.note, event.at, event.transmission, event.respondBy],
   );
 }
 
