@@ -6,6 +6,7 @@ import { quoteConsumers } from './events/consumers.ts';
 import { paymentRequestRoutes } from './http/payment-requests.ts';
 import { photoRoutes } from './http/photos.ts';
 import { quoteRoutes } from './http/quotes.ts';
+import { supplementRoutes } from './http/supplements.ts';
 import type { Logger } from 'pino';
 
 export interface BuildQuoteOptions {
@@ -20,11 +21,12 @@ export async function buildQuote(env: Record<string, string | undefined>, option
   const config = loadQuoteConfig(env);
   return createService({
     name: 'quote',
-    description: 'Quotes of Smart Expertise missions (standard and total-loss procedures), calculations, photos and direct-payment requests.',
+    description:
+      'Quotes of Smart Expertise missions (standard and total-loss procedures), calculations, photos, their re-transmission after a request for information, supplements for hidden damage and direct-payment requests.',
     config,
     migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    // It reads mission-intake's topic and writes its own.
-    topics: [Topics.missionIntake, Topics.quote],
+    // It reads mission-intake's and expert-review's topics and writes its own.
+    topics: [Topics.missionIntake, Topics.expertReview, Topics.quote],
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     async routes(app, ctx) {
@@ -32,6 +34,7 @@ export async function buildQuote(env: Record<string, string | undefined>, option
       await app.register(async (scope) => quoteRoutes(scope as unknown as App, ctx));
       await app.register(async (scope) => photoRoutes(scope as unknown as App, ctx));
       await app.register(async (scope) => paymentRequestRoutes(scope as unknown as App, ctx));
+      await app.register(async (scope) => supplementRoutes(scope as unknown as App, ctx));
     },
     consumers: (ctx) => quoteConsumers(ctx),
   });

@@ -61,14 +61,19 @@ export interface Verdict {
   quoteId?: string | null;
   procedure?: Procedure | null;
   voidedQuoteIds?: string[];
+  /** The deadline that holds (the answer's due date while information is requested). */
   deadline?: Date;
   insurerId?: string;
   expertOfficeId?: string;
+  /** The transmission of the quote the verdict rests on. */
+  transmission?: number;
+  approvedTotalCents?: number | null;
 }
 
 /** mission-intake's verdict, as it publishes each change of it. */
 export function statusChanged(missionId: string, verdict: Verdict): EventEnvelope {
-  const decided = verdict.status === 'closed' || verdict.status === 'pending_validation' || verdict.status === 'remote_intervention' || verdict.status === 'onsite_intervention';
+  const decided = ['closed', 'pending_validation', 'remote_intervention', 'onsite_intervention', 'information_requested'].includes(verdict.status);
+  const decision: Decision = verdict.status === 'closed' ? 'validate' : verdict.status === 'information_requested' ? 'request_information' : (verdict.status as Decision);
   return envelope('mission.status-changed', missionId, {
     insurerId: verdict.insurerId ?? 'INS1',
     garageId: verdict.garageId,
@@ -84,7 +89,29 @@ export function statusChanged(missionId: string, verdict: Verdict): EventEnvelop
     procedure: verdict.procedure ?? null,
     voidedQuoteIds: verdict.voidedQuoteIds ?? [],
     expert: decided ? { name: 'Jan Janssens', phone: '+32 2 555 01 01' } : null,
-    lastDecision: decided ? { decision: verdict.status === 'closed' ? 'validate' : (verdict.status as Decision), note: null, at: new Date().toISOString() } : null,
+    lastDecision: decided ? { decision, note: null, at: new Date().toISOString() } : null,
+    ...(verdict.transmission === undefined ? {} : { transmission: verdict.transmission }),
+    ...(verdict.approvedTotalCents === undefined ? {} : { approvedTotalCents: verdict.approvedTotalCents }),
+  });
+}
+
+/** expert-review's decision on a supplement, as it publishes it on its topic. */
+export function supplementDecided(
+  missionId: string,
+  decided: { quoteId: string; supplementId: string; number: number; decision: 'approve' | 'reject'; note?: string | null; totalInclVatCents: number },
+): EventEnvelope {
+  return envelope('supplement.decided', missionId, {
+    reviewId: `rv-${uniqueSuffix()}`,
+    quoteId: decided.quoteId,
+    supplementId: decided.supplementId,
+    expertOfficeId: 'EXP1',
+    number: decided.number,
+    decision: decided.decision,
+    note: decided.note ?? null,
+    expertName: 'Jan Janssens',
+    expertPhone: '+32 2 555 01 01',
+    totalInclVatCents: decided.totalInclVatCents,
+    decidedAt: new Date().toISOString(),
   });
 }
 
@@ -118,9 +145,14 @@ export function heic(): Buffer {
 
 /** Posts files as multipart/form-data; the declared type is the client's word, the bytes decide. */
 export async function upload(baseUrl: string, quoteId: string, token: string, files: { name: string; bytes: Buffer; type?: string }[]) {
+  return uploadTo(baseUrl, `/v1/quotes/${quoteId}/photos`, token, files);
+}
+
+/** The same multipart upload to any photo route (a supplement's: `/v1/quotes/{id}/supplements/{supplementId}/photos`). */
+export async function uploadTo(baseUrl: string, path: string, token: string, files: { name: string; bytes: Buffer; type?: string }[]) {
   const form = new FormData();
   for (const file of files) form.append('photos', new Blob([file.bytes], { type: file.type ?? 'image/jpeg' }), file.name);
-  const response = await fetch(`${baseUrl}/v1/quotes/${quoteId}/photos`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as any) : undefined };
 }

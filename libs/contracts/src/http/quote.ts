@@ -1,11 +1,12 @@
 // HTTP bodies of the quote service (services/quote). One source for validation, serialisation
 // and the OpenAPI document.
 import Type from 'typebox';
-import { CalendarDate, Cents, Id, Instant, MissionStatus, Outcome, OwnerView, Procedure, QuoteStatus, VehicleStatus } from '../common.ts';
-import { CalculationLineKind, CalculationLineTotal, MissionSnapshot, SmartFrame } from '../events.ts';
+import { CalendarDate, Cents, Id, Instant, MissionStatus, Outcome, OwnerView, Procedure, QuoteStatus, SupplementStatus, VehicleStatus } from '../common.ts';
+import { CalculationLineKind, CalculationLineTotal, ExpertContact, MissionSnapshot, SmartFrame } from '../events.ts';
 
 export const QuoteParams = Type.Object({ id: Id });
 export const PhotoParams = Type.Object({ id: Id, photoId: Id });
+export const SupplementParams = Type.Object({ id: Id, supplementId: Id });
 
 export const CreateQuoteBody = Type.Object(
   {
@@ -139,6 +140,10 @@ export const PaymentRequestView = Type.Object({
   aboveCeilingCents: Cents,
   aboveValidatedQuote: Type.Boolean(),
   validatedQuoteTotalInclVatCents: Type.Union([Cents, Type.Null()]),
+  /** The validated quote plus the approved supplements, incl. VAT: the insurer's share never exceeds it (null for a request made before it was kept). */
+  approvedTotalCents: Type.Union([Cents, Type.Null()]),
+  /** The part of the invoice above the approved total, paid by the owner. */
+  aboveApprovedCents: Cents,
   roundingRule: Type.String(),
   requestedAt: Instant,
 });
@@ -182,7 +187,55 @@ export const QuoteView = Type.Object({
   paymentRequest: Type.Union([PaymentRequestView, Type.Null()]),
   createdAt: Instant,
   updatedAt: Instant,
+  /** The latest transmission: the first close, or the last answer to the expert's request for information. */
   closedAt: Type.Union([Instant, Type.Null()]),
+  /** How many times the quote was transmitted: 0 before the first close, +1 per answer to a request for information. */
+  transmissions: Type.Integer({ minimum: 0 }),
+});
+
+// ---- Supplements (the second loop: hidden damage found during repairs) ----------------------------
+
+export const CreateSupplementBody = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 2000, description: 'the hidden damage found once the car was taken apart' }),
+    /** The same shape and rules as the quote's calculation (`PUT /v1/quotes/{id}/calculation`). */
+    calculation: PutCalculationBody,
+  },
+  { additionalProperties: false },
+);
+
+export const SupplementView = Type.Object({
+  id: Id,
+  quoteId: Id,
+  missionId: Id,
+  /** 1 for the quote's first supplement, then +1. */
+  number: Type.Integer({ minimum: 1 }),
+  reason: Type.String(),
+  status: SupplementStatus,
+  calculation: CalculationView,
+  photos: Type.Array(PhotoView),
+  createdAt: Instant,
+  submittedAt: Type.Union([Instant, Type.Null()]),
+  decidedAt: Type.Union([Instant, Type.Null()]),
+  /** The expert's note with the decision (required to reject). */
+  note: Type.Union([Type.String(), Type.Null()]),
+  /** The expert who decided. */
+  expert: Type.Union([ExpertContact, Type.Null()]),
+});
+
+export const SupplementList = Type.Object({
+  quoteId: Id,
+  /** The validated quote plus the approved supplements, incl. VAT, once the expertise is validated for repairs; else null. */
+  approvedTotalCents: Type.Union([Cents, Type.Null()]),
+  supplements: Type.Array(SupplementView),
+});
+
+export const SupplementPhotoUploadResponse = Type.Object({
+  quoteId: Id,
+  supplementId: Id,
+  photos: Type.Array(PhotoView),
+  photoCount: Type.Integer({ minimum: 0 }),
+  maxPhotos: Type.Integer({ minimum: 1 }),
 });
 
 export type CreateQuoteBody = Type.Static<typeof CreateQuoteBody>;
@@ -194,3 +247,7 @@ export type PhotoView = Type.Static<typeof PhotoView>;
 export type PaymentRequestBody = Type.Static<typeof PaymentRequestBody>;
 export type PaymentRequestView = Type.Static<typeof PaymentRequestView>;
 export type QuoteView = Type.Static<typeof QuoteView>;
+export type CreateSupplementBody = Type.Static<typeof CreateSupplementBody>;
+export type SupplementView = Type.Static<typeof SupplementView>;
+export type SupplementList = Type.Static<typeof SupplementList>;
+export type SupplementPhotoUploadResponse = Type.Static<typeof SupplementPhotoUploadResponse>;

@@ -119,6 +119,83 @@ describe('splitPayment properties', () => {
   });
 });
 
+describe('splitPayment with an approved total', () => {
+  it('leaves what the invoice charges above the approved total to the owner, VAT included', () => {
+    // Approved 1 000.00 €, invoice 1 210.00 €: 210.00 € above it; the rest is split as usual.
+    const split = splitPayment({ ...invoice, ceilingCents: 1_000_000, approvedTotalCents: 100_000, owner: { vatRegime: 'none' } });
+    expect(split).toMatchObject({ aboveApprovedCents: 21_000, insurerShareCents: 75_000, deductibleAppliedCents: 25_000, ownerShareCents: 46_000 });
+  });
+
+  it('takes the recoverable VAT of the approved part only', () => {
+    // Approved 605.00 € incl. 21 % = 500.00 + 105.00; the fully registered owner recovers 105.00 €.
+    const split = splitPayment({ ...invoice, ceilingCents: 1_000_000, deductibleCents: 0, approvedTotalCents: 60_500, owner: { vatRegime: 'full' } });
+    expect(split).toMatchObject({ aboveApprovedCents: 60_500, recoverableVatCents: 10_500, insurerShareCents: 50_000, ownerShareCents: 71_000 });
+  });
+
+  it('an invoice within the approved total is split as without it', () => {
+    const without = splitPayment({ ...invoice, owner: { vatRegime: 'full' } });
+    expect(splitPayment({ ...invoice, approvedTotalCents: 121_000, owner: { vatRegime: 'full' } })).toEqual({ ...without, aboveApprovedCents: 0 });
+  });
+
+  it('refuses an approved total that is not whole cents', () => {
+    expect(() => splitPayment({ ...invoice, approvedTotalCents: -1, owner: { vatRegime: 'none' } })).toThrow(/approvedTotalCents/);
+  });
+});
+
+describe('splitPayment properties with an approved total', () => {
+  const cents = fc.integer({ min: 0, max: 100_000_000 });
+  const owner: fc.Arbitrary<OwnerVatPosition> = fc.oneof(
+    fc.constant<OwnerVatPosition>({ vatRegime: 'none' }),
+    fc.constant<OwnerVatPosition>({ vatRegime: 'full' }),
+    fc.integer({ min: 0, max: 10_000 }).map((bp): OwnerVatPosition => ({ vatRegime: 'partial', vatDeductiblePercent: bp / 100 })),
+  );
+  const input = fc.record({
+    amountCents: cents,
+    vatRatePercent: fc.constantFrom(21, 6),
+    ceilingCents: cents,
+    deductibleCents: cents,
+    owner,
+    approvedTotalCents: cents,
+  });
+
+  it('the shares add up to the invoice, and the owner’s is each part it pays', () => {
+    fc.assert(
+      fc.property(input, (i) => {
+        const split = splitPayment(i);
+        expect(split.insurerShareCents).toBeGreaterThanOrEqual(0);
+        expect(split.insurerShareCents + split.ownerShareCents).toBe(i.amountCents);
+        expect(split.aboveApprovedCents + split.recoverableVatCents + split.aboveCeilingCents + split.deductibleAppliedCents).toBe(split.ownerShareCents);
+        expect(split.aboveApprovedCents).toBe(Math.max(0, i.amountCents - i.approvedTotalCents));
+      }),
+    );
+  });
+
+  it('the insurer share never exceeds the ceiling nor the approved total', () => {
+    fc.assert(fc.property(input, (i) => splitPayment(i).insurerShareCents <= Math.min(i.ceilingCents, i.approvedTotalCents)));
+  });
+
+  it('the insurer share never exceeds the approved total less the VAT the owner recovers on it', () => {
+    fc.assert(
+      fc.property(input, (i) => {
+        // The approved total invoiced alone, with nothing capped: what of it is the insurer's at most.
+        const approvedAlone = splitPayment({ ...i, amountCents: i.approvedTotalCents, ceilingCents: i.approvedTotalCents, deductibleCents: 0 });
+        return splitPayment(i).insurerShareCents <= i.approvedTotalCents - approvedAlone.recoverableVatCents;
+      }),
+    );
+  });
+
+  it('a larger approved total never lowers the insurer share, and above the invoice changes nothing', () => {
+    fc.assert(
+      fc.property(input, cents, (i, extra) => {
+        const share = splitPayment(i).insurerShareCents;
+        expect(splitPayment({ ...i, approvedTotalCents: i.approvedTotalCents + extra }).insurerShareCents).toBeGreaterThanOrEqual(share);
+        const { approvedTotalCents: _ignored, ...uncapped } = i;
+        expect(splitPayment({ ...i, approvedTotalCents: i.amountCents + extra })).toEqual(splitPayment(uncapped));
+      }),
+    );
+  });
+});
+
 describe('invoiceAboveQuote', () => {
   it('flags an invoice above the validated quote', () => {
     expect(invoiceAboveQuote(12_101, 12_100)).toBe(true);

@@ -4,15 +4,23 @@
  * (fully VAT-registered: all of it; partly registered: a percentage; private person: none); the
  * owner pays the rest to the garage."
  *
+ * The second loop adds the approved total (product page: "the direct-payment split never lets the
+ * insurer's share exceed it"): the validated quote plus the approved supplements, incl. VAT.
+ *
  * Order of the deductions, chosen so that each one has a single meaning:
- *   1. recoverable VAT comes off first: it was never the insurer's to pay, so it must not use up
- *      the ceiling;
+ *   0. what the invoice charges above the approved total comes off first (`aboveApprovedCents`):
+ *      the expert never approved it, so nothing of it is the insurer's, its VAT included;
+ *   1. recoverable VAT of the approved part comes off next: it was never the insurer's to pay, so
+ *      it must not use up the ceiling;
  *   2. the ceiling caps what remains (`aboveCeilingCents` is the excess);
  *   3. the deductible comes off the capped amount, as a deductible does in a policy: it is the
  *      owner's own contribution to the insured loss, not to the uninsured excess.
- *   insurerShare = max(0, min(amount − recoverableVat, ceiling) − deductible)
+ *   approvedPart = min(amount, approvedTotal)          (the whole amount when no approved total is known)
+ *   insurerShare = max(0, min(approvedPart − recoverableVat(approvedPart), ceiling) − deductible)
  *   ownerShare   = amount − insurerShare
- *                = recoverableVat + aboveCeiling + deductibleApplied
+ *                = aboveApproved + recoverableVat + aboveCeiling + deductibleApplied
+ * So the insurer's share never exceeds the ceiling, nor the approved total less the VAT the owner
+ * recovers on it.
  */
 import { divideRoundHalfAwayFromZero, toScaledInteger } from './money.ts';
 
@@ -34,12 +42,16 @@ export interface PaymentSplitInput {
   ceilingCents: number;
   deductibleCents: number;
   owner: OwnerVatPosition;
+  /** The approved total incl. VAT (validated quote plus approved supplements); null or absent: no such cap. */
+  approvedTotalCents?: number | null | undefined;
 }
 
 export interface PaymentSplit {
   insurerShareCents: number;
   ownerShareCents: number;
-  /** The part of the invoice's VAT the owner recovers, hence pays. */
+  /** The part of the invoice above the approved total, paid by the owner (0 when there is no approved total). */
+  aboveApprovedCents: number;
+  /** The part of the VAT of the invoice's approved part that the owner recovers, hence pays. */
   recoverableVatCents: number;
   /** What the ceiling left to the owner, after recoverable VAT. */
   aboveCeilingCents: number;
@@ -49,8 +61,8 @@ export interface PaymentSplit {
 }
 
 export const PAYMENT_SPLIT_ROUNDING =
-  'VAT in the invoice = amount − round(amount × 100 / (100 + rate)); recoverable VAT for a partly ' +
-  'registered owner = round(VAT in the invoice × percent / 100); both rounded to the cent half away ' +
+  'The approved part of the invoice = min(amount, approved total). VAT in it = approved part − round(approved part × 100 / (100 + rate)); recoverable VAT for a partly ' +
+  'registered owner = round(VAT in it × percent / 100); both rounded to the cent half away ' +
   'from zero. Every other step is an exact subtraction or min/max on cents, so insurer share + owner ' +
   'share = amount exactly.';
 
@@ -77,12 +89,16 @@ export function splitPayment(input: PaymentSplitInput): PaymentSplit {
     throw new PaymentSplitInputError('vatRatePercent', `must be one of ${INVOICE_VAT_RATES.join(', ')}; got ${input.vatRatePercent}`);
   }
 
+  const approvedTotalCents = input.approvedTotalCents ?? null;
+  if (approvedTotalCents !== null) requireCents(approvedTotalCents, 'approvedTotalCents');
+
   const amount = BigInt(amountCents);
-  const netOfVat = divideRoundHalfAwayFromZero(amount * 100n, BigInt(100 + rate));
-  const vatInInvoice = amount - netOfVat;
+  const approvedPart = approvedTotalCents === null || amount <= BigInt(approvedTotalCents) ? amount : BigInt(approvedTotalCents);
+  const netOfVat = divideRoundHalfAwayFromZero(approvedPart * 100n, BigInt(100 + rate));
+  const vatInInvoice = approvedPart - netOfVat;
   const recoverableVat = recoverableShareOf(vatInInvoice, owner);
 
-  const eligible = amount - recoverableVat;
+  const eligible = approvedPart - recoverableVat;
   const ceiling = BigInt(ceilingCents);
   const covered = eligible < ceiling ? eligible : ceiling;
   const deductible = BigInt(deductibleCents);
@@ -92,6 +108,7 @@ export function splitPayment(input: PaymentSplitInput): PaymentSplit {
   return {
     insurerShareCents: Number(insurerShare),
     ownerShareCents: Number(amount - insurerShare),
+    aboveApprovedCents: Number(amount - approvedPart),
     recoverableVatCents: Number(recoverableVat),
     aboveCeilingCents: Number(eligible - covered),
     deductibleAppliedCents: Number(deductibleApplied),

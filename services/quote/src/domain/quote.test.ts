@@ -16,6 +16,7 @@ import {
   type Refusal,
   type State,
   type StoredCalculation,
+  type SupplementSummary,
 } from './quote.ts';
 
 // ---- given(events).when(command).then(events) -----------------------------------------------------
@@ -114,7 +115,7 @@ const SMART_FRAME = { probableTotalLoss: false, multipleDamageZones: false, expe
 const smartFrameSet: QuoteEvent = { type: 'smart_frame_set', smartFrame: SMART_FRAME, at: t0 };
 const wreck: QuoteEvent = { type: 'vehicle_status_set', vehicleStatus: 'wreck', note: null, at: t0 };
 const closedAt = secondsFromDeadline(-60);
-const closed: QuoteEvent = { type: 'quote_closed', at: closedAt };
+const closed: QuoteEvent = { type: 'quote_closed', transmission: 1, at: closedAt };
 const discarded: QuoteEvent = { type: 'quote_discarded', reason: 'switching to total loss', at: t0 };
 const voidedDraft: QuoteEvent = { type: 'quote_voided', previousStatus: 'draft', missionStatus: 'abandoned', at: before };
 const voidedClose: QuoteEvent = { type: 'quote_voided', previousStatus: 'closed', missionStatus: 'cancelled', at: before };
@@ -246,11 +247,11 @@ describe('adding photos', () => {
 
 describe('closing a quote: the deadline', () => {
   it('closing one second before the deadline is allowed', () => {
-    given(...complete).when({ type: 'close', at: secondsFromDeadline(-1) }).then({ type: 'quote_closed', at: secondsFromDeadline(-1) });
+    given(...complete).when({ type: 'close', at: secondsFromDeadline(-1) }).then({ type: 'quote_closed', transmission: 1, at: secondsFromDeadline(-1) });
   });
 
   it('closing at the deadline instant is still allowed', () => {
-    given(...complete).when({ type: 'close', at: deadline }).then({ type: 'quote_closed', at: deadline });
+    given(...complete).when({ type: 'close', at: deadline }).then({ type: 'quote_closed', transmission: 1, at: deadline });
   });
 
   it('closing one second after the deadline is refused as a conflict', () => {
@@ -311,12 +312,12 @@ describe('closing a standard quote: unmet conditions', () => {
   });
 
   it('a "no" answer counts as answered', () => {
-    given(...complete).when({ type: 'close', at: before }).then({ type: 'quote_closed', at: before });
+    given(...complete).when({ type: 'close', at: before }).then({ type: 'quote_closed', transmission: 1, at: before });
   });
 
   it('the number of photos required comes from the insurer policy', () => {
     given(...complete).onMission({ minPhotos: 4 }).when({ type: 'close', at: before }).thenRefuses('closing_conditions_unmet');
-    given(...complete).onMission({ minPhotos: 3 }).when({ type: 'close', at: before }).then({ type: 'quote_closed', at: before });
+    given(...complete).onMission({ minPhotos: 3 }).when({ type: 'close', at: before }).then({ type: 'quote_closed', transmission: 1, at: before });
   });
 
   it('an invalid calculation (old data) blocks closing and names the line field', () => {
@@ -329,11 +330,11 @@ describe('closing a standard quote: unmet conditions', () => {
 
 describe('closing a total-loss quote', () => {
   it('a total-loss file with a vehicle status and one photo closes without calculation or Smart frame', () => {
-    given(...completeTotalLoss).when({ type: 'close', at: before }).then({ type: 'quote_closed', at: before });
+    given(...completeTotalLoss).when({ type: 'close', at: before }).then({ type: 'quote_closed', transmission: 1, at: before });
   });
 
   it('a total-loss file needs one photo, not the policy minimum', () => {
-    given(...completeTotalLoss).onMission({ minPhotos: 6 }).when({ type: 'close', at: before }).then({ type: 'quote_closed', at: before });
+    given(...completeTotalLoss).onMission({ minPhotos: 6 }).when({ type: 'close', at: before }).then({ type: 'quote_closed', transmission: 1, at: before });
   });
 
   it('a total-loss file without vehicle status or photos lists both', () => {
@@ -504,5 +505,152 @@ describe('applying mission-intake’s verdict', () => {
         }
       }),
     );
+  });
+});
+
+// ---- the second loop: a quote returned for information -------------------------------------------
+
+describe('a quote returned for information', () => {
+  /** The answer's due date, later than the quote deadline: mission-intake's verdict says it holds. */
+  const respondBy = secondsFromDeadline(5 * 86_400);
+  const informationRequested: Partial<MissionCopy> = { status: 'information_requested', deadline: respondBy };
+  const requestOn = (transmission: number, quoteId: string | null = 'q1'): QuoteCommand => ({
+    type: 'apply_verdict',
+    status: 'information_requested',
+    voidedQuoteIds: [],
+    quoteId,
+    transmission,
+    at: before,
+  });
+  const returned: QuoteEvent = { type: 'quote_returned', missionStatus: 'information_requested', at: before };
+  const afterDeadline = secondsFromDeadline(86_400);
+
+  it('the expert’s request on the latest transmission returns the closed quote', () => {
+    given(...complete, closed).when(requestOn(1)).then(returned);
+    expect(stateAfter([...complete, closed, returned]).quote).toMatchObject({ status: 'returned', transmissions: 1 });
+  });
+
+  it('a request on an earlier transmission, or on another quote, returns nothing', () => {
+    const retransmitted: QuoteEvent = { type: 'quote_closed', transmission: 2, at: before };
+    given(...complete, closed, returned, retransmitted).when(requestOn(1)).then();
+    given(...complete, closed).when(requestOn(1, 'q-other')).then();
+  });
+
+  it('the same request seen again decides nothing', () => {
+    given(...complete, closed, returned).onMission(informationRequested).when(requestOn(1)).then();
+  });
+
+  it('changes like a draft before the answer’s due date, even after the quote deadline', () => {
+    const state = given(...complete, closed, returned).onMission(informationRequested);
+    state.when({ type: 'set_smart_frame', smartFrame: { ...SMART_FRAME, expertAdviceNeeded: true }, at: afterDeadline }).then({
+      type: 'smart_frame_set',
+      smartFrame: { ...SMART_FRAME, expertAdviceNeeded: true },
+      at: afterDeadline,
+    });
+    const extra = photo();
+    state.when({ type: 'add_photos', photos: [extra], maxPhotos: 30, at: afterDeadline }).then({ type: 'photos_added', photos: [extra], at: afterDeadline });
+    const [event] = eventsOf(state.when({ type: 'set_calculation', calculation: { calculationNumber: 'AUD-2', lines: [BUMPER, BUMPER] }, at: afterDeadline }).decision);
+    expect(event).toMatchObject({ type: 'calculation_set', totals: { totalInclVatCents: 242_000 } });
+  });
+
+  it('a returned total-loss file takes a new vehicle status', () => {
+    given(...completeTotalLoss, closed, returned)
+      .onMission(informationRequested)
+      .when({ type: 'set_vehicle_status', vehicleStatus: 'not_drivable', note: 'engine seized', at: afterDeadline })
+      .then({ type: 'vehicle_status_set', vehicleStatus: 'not_drivable', note: 'engine seized', at: afterDeadline });
+  });
+
+  it('closing it again transmits it again, as transmission 2, with the close’s instant', () => {
+    given(...complete, closed, returned).onMission(informationRequested).when({ type: 'close', at: afterDeadline }).then({ type: 'quote_closed', transmission: 2, at: afterDeadline });
+    const state = stateAfter([...complete, closed, returned, { type: 'quote_closed', transmission: 2, at: afterDeadline }]);
+    expect(state.quote).toMatchObject({ status: 'closed', transmissions: 2, closedAt: afterDeadline });
+  });
+
+  it('a third transmission follows a second request', () => {
+    const second: QuoteEvent = { type: 'quote_closed', transmission: 2, at: before };
+    given(...complete, closed, returned, second).when(requestOn(2)).then(returned);
+    given(...complete, closed, returned, second, returned).onMission(informationRequested).when({ type: 'close', at: before }).then({ type: 'quote_closed', transmission: 3, at: before });
+  });
+
+  it('closing it again at the answer’s due date is allowed, one second after is refused', () => {
+    const state = given(...complete, closed, returned).onMission(informationRequested);
+    state.when({ type: 'close', at: respondBy }).then({ type: 'quote_closed', transmission: 2, at: respondBy });
+    state.when({ type: 'close', at: new Date(respondBy.getTime() + 1_000) }).thenRefuses('deadline_passed');
+    state.when({ type: 'set_smart_frame', smartFrame: SMART_FRAME, at: new Date(respondBy.getTime() + 1_000) }).thenRefuses('deadline_passed');
+  });
+
+  it('closing it again lists every unmet condition, as the first close does', () => {
+    const refusal = given(created, calculationSet(), photosAdded(1), smartFrameSet, closed, returned)
+      .onMission({ ...informationRequested, minPhotos: 3 })
+      .when({ type: 'close', at: before })
+      .thenRefuses('closing_conditions_unmet');
+    expect(refusal.errors?.map((e) => e.field)).toEqual(['photos']);
+  });
+
+  it('cannot be discarded: the expert waits for its answer', () => {
+    given(...complete, closed, returned).onMission(informationRequested).when({ type: 'discard', reason: 'start again', at: before }).thenRefuses('quote_returned');
+  });
+
+  it('the mission takes no other quote while it waits for the returned one', () => {
+    given().onMission({ ...informationRequested, liveQuoteId: null }).when({ type: 'create', quoteId: 'q2', procedure: 'standard', at: before }).thenRefuses('mission_not_awaiting_quote');
+    given(...complete, closed, returned).onMission(informationRequested).when({ type: 'create', quoteId: 'q2', procedure: 'standard', at: before }).thenRefuses('quote_already_exists');
+  });
+
+  it('is not paid: direct payment follows a validated quote', () => {
+    given(...complete, closed, returned).onMission(informationRequested).when({ type: 'request_payment', invoice, at: invoiceDay }).thenRefuses('mission_not_validated');
+  });
+
+  it('an unanswered request voids it when the verdict names it (the mission expired), as a transmitted quote', () => {
+    given(...complete, closed, returned)
+      .onMission(informationRequested)
+      .when({ type: 'apply_verdict', status: 'expired', voidedQuoteIds: ['q1'], quoteId: null, transmission: 1, at: afterDeadline })
+      .then({ type: 'quote_voided', previousStatus: 'returned', missionStatus: 'expired', at: afterDeadline });
+    const state = stateAfter([...complete, closed, returned, { type: 'quote_voided', previousStatus: 'returned', missionStatus: 'expired', at: afterDeadline }]);
+    expect([state.quote?.status, state.mission.liveQuoteId]).toEqual(['voided', null]);
+  });
+
+  it('a verdict that no longer waits for the answer leaves it closed as last transmitted', () => {
+    given(...complete, closed, returned)
+      .onMission(informationRequested)
+      .when({ type: 'apply_verdict', status: 'under_analysis', voidedQuoteIds: [], quoteId: 'q1', transmission: 1, at: before })
+      .then({ type: 'quote_return_ended', missionStatus: 'under_analysis', at: before });
+    expect(stateAfter([...complete, closed, returned, { type: 'quote_return_ended', missionStatus: 'under_analysis', at: before }]).quote?.status).toBe('closed');
+  });
+
+  it('a cancel voids it, as a transmitted quote', () => {
+    given(...complete, closed, returned)
+      .when({ type: 'apply_verdict', status: 'cancelled', voidedQuoteIds: ['q1'], quoteId: null, at: before })
+      .then({ type: 'quote_voided', previousStatus: 'returned', missionStatus: 'cancelled', at: before });
+  });
+});
+
+// ---- the approved total and supplements in the payment request ------------------------------------
+
+describe('requesting direct payment after supplements', () => {
+  const request: QuoteCommand = { type: 'request_payment', invoice, at: invoiceDay };
+  const withSupplements = (...supplements: SupplementSummary[]): State => {
+    const state = stateAfter([...complete, closed], validated);
+    return { ...state, quote: { ...state.quote!, supplements } };
+  };
+
+  it('is refused while a supplement awaits the expert’s decision', () => {
+    const decision = decide(withSupplements({ id: 's1', number: 1, status: 'submitted', totalInclVatCents: 12_100 }), request);
+    expect(decision.ok ? null : [decision.refusal.code, decision.refusal.details]).toEqual(['supplement_pending', { supplementIds: ['s1'] }]);
+  });
+
+  it('counts the approved supplements, not the rejected or draft ones, in the approved total', () => {
+    const state = withSupplements(
+      { id: 's1', number: 1, status: 'approved', totalInclVatCents: 24_200 },
+      { id: 's2', number: 2, status: 'rejected', totalInclVatCents: 50_000 },
+      { id: 's3', number: 3, status: 'draft', totalInclVatCents: 70_000 },
+    );
+    const [event] = eventsOf(decide({ ...state, mission: { ...state.mission, directPayment: { planned: true, ceilingCents: 1_000_000, deductibleCents: 0 } } }, { ...request, invoice: { ...invoice, amountCents: 150_000 } }));
+    // Approved: 1 210.00 + 242.00 = 1 452.00 €; the invoice of 1 500.00 € leaves 48.00 € above it to the owner.
+    expect(event).toMatchObject({ type: 'payment_requested', request: { approvedTotalCents: 145_200, aboveApprovedCents: 4_800, insurerShareCents: 145_200, ownerShareCents: 4_800, aboveValidatedQuote: true } });
+  });
+
+  it('an invoice within the approved total leaves nothing above it', () => {
+    const [event] = eventsOf(decide(withSupplements(), request));
+    expect(event).toMatchObject({ request: { approvedTotalCents: 121_000, aboveApprovedCents: 0, insurerShareCents: 85_000, ownerShareCents: 36_000 } });
   });
 });

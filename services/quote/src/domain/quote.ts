@@ -11,13 +11,14 @@
  *
  * The mission-level conditions are the procedure's shared predicates (`libs/contracts`
  * procedure/rules.ts), asked of the copy of the mission mission-intake keeps us informed of:
- * `acceptsQuoteWork` for creating, editing, discarding and closing, `allowsPayment` for the
- * direct-payment request, `quoteStatusAfterVerdict` for voiding.
+ * `acceptsQuoteWork` for creating, editing, discarding and closing (a returned quote included),
+ * `allowsPayment` and `approvedTotal` for the direct-payment request, `quoteStatusAfterVerdict`
+ * for voiding, returning and reinstating. The supplements' own rules are in `supplement.ts`.
  *
  * Pure: no I/O, no clock. Every command carries the instant it is decided at.
  */
-import type { MissionSnapshot, MissionStatus, Outcome, Procedure, QuoteStatus, VehicleStatus } from '@smart-expertise/contracts';
-import { acceptsQuoteWork, allowsPayment, onTime, quoteStatusAfterVerdict } from '@smart-expertise/contracts/procedure';
+import type { MissionSnapshot, MissionStatus, Outcome, Procedure, QuoteStatus, SupplementStatus, VehicleStatus } from '@smart-expertise/contracts';
+import { acceptsQuoteWork, allowsPayment, approvedTotal, onTime, quoteStatusAfterVerdict } from '@smart-expertise/contracts/procedure';
 import { checkClientTotals, computeTotals, DEFAULT_VAT_RATE, type CalculationLine, type CalculationTotals, type ClientTotals } from './calculation.ts';
 import { invoiceAboveQuote, PaymentSplitInputError, splitPayment, type OwnerVatPosition, type OwnerVatRegime } from './payment-split.ts';
 import type { PhotoMimeType } from './photo-type.ts';
@@ -102,9 +103,21 @@ export interface PaymentRequest extends InvoiceRequest {
   aboveCeilingCents: number;
   aboveValidatedQuote: boolean;
   validatedQuoteTotalInclVatCents: number | null;
+  /** The validated quote plus the approved supplements, incl. VAT; null for a request made before it was kept. */
+  approvedTotalCents: number | null;
+  /** The part of the invoice above the approved total, left to the owner (0 for a request made before it was kept). */
+  aboveApprovedCents: number;
   roundingRule: string;
   /** ISO instant. */
   requestedAt: string;
+}
+
+/** What the quote's decisions need of each of its supplements (the supplement itself: `supplement.ts`). */
+export interface SupplementSummary {
+  readonly id: string;
+  readonly number: number;
+  readonly status: SupplementStatus;
+  readonly totalInclVatCents: number;
 }
 
 export interface QuoteState {
@@ -120,13 +133,18 @@ export interface QuoteState {
   readonly smartFrame: SmartFrame | null;
   readonly vehicleStatus: VehicleStatus | null;
   readonly vehicleStatusNote: string | null;
+  /** The latest transmission's instant (the first close, or the last answer to a request for information). */
   readonly closedAt: Date | null;
+  /** How many times the garage transmitted the quote: 0 before the first close, +1 per answer to a request for information. */
+  readonly transmissions: number;
   readonly discardedAt: Date | null;
   readonly discardReason: string | null;
   readonly voidedAt: Date | null;
   /** The mission status that voided the quote (abandoned, cancelled). */
   readonly voidedBy: MissionStatus | null;
   readonly paymentRequest: PaymentRequest | null;
+  /** The supplements for hidden damage, by number. */
+  readonly supplements: readonly SupplementSummary[];
 }
 
 /** What the decider sees: the mission's copy, and the quote (null before it is created). */
@@ -162,6 +180,8 @@ export type QuoteCommand =
       readonly voidedQuoteIds: readonly string[];
       /** The closed quote the verdict rests on, if any. */
       readonly quoteId: string | null;
+      /** The transmission of that quote the verdict rests on (absent: 1). */
+      readonly transmission?: number | undefined;
       readonly at: Date;
     };
 
@@ -179,16 +199,21 @@ export type QuoteEvent =
   | { readonly type: 'photos_added'; readonly photos: readonly NewPhoto[]; readonly at: Date }
   | { readonly type: 'smart_frame_set'; readonly smartFrame: SmartFrame; readonly at: Date }
   | { readonly type: 'vehicle_status_set'; readonly vehicleStatus: VehicleStatus; readonly note: string | null; readonly at: Date }
-  | { readonly type: 'quote_closed'; readonly at: Date }
+  /** The quote is transmitted: `transmission` 1 for the first close, +1 for each answer to a request for information. */
+  | { readonly type: 'quote_closed'; readonly transmission: number; readonly at: Date }
   | { readonly type: 'quote_discarded'; readonly reason: string; readonly at: Date }
   | { readonly type: 'payment_requested'; readonly request: PaymentRequest; readonly at: Date }
   | {
       readonly type: 'quote_voided';
       /** A closed quote was transmitted, so the others must hear of its voiding; a draft was known to nobody. */
-      readonly previousStatus: 'draft' | 'closed';
+      readonly previousStatus: 'draft' | 'closed' | 'returned';
       readonly missionStatus: MissionStatus;
       readonly at: Date;
     }
+  /** The expert asked for more information on the latest transmission: the quote is open again for the garage. */
+  | { readonly type: 'quote_returned'; readonly missionStatus: MissionStatus; readonly at: Date }
+  /** The verdict no longer waits for an answer on the returned quote: it stands as last transmitted. */
+  | { readonly type: 'quote_return_ended'; readonly missionStatus: MissionStatus; readonly at: Date }
   /** A voided close the verdict rests on again (a cancel that lost to an earlier validation). */
   | { readonly type: 'quote_reinstated'; readonly missionStatus: MissionStatus; readonly at: Date };
 
@@ -207,6 +232,7 @@ export type RefusalCode =
   | 'quote_voided'
   | 'quote_discarded'
   | 'quote_not_closed'
+  | 'quote_returned'
   | 'wrong_procedure'
   | 'calculation_invalid'
   | 'calculation_totals_mismatch'
@@ -218,7 +244,14 @@ export type RefusalCode =
   | 'direct_payment_not_planned'
   | 'invoice_date_in_future'
   | 'payment_already_requested'
-  | 'payment_split_impossible';
+  | 'payment_split_impossible'
+  | 'supplement_pending'
+  // Supplements (`supplement.ts`).
+  | 'total_loss'
+  | 'supplement_not_found'
+  | 'supplement_already_submitted'
+  | 'supplement_not_submitted'
+  | 'supplement_incomplete';
 
 /** The unmet conditions of a close (422): the garage can fix them all in one pass. */
 export type UnmetCode =
@@ -299,6 +332,12 @@ function create(state: State, command: Extract<QuoteCommand, { type: 'create' }>
   }
   const conflict = missionConflict(mission, command.at);
   if (conflict) return { ok: false, refusal: conflict };
+  // A returned quote awaits its next transmission: the mission takes no other quote meanwhile.
+  if (mission.status !== 'new') {
+    return refuse('mission_not_awaiting_quote', `the mission awaits the next transmission of its returned quote (${mission.status})`, {
+      details: { conflicts: [{ code: 'mission_not_awaiting_quote', message: `the mission is ${mission.status}` }] },
+    });
+  }
   return accept({
     type: 'quote_created',
     quoteId: command.quoteId,
@@ -314,28 +353,50 @@ function create(state: State, command: Extract<QuoteCommand, { type: 'create' }>
 function setCalculation(state: State, command: Extract<QuoteCommand, { type: 'set_calculation' }>): QuoteDecision {
   return onDraft(state, command.at, (quote) => {
     if (quote.procedure !== 'standard') return refuse('wrong_procedure', 'a total-loss file carries no calculation (seed §5)');
-    const { calculation } = command;
-    const result = computeTotals({ calculationNumber: calculation.calculationNumber, lines: calculation.lines, vatRate: calculation.vatRate });
-    if (!result.ok) {
-      return refuse('calculation_invalid', result.errors.map((e) => `${e.path} ${e.message}`).join('; '), {
-        errors: result.errors.map((e) => ({ field: e.path, message: e.message })),
-      });
-    }
-    // Seed §3: the totals must equal the sum of the lines; figures the client sent are claims to check.
-    const mismatches = checkClientTotals(result.totals, calculation.totals);
-    if (mismatches.length > 0) {
-      return refuse('calculation_totals_mismatch', mismatches.map((m) => m.message).join('; '), {
-        errors: mismatches.map((m) => ({ field: `totals.${m.field}`, message: `sent ${m.sentCents}, computed ${m.computedCents}` })),
-        details: { mismatches: mismatches.map(({ field, sentCents, computedCents }) => ({ field, sentCents, computedCents })) },
-      });
-    }
-    return accept({
-      type: 'calculation_set',
-      calculation: { calculationNumber: calculation.calculationNumber, vatRate: result.totals.vatRate, lines: calculation.lines },
-      totals: result.totals,
-      at: command.at,
-    });
+    const checked = checkCalculation(command.calculation);
+    if (!checked.ok) return { ok: false, refusal: checked.refusal };
+    return accept({ type: 'calculation_set', calculation: checked.calculation, totals: checked.totals, at: command.at });
   });
+}
+
+/**
+ * An Audatex calculation the garage sends (a quote's or a supplement's): its totals computed, every
+ * invalid field listed, and the figures the client sent checked against ours. `prefix` roots the
+ * fields at fault where the calculation sits in the body (`calculation.` for a supplement).
+ */
+export function checkCalculation(
+  calculation: CalculationInput,
+  prefix = '',
+): { ok: true; calculation: StoredCalculation; totals: CalculationTotals } | { ok: false; refusal: Refusal } {
+  const result = computeTotals({ calculationNumber: calculation.calculationNumber, lines: calculation.lines, vatRate: calculation.vatRate });
+  if (!result.ok) {
+    return {
+      ok: false,
+      refusal: {
+        code: 'calculation_invalid',
+        message: result.errors.map((e) => `${prefix}${e.path} ${e.message}`).join('; '),
+        errors: result.errors.map((e) => ({ field: `${prefix}${e.path}`, message: e.message })),
+      },
+    };
+  }
+  // Seed §3: the totals must equal the sum of the lines; figures the client sent are claims to check.
+  const mismatches = checkClientTotals(result.totals, calculation.totals);
+  if (mismatches.length > 0) {
+    return {
+      ok: false,
+      refusal: {
+        code: 'calculation_totals_mismatch',
+        message: mismatches.map((m) => m.message).join('; '),
+        errors: mismatches.map((m) => ({ field: `${prefix}totals.${m.field}`, message: `sent ${m.sentCents}, computed ${m.computedCents}` })),
+        details: { mismatches: mismatches.map(({ field, sentCents, computedCents }) => ({ field, sentCents, computedCents })) },
+      },
+    };
+  }
+  return {
+    ok: true,
+    calculation: { calculationNumber: calculation.calculationNumber, vatRate: result.totals.vatRate, lines: calculation.lines },
+    totals: result.totals,
+  };
 }
 
 function addPhotos(state: State, command: Extract<QuoteCommand, { type: 'add_photos' }>): QuoteDecision {
@@ -364,6 +425,8 @@ function close(state: State, command: Extract<QuoteCommand, { type: 'close' }>):
   if (quote === null) return quoteNotFound();
   switch (quote.status) {
     case 'draft':
+    // The second loop: a quote the expert returned is transmitted again by the same close.
+    case 'returned':
       break;
     case 'closed':
       // Seed §3: once closed, the quote is immutable; a second close would transmit it twice.
@@ -385,10 +448,14 @@ function close(state: State, command: Extract<QuoteCommand, { type: 'close' }>):
       details: { conditions: unmet },
     });
   }
-  return accept({ type: 'quote_closed', at: command.at });
+  return accept({ type: 'quote_closed', transmission: quote.transmissions + 1, at: command.at });
 }
 
 function discard(state: State, command: Extract<QuoteCommand, { type: 'discard' }>): QuoteDecision {
+  // A returned quote reached the expert, who waits for its next transmission: it is answered, not dropped.
+  if (state.quote?.status === 'returned') {
+    return refuse('quote_returned', `quote ${state.quote.id} was transmitted and returned by the expert for information: answer it by closing it again`);
+  }
   return onDraft(state, command.at, () => {
     const reason = command.reason.trim();
     const length = [...reason].length;
@@ -431,6 +498,8 @@ function requestPayment(state: State, command: Extract<QuoteCommand, { type: 're
       return refuse('quote_discarded', 'the quote was discarded: it can never be paid');
     case 'draft':
       return refuse('quote_not_closed', 'the quote is not closed: direct payment follows a validated quote');
+    case 'returned':
+      return refuse('mission_not_validated', 'the expert returned the quote for information: direct payment follows a validated quote');
     default: {
       const unknown: never = quote.status;
       throw new Error(`unknown quote status ${String(unknown)}`);
@@ -448,6 +517,13 @@ function requestPayment(state: State, command: Extract<QuoteCommand, { type: 're
   }
   const terms = mission.directPayment;
   if (!terms?.planned) return refuse('direct_payment_not_planned', 'the insurer did not plan direct payment on this mission');
+  // The approved total is not known while the expert has a supplement to decide: the request would close it too early.
+  const pending = quote.supplements.filter((s) => s.status === 'submitted');
+  if (pending.length > 0) {
+    return refuse('supplement_pending', `supplement ${pending.map((s) => s.number).join(', ')} awaits the expert's decision: request direct payment once it is decided`, {
+      details: { supplementIds: pending.map((s) => s.id) },
+    });
+  }
   const today = brusselsDate(at);
   if (invoice.invoiceDate > today) {
     const message = `the invoice date ${invoice.invoiceDate} is after today (${today}, Europe/Brussels)`;
@@ -455,14 +531,23 @@ function requestPayment(state: State, command: Extract<QuoteCommand, { type: 're
   }
   // The invoice's VAT rate is the calculation's (21 % for a total-loss file, which has none).
   const vatRatePercent = quote.calculationTotals?.vatRate ?? DEFAULT_VAT_RATE;
+  const validatedTotal = quote.calculationTotals?.totalInclVatCents ?? null;
+  // The second loop: what the expert approved is the validated quote plus the approved supplements.
+  const approvedTotalCents = validatedTotal === null ? null : approvedTotal(validatedTotal, quote.supplements);
   let split;
   try {
-    split = splitPayment({ amountCents: invoice.amountCents, vatRatePercent, ceilingCents: terms.ceilingCents, deductibleCents: terms.deductibleCents, owner: mission.owner });
+    split = splitPayment({
+      amountCents: invoice.amountCents,
+      vatRatePercent,
+      ceilingCents: terms.ceilingCents,
+      deductibleCents: terms.deductibleCents,
+      owner: mission.owner,
+      approvedTotalCents,
+    });
   } catch (error) {
     if (!(error instanceof PaymentSplitInputError)) throw error;
     return refuse('payment_split_impossible', error.message, { errors: [{ field: error.field, message: error.message }] });
   }
-  const validatedTotal = quote.calculationTotals?.totalInclVatCents ?? null;
   return accept({
     type: 'payment_requested',
     request: {
@@ -484,6 +569,8 @@ function requestPayment(state: State, command: Extract<QuoteCommand, { type: 're
       // A total-loss file has no calculated total to compare with: never flagged.
       aboveValidatedQuote: validatedTotal !== null && invoiceAboveQuote(invoice.amountCents, validatedTotal),
       validatedQuoteTotalInclVatCents: validatedTotal,
+      approvedTotalCents,
+      aboveApprovedCents: split.aboveApprovedCents,
       roundingRule: split.rounding,
       requestedAt: at.toISOString(),
     },
@@ -501,13 +588,17 @@ function applyVerdict(state: State, command: Extract<QuoteCommand, { type: 'appl
   const { quote } = state;
   if (quote === null) return quoteNotFound();
   const next = quoteStatusAfterVerdict(
-    { id: quote.id, status: quote.status, closed: quote.closedAt !== null },
-    { status: command.status, voidedQuoteIds: command.voidedQuoteIds, quoteId: command.quoteId },
+    { id: quote.id, status: quote.status, closed: quote.closedAt !== null, transmissions: quote.transmissions },
+    { status: command.status, voidedQuoteIds: command.voidedQuoteIds, quoteId: command.quoteId, transmission: command.transmission },
   );
   if (next === quote.status) return accept();
-  if (quote.status === 'voided' && next === 'closed') return accept({ type: 'quote_reinstated', missionStatus: command.status, at: command.at });
-  if (next !== 'voided' || (quote.status !== 'draft' && quote.status !== 'closed')) return accept();
-  return accept({ type: 'quote_voided', previousStatus: quote.status, missionStatus: command.status, at: command.at });
+  const { status: missionStatus, at } = command;
+  if (quote.status === 'voided' && next === 'closed') return accept({ type: 'quote_reinstated', missionStatus, at });
+  // The second loop: the expert's request for information returns the transmission it was made on.
+  if (quote.status === 'closed' && next === 'returned') return accept({ type: 'quote_returned', missionStatus, at });
+  if (quote.status === 'returned' && next === 'closed') return accept({ type: 'quote_return_ended', missionStatus, at });
+  if (next !== 'voided' || (quote.status !== 'draft' && quote.status !== 'closed' && quote.status !== 'returned')) return accept();
+  return accept({ type: 'quote_voided', previousStatus: quote.status, missionStatus, at });
 }
 
 // ---- Rules shared by several commands ------------------------------------------------------------
@@ -522,6 +613,8 @@ export function draftRefusal(state: State, at: Date): Refusal | null {
   if (quote === null) return quoteNotFoundRefusal();
   switch (quote.status) {
     case 'draft':
+    // The second loop: a returned quote changes like a draft until the answer's due date.
+    case 'returned':
       return missionConflict(mission, at);
     case 'closed':
       return { code: 'quote_closed', message: `quote ${quote.id} was closed at ${quote.closedAt?.toISOString() ?? '?'} and can no longer change` };
@@ -568,6 +661,7 @@ function missionConflicts(mission: MissionCopy, at: Date): Condition<MissionConf
   const conflicts: Condition<MissionConflictCode>[] = [];
   switch (mission.status) {
     case 'new':
+    case 'information_requested':
       break;
     case 'abandoned':
       conflicts.push({ code: 'mission_abandoned', message: 'the mission was abandoned' });
@@ -703,11 +797,13 @@ export function evolve(state: State, event: QuoteEvent): State {
         vehicleStatus: null,
         vehicleStatusNote: null,
         closedAt: null,
+        transmissions: 0,
         discardedAt: null,
         discardReason: null,
         voidedAt: null,
         voidedBy: null,
         paymentRequest: null,
+        supplements: [],
       },
     };
   }
@@ -728,7 +824,11 @@ export function evolve(state: State, event: QuoteEvent): State {
     case 'vehicle_status_set':
       return withQuote({ vehicleStatus: event.vehicleStatus, vehicleStatusNote: event.note });
     case 'quote_closed':
-      return withQuote({ status: 'closed', closedAt: event.at });
+      return withQuote({ status: 'closed', closedAt: event.at, transmissions: event.transmission });
+    case 'quote_returned':
+      return withQuote({ status: 'returned' });
+    case 'quote_return_ended':
+      return withQuote({ status: 'closed' });
     case 'quote_discarded':
       return notLive({ status: 'discarded', discardedAt: event.at, discardReason: event.reason });
     case 'payment_requested':

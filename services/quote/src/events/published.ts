@@ -1,12 +1,16 @@
-// What other services hear of the decider's events, appended to the outbox in the transaction that
+// What other services hear of the deciders' events, appended to the outbox in the transaction that
 // stores them. A draft and its edits are the garage's own business: nobody else knows drafts, so
-// only a close, a payment request and the voiding of a transmitted quote are published.
+// only a close (each transmission), a payment request, the voiding or reinstating of a transmitted
+// quote and a supplement's submission are published. A quote returned for information is
+// mission-intake's verdict already: nothing more is said of it here.
 import { forExpert, type EventPayload } from '@smart-expertise/contracts';
 import type { Outbox, Tx } from '@smart-expertise/service-runtime';
 import type { PaymentRequest, QuoteEvent } from '../domain/quote.ts';
+import type { SupplementEvent } from '../domain/supplement.ts';
 import type { KnownMission } from '../store/missions.ts';
 import { listPhotos, type PhotoRecord } from '../store/photos.ts';
 import type { QuoteRecord } from '../store/quotes.ts';
+import { listSupplementPhotos, type SupplementRecord } from '../store/supplements.ts';
 
 export interface Publication {
   events: readonly QuoteEvent[];
@@ -25,14 +29,18 @@ export async function publishQuoteEvents(tx: Tx, outbox: Outbox, { events, quote
     const common = { missionId: quote.missionId, correlationId, causationId, occurredAt: event.at };
     switch (event.type) {
       case 'quote_closed':
-        await outbox.append(tx, { ...common, type: 'quote.submitted', payload: quoteSubmittedPayload(quote, mission, photos ?? (await listPhotos(tx, quote.id)), event.at) });
+        await outbox.append(tx, {
+          ...common,
+          type: 'quote.submitted',
+          payload: quoteSubmittedPayload(quote, mission, photos ?? (await listPhotos(tx, quote.id)), event.at, event.transmission),
+        });
         break;
       case 'payment_requested':
         await outbox.append(tx, { ...common, type: 'payment.requested', payload: paymentRequestedPayload(event.request, quote.garageId) });
         break;
       case 'quote_voided':
         // expert-review withdraws the case it opened from quote.submitted; a draft never reached it.
-        if (event.previousStatus === 'closed') {
+        if (event.previousStatus !== 'draft') {
           await outbox.append(tx, {
             ...common,
             type: 'quote.voided',
@@ -54,6 +62,8 @@ export async function publishQuoteEvents(tx: Tx, outbox: Outbox, { events, quote
       case 'smart_frame_set':
       case 'vehicle_status_set':
       case 'quote_discarded':
+      case 'quote_returned':
+      case 'quote_return_ended':
         break;
       default: {
         const unknown: never = event;
@@ -68,7 +78,13 @@ export async function publishQuoteEvents(tx: Tx, outbox: Outbox, { events, quote
  * so the mission travels as `reviewFile` without the owner's phone and e-mail (`forExpert`), and
  * the former `administrative` field (the full snapshot) is no longer sent.
  */
-export function quoteSubmittedPayload(quote: QuoteRecord, mission: KnownMission, photos: PhotoRecord[], closedAt: Date): EventPayload<'quote.submitted'> {
+export function quoteSubmittedPayload(
+  quote: QuoteRecord,
+  mission: KnownMission,
+  photos: PhotoRecord[],
+  closedAt: Date,
+  transmission: number,
+): EventPayload<'quote.submitted'> {
   const totals = quote.calculationTotals;
   return {
     quoteId: quote.id,
@@ -76,24 +92,79 @@ export function quoteSubmittedPayload(quote: QuoteRecord, mission: KnownMission,
     expertOfficeId: mission.expertOfficeId,
     procedure: quote.procedure,
     closedAt: closedAt.toISOString(),
-    calculation:
-      quote.calculation && totals
-        ? {
-            calculationNumber: quote.calculation.calculationNumber,
-            vatRate: totals.vatRate,
-            lines: quote.calculation.lines.map((line, index) => ({ ...line, totalCents: totals.lines[index]!.totalCents })),
-            totalExclVatCents: totals.totalExclVatCents,
-            vatCents: totals.vatCents,
-            totalInclVatCents: totals.totalInclVatCents,
-          }
-        : null,
+    // 1 for the first close, +1 each time the garage answers a request for information.
+    transmission,
+    calculation: quote.calculation && totals ? submittedCalculation(quote.calculation, totals) : null,
     smartFrame: quote.smartFrame,
     vehicleStatus: quote.vehicleStatus,
     vehicleStatusNote: quote.vehicleStatusNote,
     photos: photos.map((p) => ({ id: p.id, sha256: p.sha256, contentType: p.contentType, sizeBytes: p.sizeBytes, seenOnOtherMission: p.seenOnOtherMission })),
     // A mission received before the copy kept the insurer's policy has no review file to give.
+    // The deadline is the one that held when the quote was transmitted (the answer's due date for a re-transmission).
     ...(mission.policy ? { reviewFile: { mission: forExpert(mission.snapshot), deadline: mission.deadline.toISOString(), policy: mission.policy } } : {}),
   };
+}
+
+function submittedCalculation(
+  calculation: NonNullable<QuoteRecord['calculation']>,
+  totals: NonNullable<QuoteRecord['calculationTotals']>,
+): NonNullable<EventPayload<'quote.submitted'>['calculation']> {
+  return {
+    calculationNumber: calculation.calculationNumber,
+    vatRate: totals.vatRate,
+    lines: calculation.lines.map((line, index) => ({ ...line, totalCents: totals.lines[index]!.totalCents })),
+    totalExclVatCents: totals.totalExclVatCents,
+    vatCents: totals.vatCents,
+    totalInclVatCents: totals.totalInclVatCents,
+  };
+}
+
+export interface SupplementPublication {
+  events: readonly SupplementEvent[];
+  /** The supplement as stored after the events. */
+  supplement: SupplementRecord;
+  quote: QuoteRecord;
+  mission: KnownMission;
+  correlationId: string;
+  causationId?: string | null;
+}
+
+/** The expert office hears of a supplement once it is submitted; its draft and its decision are said elsewhere. */
+export async function publishSupplementEvents(tx: Tx, outbox: Outbox, { events, supplement, quote, mission, correlationId, causationId = null }: SupplementPublication): Promise<void> {
+  for (const event of events) {
+    switch (event.type) {
+      case 'supplement_submitted': {
+        const photos = await listSupplementPhotos(tx, { supplementId: supplement.id });
+        await outbox.append(tx, {
+          missionId: quote.missionId,
+          correlationId,
+          causationId,
+          occurredAt: event.at,
+          type: 'supplement.submitted',
+          payload: {
+            quoteId: quote.id,
+            supplementId: supplement.id,
+            garageId: quote.garageId,
+            expertOfficeId: mission.expertOfficeId,
+            number: supplement.number,
+            reason: supplement.reason,
+            calculation: submittedCalculation(supplement.calculation, supplement.calculationTotals),
+            photos: photos.map((p) => ({ id: p.id, sha256: p.sha256, contentType: p.contentType, sizeBytes: p.sizeBytes, seenOnOtherMission: p.seenOnOtherMission })),
+            submittedAt: event.at.toISOString(),
+          },
+        });
+        break;
+      }
+      case 'supplement_created':
+      case 'supplement_photos_added':
+      case 'supplement_decided':
+        break;
+      default: {
+        const unknown: never = event;
+        throw new Error(`unknown supplement event ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
 }
 
 export function paymentRequestedPayload(request: PaymentRequest, garageId: string): EventPayload<'payment.requested'> {
@@ -110,6 +181,8 @@ export function paymentRequestedPayload(request: PaymentRequest, garageId: strin
     deductibleAppliedCents: request.deductibleAppliedCents,
     aboveCeilingCents: request.aboveCeilingCents,
     aboveValidatedQuote: request.aboveValidatedQuote,
+    ...(request.approvedTotalCents === null ? {} : { approvedTotalCents: request.approvedTotalCents }),
+    aboveApprovedCents: request.aboveApprovedCents,
     requestedAt: request.requestedAt,
   };
 }

@@ -5,6 +5,7 @@ import Type from 'typebox';
 import type { Problem } from '@smart-expertise/contracts';
 import { PhotoParams, PhotoUploadResponse, QuoteParams } from '@smart-expertise/contracts/http/quote';
 import { withTransaction, type App, type ServiceContext } from '@smart-expertise/service-runtime';
+import type { FastifyRequest } from 'fastify';
 import type { QuoteServiceConfig } from '../config.ts';
 import { draftRefusal, type NewPhoto } from '../domain/quote.ts';
 import { detectImageType, type PhotoMimeType } from '../domain/photo-type.ts';
@@ -17,19 +18,71 @@ import { photoView } from './views.ts';
 const tags = ['photos'];
 const ProblemRef = Type.Unsafe<Problem>({ $ref: 'Problem#' });
 
-interface Upload {
+export interface Upload {
   fileName: string | null;
   bytes: Buffer;
   sha256: string;
   contentType: PhotoMimeType;
 }
 
-export async function photoRoutes(app: App, ctx: ServiceContext<QuoteServiceConfig>): Promise<void> {
-  const { PHOTO_MAX_BYTES, PHOTO_MAX_COUNT, PHOTO_MAX_FILES_PER_REQUEST } = ctx.config;
+/** Multipart parsing with the photo limits, for a plugin that takes photo uploads (the quote's, a supplement's). */
+export async function registerPhotoUploads(app: App, config: QuoteServiceConfig): Promise<void> {
+  const { PHOTO_MAX_BYTES, PHOTO_MAX_FILES_PER_REQUEST } = config;
   await app.register(multipart, {
     limits: { fileSize: PHOTO_MAX_BYTES, files: PHOTO_MAX_FILES_PER_REQUEST, fields: 10, parts: PHOTO_MAX_FILES_PER_REQUEST + 10 },
     throwFileSizeLimit: true,
   });
+}
+
+/** The description of a photo upload route: the same rules for the quote's photos and a supplement's. */
+export const PHOTO_UPLOAD_RULES =
+  `JPEG, PNG or HEIC, recognised from the bytes, never from the name or declared type: anything else is 415 photo_type_not_supported. ` +
+  `Each file at most PHOTO_MAX_BYTES (default 10 MiB; 413 photo_too_large), at most PHOTO_MAX_FILES_PER_REQUEST files per request (default 10; 413), ` +
+  `at most PHOTO_MAX_COUNT photos per quote or supplement (default 30; 422 too_many_photos). A batch is accepted whole or not at all. ` +
+  `The same image sent twice is one photo. A photo whose SHA-256 is already attached to another mission is flagged seenOnOtherMission.`;
+
+/**
+ * Reads every file of a multipart upload and recognises its type from the bytes. The batch is
+ * refused whole (415) when one file is not a JPEG, PNG or HEIC image; the limits answer 413.
+ */
+export async function readPhotoUploads(request: FastifyRequest, config: QuoteServiceConfig): Promise<Upload[]> {
+  const { PHOTO_MAX_BYTES, PHOTO_MAX_FILES_PER_REQUEST } = config;
+  const uploads: Upload[] = [];
+  const refused: { path: string; message: string }[] = [];
+  try {
+    let index = 0;
+    for await (const part of request.files()) {
+      const bytes = await part.toBuffer();
+      const contentType = await detectImageType(bytes);
+      const name = part.filename || null;
+      if (!contentType) {
+        refused.push({ path: `/photos/${index}`, message: `${name ?? 'the file'} is not a JPEG, PNG or HEIC image (checked from its bytes)` });
+      } else {
+        uploads.push({ fileName: name, bytes, contentType, sha256: createHash('sha256').update(bytes).digest('hex') });
+      }
+      index += 1;
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw problems.photoTooLarge(`each photo may be at most ${PHOTO_MAX_BYTES} bytes`, { maxBytes: PHOTO_MAX_BYTES });
+    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
+      throw problems.tooManyFilesInRequest(`at most ${PHOTO_MAX_FILES_PER_REQUEST} files per upload`, { maxFiles: PHOTO_MAX_FILES_PER_REQUEST });
+    }
+    // The multipart plugin's own refusals (not multipart, prototype field names...) keep their 4xx.
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status < 500) throw error;
+    // A body the multipart parser cannot read (no boundary, truncated, cut short) is the client's
+    // fault: 400, not 500 (found by the hostile-input campaign).
+    throw problems.malformedUpload(`the multipart body could not be read: ${(error as Error).message}`);
+  }
+  if (refused.length > 0) throw problems.photoTypeNotSupported(refused.map((r) => r.message).join('; '), { errors: refused });
+  if (uploads.length === 0) throw problems.noPhotoInRequest('send one or more image files as multipart/form-data');
+  return uploads;
+}
+
+export async function photoRoutes(app: App, ctx: ServiceContext<QuoteServiceConfig>): Promise<void> {
+  const { PHOTO_MAX_COUNT } = ctx.config;
+  await registerPhotoUploads(app, ctx.config);
 
   app.post(
     '/v1/quotes/:id/photos',
@@ -38,11 +91,7 @@ export async function photoRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
       schema: {
         tags,
         summary: 'Upload photos (multipart/form-data, one or more files)',
-        description:
-          `JPEG, PNG or HEIC, recognised from the bytes, never from the name or declared type: anything else is 415 photo_type_not_supported. ` +
-          `Each file at most PHOTO_MAX_BYTES (default 10 MiB; 413 photo_too_large), at most PHOTO_MAX_FILES_PER_REQUEST files per request (default 10; 413), ` +
-          `at most PHOTO_MAX_COUNT photos per quote (default 30; 422 too_many_photos). A batch is accepted whole or not at all. ` +
-          `The same image sent twice on one quote is one photo. A photo whose SHA-256 is already attached to another mission is flagged seenOnOtherMission.`,
+        description: `${PHOTO_UPLOAD_RULES} A quote the expert returned for information takes photos like a draft.`,
         consumes: ['multipart/form-data'],
         params: QuoteParams,
         response: { 201: PhotoUploadResponse, 400: ProblemRef, 404: ProblemRef, 409: ProblemRef, 413: ProblemRef, 415: ProblemRef, 422: ProblemRef },
@@ -58,36 +107,7 @@ export async function photoRoutes(app: App, ctx: ServiceContext<QuoteServiceConf
         if (refusal) throw problemOf(refusal);
       }
 
-      const uploads: Upload[] = [];
-      const refused: { path: string; message: string }[] = [];
-      try {
-        let index = 0;
-        for await (const part of request.files()) {
-          const bytes = await part.toBuffer();
-          const contentType = await detectImageType(bytes);
-          const name = part.filename || null;
-          if (!contentType) {
-            refused.push({ path: `/photos/${index}`, message: `${name ?? 'the file'} is not a JPEG, PNG or HEIC image (checked from its bytes)` });
-          } else {
-            uploads.push({ fileName: name, bytes, contentType, sha256: createHash('sha256').update(bytes).digest('hex') });
-          }
-          index += 1;
-        }
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'FST_REQ_FILE_TOO_LARGE') throw problems.photoTooLarge(`each photo may be at most ${PHOTO_MAX_BYTES} bytes`, { maxBytes: PHOTO_MAX_BYTES });
-        if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
-          throw problems.tooManyFilesInRequest(`at most ${PHOTO_MAX_FILES_PER_REQUEST} files per upload`, { maxFiles: PHOTO_MAX_FILES_PER_REQUEST });
-        }
-        // The multipart plugin's own refusals (not multipart, prototype field names...) keep their 4xx.
-        const status = (error as { statusCode?: number }).statusCode;
-        if (status !== undefined && status < 500) throw error;
-        // A body the multipart parser cannot read (no boundary, truncated, cut short) is the client's
-        // fault: 400, not 500 (found by the hostile-input campaign).
-        throw problems.malformedUpload(`the multipart body could not be read: ${(error as Error).message}`);
-      }
-      if (refused.length > 0) throw problems.photoTypeNotSupported(refused.map((r) => r.message).join('; '), { errors: refused });
-      if (uploads.length === 0) throw problems.noPhotoInRequest('send one or more image files as multipart/form-data');
+      const uploads = await readPhotoUploads(request, ctx.config);
 
       const photos: NewPhoto[] = uploads.map((upload) => ({ id: `ph_${randomUUID().replaceAll('-', '')}`, ...upload }));
       const stored = await withTransaction(ctx.pool, async (tx) => {

@@ -12,6 +12,7 @@ export const problems = problemCatalogue({
   quoteNotClosed: { status: 409, title: 'The quote is not closed' },
   quoteDiscarded: { status: 409, title: 'The quote was discarded' },
   quoteVoided: { status: 409, title: 'The quote was voided: it can never be analysed, validated or paid' },
+  quoteReturned: { status: 409, title: 'The expert returned the quote for information: answer it by closing it again' },
   missionAbandoned: { status: 409, title: 'The mission was abandoned' },
   missionCancelled: { status: 409, title: 'The insurer cancelled the mission' },
   missionExpired: { status: 409, title: 'The mission expired' },
@@ -21,7 +22,7 @@ export const problems = problemCatalogue({
   closingConditionsUnmet: { status: 422, title: 'The quote cannot be closed yet' },
   calculationInvalid: { status: 422, title: 'The calculation is not valid' },
   calculationTotalsMismatch: { status: 422, title: 'The totals sent differ from the computed totals' },
-  reasonRequired: { status: 400, title: 'A discard needs a reason' },
+  reasonRequired: { status: 400, title: 'A reason is required' },
   photoTypeNotSupported: { status: 415, title: 'Only JPEG, PNG and HEIC photos are accepted' },
   photoTooLarge: { status: 413, title: 'A photo is larger than allowed' },
   tooManyFilesInRequest: { status: 413, title: 'Too many files in one upload' },
@@ -32,8 +33,14 @@ export const problems = problemCatalogue({
   totalLossNotPayable: { status: 409, title: 'A total loss takes no direct payment for repairs' },
   directPaymentNotPlanned: { status: 409, title: 'Direct payment is not planned on this mission' },
   invoiceDateInFuture: { status: 422, title: 'The invoice date is in the future' },
-  paymentAlreadyRequested: { status: 409, title: 'Direct payment was already requested with another invoice' },
+  paymentAlreadyRequested: { status: 409, title: 'Direct payment was already requested' },
   paymentSplitImpossible: { status: 422, title: 'The payment cannot be split' },
+  supplementPending: { status: 409, title: 'A supplement awaits the expert’s decision' },
+  totalLoss: { status: 409, title: 'A total loss takes no supplement for repairs' },
+  supplementNotFound: { status: 404, title: 'Supplement not found' },
+  supplementAlreadySubmitted: { status: 409, title: 'The supplement was submitted and can no longer change' },
+  supplementNotSubmitted: { status: 409, title: 'The supplement was never submitted' },
+  supplementIncomplete: { status: 422, title: 'The supplement cannot be submitted yet' },
 });
 
 /** The one table from the decider's refusals to problems: a new refusal code fails to compile until it is here. */
@@ -62,6 +69,13 @@ const PROBLEM_OF_REFUSAL: { readonly [C in RefusalCode]: keyof typeof problems }
   invoice_date_in_future: 'invoiceDateInFuture',
   payment_already_requested: 'paymentAlreadyRequested',
   payment_split_impossible: 'paymentSplitImpossible',
+  quote_returned: 'quoteReturned',
+  supplement_pending: 'supplementPending',
+  total_loss: 'totalLoss',
+  supplement_not_found: 'supplementNotFound',
+  supplement_already_submitted: 'supplementAlreadySubmitted',
+  supplement_not_submitted: 'supplementNotSubmitted',
+  supplement_incomplete: 'supplementIncomplete',
 };
 
 /** The problem a refusal answers: its fields as JSON pointers in `errors`, its details beside. */

@@ -1,12 +1,13 @@
 // Records → response bodies (schemas in @smart-expertise/contracts/http/quote).
 import { forExpert } from '@smart-expertise/contracts';
 import type { Pool, Principal, Tx } from '@smart-expertise/service-runtime';
-import type { CalculationView, PhotoView, QuoteView } from '@smart-expertise/contracts/http/quote';
+import type { CalculationView, PhotoView, QuoteView, SupplementView } from '@smart-expertise/contracts/http/quote';
 import { ROUNDING_RULE } from '../domain/calculation.ts';
 import { minPhotosFor } from '../domain/quote.ts';
 import type { KnownMission } from '../store/missions.ts';
 import { listPhotos, type PhotoRecord } from '../store/photos.ts';
 import type { QuoteRecord } from '../store/quotes.ts';
+import type { SupplementRecord } from '../store/supplements.ts';
 
 export function photoView(photo: PhotoRecord): PhotoView {
   return {
@@ -64,5 +65,25 @@ export async function quoteView(db: Pool | Tx, quote: QuoteRecord, mission: Know
     createdAt: quote.createdAt.toISOString(),
     updatedAt: quote.updatedAt.toISOString(),
     closedAt: quote.closedAt ? quote.closedAt.toISOString() : null,
+    transmissions: quote.transmissions,
+  };
+}
+
+/** A supplement with its computed totals, photos and the expert's decision. */
+export function supplementView(supplement: SupplementRecord, photos: readonly PhotoRecord[]): SupplementView {
+  return {
+    id: supplement.id,
+    quoteId: supplement.quoteId,
+    missionId: supplement.missionId,
+    number: supplement.number,
+    reason: supplement.reason,
+    status: supplement.status,
+    calculation: calculationView(supplement)!,
+    photos: photos.map(photoView),
+    createdAt: supplement.createdAt.toISOString(),
+    submittedAt: supplement.submittedAt ? supplement.submittedAt.toISOString() : null,
+    decidedAt: supplement.decidedAt ? supplement.decidedAt.toISOString() : null,
+    note: supplement.note,
+    expert: supplement.expert,
   };
 }

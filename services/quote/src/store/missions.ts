@@ -13,7 +13,14 @@ export interface KnownMission extends MissionCopy {
   expertOfficeId: string;
   /** The insurer's policy in force; null for a mission received before the copy kept it. */
   policy: InsurerPolicy | null;
+  /** The transmission of the quote the latest verdict rests on; null when no verdict said. */
+  transmission: number | null;
+  /** The validated quote plus approved supplements, incl. VAT, as mission-intake's latest verdict says. */
+  approvedTotalCents: number | null;
 }
+
+/** What this copy keeps of a verdict (`mission.status-changed`). */
+export type VerdictFields = Pick<EventPayload<'mission.status-changed'>, 'status' | 'outcome' | 'deadline' | 'transmission' | 'approvedTotalCents'>;
 
 interface MissionRow {
   id: string;
@@ -22,6 +29,9 @@ interface MissionRow {
   insurer_id: string;
   expert_office_id: string;
   deadline: Date;
+  verdict_deadline: Date | null;
+  transmission: number | null;
+  approved_total_cents: string | null;
   direct_payment: DirectPaymentTerms | null;
   owner_vat_regime: OwnerVatPosition['vatRegime'];
   owner_vat_deductible_percent: string | null;
@@ -42,7 +52,8 @@ function toMission(row: MissionRow | undefined): KnownMission | null {
     expertOfficeId: row.expert_office_id,
     status: row.status,
     outcome: row.outcome,
-    deadline: row.deadline,
+    // The deadline that holds is the latest verdict's; until one is known, the deposit's.
+    deadline: row.verdict_deadline ?? row.deadline,
     directPayment: row.direct_payment,
     owner: {
       vatRegime: row.owner_vat_regime,
@@ -52,6 +63,8 @@ function toMission(row: MissionRow | undefined): KnownMission | null {
     snapshot: row.snapshot,
     policy: row.policy,
     liveQuoteId: row.live_quote_id,
+    transmission: row.transmission,
+    approvedTotalCents: row.approved_total_cents === null ? null : Number(row.approved_total_cents),
   };
 }
 
@@ -67,7 +80,7 @@ export async function findMission(db: Db, id: string, { forUpdate = false } = {}
   const { rows } = await db.query<MissionRow>({
     name: 'quote-mission-find',
     text: `SELECT m.*,
-            (SELECT q.id FROM quotes q WHERE q.mission_id = m.id AND q.status IN ('draft', 'closed')) AS live_quote_id
+            (SELECT q.id FROM quotes q WHERE q.mission_id = m.id AND q.status IN ('draft', 'closed', 'returned')) AS live_quote_id
      FROM missions m WHERE m.id = $1`,
     values: [id],
   });
@@ -112,9 +125,13 @@ export async function recordReceived(tx: Tx, payload: EventPayload<'mission.rece
  * redelivered one: the verdict applied last is the newest. (`changedAt` is no order: a close
  * learned late changes the verdict at an earlier instant.)
  */
-export async function recordStatusChanged(tx: Tx, id: string, verdict: Pick<EventPayload<'mission.status-changed'>, 'status' | 'outcome'>): Promise<void> {
+export async function recordStatusChanged(tx: Tx, id: string, verdict: VerdictFields): Promise<void> {
   await ensureRow(tx, id);
-  await tx.query('UPDATE missions SET status = $2, outcome = $3, updated_at = now() WHERE id = $1', [id, verdict.status, verdict.outcome]);
+  await tx.query(
+    `UPDATE missions SET status = $2, outcome = $3, verdict_deadline = $4, transmission = $5, approved_total_cents = $6, updated_at = now()
+     WHERE id = $1`,
+    [id, verdict.status, verdict.outcome, verdict.deadline, verdict.transmission ?? null, verdict.approvedTotalCents ?? null],
+  );
 }
 
 // ---- A consumed batch at once --------------------------------------------------------------------
@@ -165,12 +182,22 @@ export async function recordReceivedMany(tx: Tx, payloads: readonly EventPayload
 }
 
 /** `recordStatusChanged` for many missions (rows locked): each one's latest verdict, one statement. */
-export async function recordVerdicts(tx: Tx, verdicts: readonly { id: string; status: MissionStatus; outcome: Outcome | null }[]): Promise<void> {
+export async function recordVerdicts(tx: Tx, verdicts: readonly ({ id: string } & VerdictFields)[]): Promise<void> {
   if (verdicts.length === 0) return;
   await tx.query({
     name: 'quote-missions-verdicts',
-    text: `UPDATE missions m SET status = v.status, outcome = v.outcome, updated_at = now()
-           FROM unnest($1::text[], $2::text[], $3::text[]) AS v(id, status, outcome) WHERE m.id = v.id`,
-    values: [verdicts.map((v) => v.id), verdicts.map((v) => v.status), verdicts.map((v) => v.outcome)],
+    text: `UPDATE missions m SET status = v.status, outcome = v.outcome, verdict_deadline = v.deadline, transmission = v.transmission,
+             approved_total_cents = v.approved_total_cents, updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::integer[], $6::bigint[])
+             AS v(id, status, outcome, deadline, transmission, approved_total_cents)
+           WHERE m.id = v.id`,
+    values: [
+      verdicts.map((v) => v.id),
+      verdicts.map((v) => v.status),
+      verdicts.map((v) => v.outcome),
+      verdicts.map((v) => v.deadline),
+      verdicts.map((v) => v.transmission ?? null),
+      verdicts.map((v) => v.approvedTotalCents ?? null),
+    ],
   });
 }

@@ -67,8 +67,10 @@ export async function insertPhoto(
 }
 
 export async function findPhotoBytes(db: Db, quoteId: string, photoId: string): Promise<{ contentType: string; sha256: string; bytes: Buffer } | null> {
+  // A supplement's photos are the quote's too, served by the same route (photo ids are unique across both).
   const { rows } = await db.query<{ content_type: string; sha256: string; bytes: Buffer }>(
-    'SELECT content_type, sha256, bytes FROM photos WHERE id = $1 AND quote_id = $2',
+    `SELECT content_type, sha256, bytes FROM photos WHERE id = $1 AND quote_id = $2
+     UNION ALL SELECT content_type, sha256, bytes FROM supplement_photos WHERE id = $1 AND quote_id = $2`,
     [photoId, quoteId],
   );
   const row = rows[0];

@@ -3,7 +3,17 @@
 import type { Tx, Pool } from '@smart-expertise/service-runtime';
 import type { MissionSnapshot, MissionStatus, Procedure, QuoteStatus, VehicleStatus } from '@smart-expertise/contracts';
 import type { CalculationTotals } from '../domain/calculation.ts';
-import { evolve, type MissionCopy, type PaymentRequest, type PhotoRef, type QuoteEvent, type QuoteState, type SmartFrame, type StoredCalculation } from '../domain/quote.ts';
+import {
+  evolve,
+  type MissionCopy,
+  type PaymentRequest,
+  type PhotoRef,
+  type QuoteEvent,
+  type QuoteState,
+  type SmartFrame,
+  type StoredCalculation,
+  type SupplementSummary,
+} from '../domain/quote.ts';
 import { insertPaymentRequest } from './payment-requests.ts';
 import { insertPhoto } from './photos.ts';
 
@@ -31,20 +41,31 @@ interface QuoteRow {
   created_at: Date;
   updated_at: Date;
   closed_at: Date | null;
+  transmissions: number;
   discarded_at: Date | null;
   discard_reason: string | null;
   voided_at: Date | null;
   voided_by: MissionStatus | null;
   photo_refs: PhotoRef[];
-  payment_request: PaymentRequest | null;
+  payment_request: (Omit<PaymentRequest, 'approvedTotalCents' | 'aboveApprovedCents'> & Partial<PaymentRequest>) | null;
+  supplement_refs: SupplementSummary[];
 }
 
-// The quote with what the decider needs of its photos and payment request, in one round trip.
+// The quote with what the decider needs of its photos, payment request and supplements, in one round trip.
 const SELECT_QUOTE = `SELECT q.*,
     (SELECT coalesce(json_agg(json_build_object('id', p.id, 'sha256', p.sha256) ORDER BY p.uploaded_at, p.id), '[]'::json)
        FROM photos p WHERE p.quote_id = q.id) AS photo_refs,
-    (SELECT r.answer FROM payment_requests r WHERE r.quote_id = q.id) AS payment_request
+    (SELECT r.answer FROM payment_requests r WHERE r.quote_id = q.id) AS payment_request,
+    (SELECT coalesce(json_agg(json_build_object('id', s.id, 'number', s.number, 'status', s.status, 'totalInclVatCents', s.total_incl_vat_cents)
+       ORDER BY s.number), '[]'::json)
+       FROM supplements s WHERE s.quote_id = q.id) AS supplement_refs
   FROM quotes q`;
+
+/** A request answered before the approved total was kept had no cap: nothing above it was left to the owner. */
+function paymentRequestOf(stored: QuoteRow['payment_request']): PaymentRequest | null {
+  if (stored === null) return null;
+  return { ...stored, approvedTotalCents: stored.approvedTotalCents ?? null, aboveApprovedCents: stored.aboveApprovedCents ?? 0 };
+}
 
 function toQuote(row: QuoteRow): QuoteRecord {
   return {
@@ -61,11 +82,13 @@ function toQuote(row: QuoteRow): QuoteRecord {
     vehicleStatus: row.vehicle_status,
     vehicleStatusNote: row.vehicle_status_note,
     closedAt: row.closed_at,
+    transmissions: row.transmissions,
     discardedAt: row.discarded_at,
     discardReason: row.discard_reason,
     voidedAt: row.voided_at,
     voidedBy: row.voided_by,
-    paymentRequest: row.payment_request,
+    paymentRequest: paymentRequestOf(row.payment_request),
+    supplements: row.supplement_refs,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -86,14 +109,21 @@ export async function listQuotesOfMission(db: Db, missionId: string, { forUpdate
   return rows.map(toQuote);
 }
 
+export interface QuoteStatusRow {
+  id: string;
+  status: QuoteRecord['status'];
+  closed: boolean;
+  transmissions: number;
+}
+
 /** What a verdict is decided on, for the quotes of many missions (their mission rows locked by the caller). */
-export async function quoteStatusesOfMissions(db: Db, missionIds: readonly string[]): Promise<Map<string, { id: string; status: QuoteRecord['status']; closed: boolean }[]>> {
-  const { rows } = await db.query<{ id: string; mission_id: string; status: QuoteRecord['status']; closed: boolean }>({
+export async function quoteStatusesOfMissions(db: Db, missionIds: readonly string[]): Promise<Map<string, QuoteStatusRow[]>> {
+  const { rows } = await db.query<QuoteStatusRow & { mission_id: string }>({
     name: 'quote-statuses-of-missions',
-    text: 'SELECT id, mission_id, status, closed_at IS NOT NULL AS closed FROM quotes WHERE mission_id = ANY($1::text[])',
+    text: 'SELECT id, mission_id, status, closed_at IS NOT NULL AS closed, transmissions FROM quotes WHERE mission_id = ANY($1::text[])',
     values: [missionIds],
   });
-  const byMission = new Map<string, { id: string; status: QuoteRecord['status']; closed: boolean }[]>();
+  const byMission = new Map<string, QuoteStatusRow[]>();
   for (const { mission_id, ...quote } of rows) byMission.set(mission_id, [...(byMission.get(mission_id) ?? []), quote]);
   return byMission;
 }
@@ -118,7 +148,7 @@ export async function missionIdOfQuote(db: Db, id: string): Promise<string | nul
 }
 
 /** Events whose whole effect on the stored row is `evolve`'s plus `updated_at = event.at` (`recordQuoteEvent`). */
-const EVOLVED_EXACTLY = new Set<QuoteEvent['type']>(['quote_closed', 'smart_frame_set', 'vehicle_status_set', 'quote_discarded']);
+const EVOLVED_EXACTLY = new Set<QuoteEvent['type']>(['quote_closed', 'smart_frame_set', 'vehicle_status_set', 'quote_discarded', 'quote_returned', 'quote_return_ended']);
 
 /**
  * Stores what the decider decided on `quote` (its row and its mission's locked by the caller) and
@@ -164,7 +194,11 @@ async function recordQuoteEvent(tx: Tx, id: string, event: QuoteEvent): Promise<
     case 'vehicle_status_set':
       return updateDraft(tx, id, event, 'vehicle_status = $3, vehicle_status_note = $4', [event.vehicleStatus, event.note]);
     case 'quote_closed':
-      return updateDraft(tx, id, event, `status = 'closed', closed_at = $2`, []);
+      return updateDraft(tx, id, event, `status = 'closed', closed_at = $2, transmissions = $3`, [event.transmission]);
+    case 'quote_returned':
+      return changeStatus(tx, id, event.at, 'closed', 'returned');
+    case 'quote_return_ended':
+      return changeStatus(tx, id, event.at, 'returned', 'closed');
     case 'quote_discarded':
       return updateDraft(tx, id, event, `status = 'discarded', discarded_at = $2, discard_reason = $3`, [event.reason]);
     case 'payment_requested':
@@ -194,14 +228,20 @@ async function recordQuoteEvent(tx: Tx, id: string, event: QuoteEvent): Promise<
 }
 
 /**
- * Changes a draft. The caller decided on the locked row, so the draft is still a draft: a miss
- * means the lock was not held, and the transaction is aborted rather than store a lost update.
+ * Changes a draft, or a quote the expert returned (which changes like one). The caller decided on
+ * the locked row, so it is still open: a miss means the lock was not held, and the transaction is
+ * aborted rather than store a lost update.
  */
 async function updateDraft(tx: Tx, id: string, event: QuoteEvent, set: string, values: unknown[]): Promise<void> {
   const result = await tx.query({
     name: `quote-update-${event.type}`,
-    text: `UPDATE quotes SET ${set ? `${set}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'draft'`,
+    text: `UPDATE quotes SET ${set ? `${set}, ` : ''}updated_at = $2 WHERE id = $1 AND status IN ('draft', 'returned')`,
     values: [id, event.at, ...values],
   });
-  if (result.rowCount !== 1) throw new Error(`quote ${id} was not a draft when ${event.type} was stored`);
+  if (result.rowCount !== 1) throw new Error(`quote ${id} was not open to the garage when ${event.type} was stored`);
+}
+
+async function changeStatus(tx: Tx, id: string, at: Date, from: QuoteStatus, to: QuoteStatus): Promise<void> {
+  const result = await tx.query('UPDATE quotes SET status = $3, updated_at = $2 WHERE id = $1 AND status = $4', [id, at, to, from]);
+  if (result.rowCount !== 1) throw new Error(`quote ${id} was no longer ${from} when it became ${to}`);
 }
