@@ -217,6 +217,64 @@ try {
     return q.json?.status === 'voided' ? q.json : undefined;
   }, 'the quote to be voided');
   say('garage', `sees quote ${voided.id} ${voided.status}`);
+
+  console.log('\n— The second loop: the expert asks for more, hidden damage, the insurer extends a deadline —');
+  const m5 = (await call('POST', '/v1/missions', insurer, depositBody(`DEMO-${run}-5`))).json;
+  say('insurer', `deposits mission ${m5.id}, due ${m5.deadline}`);
+  const later = new Date(Date.parse(m5.deadline) + 3 * 86_400_000).toISOString().slice(0, 10);
+  const extended = (await call('POST', `/v1/missions/${m5.id}/deadline`, insurer, { deadline: later })).json;
+  say('insurer', `gives the garage three more days (${later})`);
+  show('tracking', extended.tracking.at(-1).message);
+  const q5 = await quoteFor(m5.id);
+  await call('PUT', `/v1/quotes/${q5.id}/smart-frame`, garage, { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false });
+  await call('POST', `/v1/quotes/${q5.id}/close`, garage);
+  say('garage', 'closes and transmits the quote');
+  const case5 = await until(async () => (await call('GET', '/v1/reviews', expert)).json?.items?.find((c: any) => c.missionId === m5.id), 'the case');
+  await call('POST', `/v1/reviews/${case5.id}/decision`, expert, { decision: 'request_information', note: 'Photo de la jante arrière gauche, SVP' });
+  say('expert', 'asks for one more photo before deciding');
+  state = await board(m5.id, 'information_requested');
+  show('board', `${state.section}, answer due ${state.deadline}`);
+  show('tracking', state.tracking.at(-1).message);
+  await until(async () => ((await call('GET', `/v1/quotes/${q5.id}`, garage)).json?.status === 'returned' ? true : undefined), 'the quote to be returned');
+  await call('POST', `/v1/quotes/${q5.id}/photos`, garage, photos(1));
+  await call('POST', `/v1/quotes/${q5.id}/close`, garage);
+  say('garage', 'adds the photo to the same quote and transmits it again');
+  state = await board(m5.id, 'under_analysis');
+  show('tracking', state.tracking.at(-1).message);
+  const reopened = await until(async () => {
+    const c = await call('GET', `/v1/reviews/${case5.id}`, expert);
+    return c.json?.transmission === 2 ? c.json : undefined;
+  }, 'the second transmission in the case');
+  say('expert', `sees transmission ${reopened.transmission}: ${reopened.changesSincePrevious?.photosAdded?.length ?? 0} photo added since the previous one; validates`);
+  await call('POST', `/v1/reviews/${case5.id}/decision`, expert, { decision: 'validate' });
+  state = await board(m5.id, 'closed');
+  show('mission', `approved total ${euros(state.approvedTotalCents)} incl. VAT`);
+  const supplement = await until(async () => {
+    const r = await call('POST', `/v1/quotes/${q5.id}/supplements`, garage, {
+      reason: 'Jante arrière fissurée, découverte au démontage du pare-chocs',
+      calculation: { calculationNumber: `AUDATEX-${run}-S1`, lines: [{ kind: 'part', description: 'Jante arrière', quantity: 1, unitPriceCents: 150_00 }] },
+    });
+    return r.status === 201 ? r.json : undefined;
+  }, 'the supplement');
+  await call('POST', `/v1/quotes/${q5.id}/supplements/${supplement.id}/photos`, garage, photos(1));
+  await call('POST', `/v1/quotes/${q5.id}/supplements/${supplement.id}/submit`, garage);
+  say('garage', `repairs under way: submits supplement ${supplement.number} for hidden damage, ${euros(supplement.calculation.totalInclVatCents)} incl. VAT`);
+  await until(async () => {
+    const r = await call('POST', `/v1/reviews/${case5.id}/supplements/${supplement.id}/decision`, expert, { decision: 'approve' });
+    return r.status === 200 ? r.json : undefined;
+  }, 'the supplement in the case');
+  say('expert', 'approves the supplement');
+  state = await until(async () => {
+    const m = await call('GET', `/v1/missions/${m5.id}`, garage);
+    return m.json?.supplements?.[0]?.status === 'approved' ? m.json : undefined;
+  }, 'the approval on the mission');
+  show('tracking', state.tracking.at(-1).message);
+  const split = await until(async () => {
+    const r = await call('POST', `/v1/quotes/${q5.id}/payment-request`, garage, { invoiceNumber: `F-${run}-5`, invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 1_200_00, replacementVehicle: false });
+    return r.status === 201 ? r.json : undefined;
+  }, 'the payment request');
+  say('garage', `requests direct payment of ${euros(split.amountCents)}: approved total ${euros(split.approvedTotalCents)}, above it ${euros(split.aboveApprovedCents)}`);
+  show('split', `insurer ${euros(split.insurerShareCents)}, owner ${euros(split.ownerShareCents)}`);
   console.log('\ndone.');
 } finally {
   await stop();

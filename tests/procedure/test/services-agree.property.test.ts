@@ -374,7 +374,7 @@ class World {
   sweep(): void {
     if (this.deadline.status !== 'running' || this.deadline.deadline === null || this.now <= this.deadline.deadline.getTime()) return;
     this.deadline = scheduler.evolve(this.deadline, { type: 'expired', expiredAt: this.at() });
-    this.publish('expiry-scheduler', 'mission.expired', { deadline: DEADLINE.toISOString(), expiredAt: this.at().toISOString(), runId: this.id('run') });
+    this.publish('expiry-scheduler', 'mission.expired', { deadline: (this.deadline.deadline ?? DEADLINE).toISOString(), expiredAt: this.at().toISOString(), runId: this.id('run') });
   }
 
   private applyAtScheduler(message: Message): void {
@@ -383,7 +383,7 @@ class World {
       this.deadline = scheduler.evolve(this.deadline, { type: 'mission.received', eventId: message.id, deadline: new Date(p.deadline) });
     } else if (message.type === 'mission.status-changed') {
       const p = message.payload as EventPayload<'mission.status-changed'>;
-      this.deadline = scheduler.evolve(this.deadline, { type: 'mission.status-changed', status: p.status, changedAt: new Date(p.changedAt) });
+      this.deadline = scheduler.evolve(this.deadline, { type: 'mission.status-changed', status: p.status, changedAt: new Date(p.changedAt), deadline: new Date(p.deadline) });
     }
   }
 
