@@ -108,7 +108,7 @@ export const KAFKA_POM_VERSION = /<kafka\.version>([\d.]+)<\/kafka\.version>/.ex
  */
 export const EVENT_FLOW: Record<ServiceName, { publishes: keyof typeof Topics; consumes: (keyof typeof Topics)[]; groups: string[] }> = {
   'mission-intake': { publishes: 'missionIntake', consumes: ['quote', 'expertReview', 'expiryScheduler'], groups: ['mission-intake'] },
-  quote: { publishes: 'quote', consumes: ['missionIntake'], groups: ['quote'] },
+  quote: { publishes: 'quote', consumes: ['missionIntake', 'expertReview'], groups: ['quote', 'quote-supplements'] },
   'expert-review': { publishes: 'expertReview', consumes: ['quote'], groups: ['expert-review'] },
   'expiry-scheduler': { publishes: 'expiryScheduler', consumes: ['missionIntake'], groups: ['expiry-scheduler.deadlines'] },
 };

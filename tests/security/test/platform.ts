@@ -292,4 +292,28 @@ export class Seeder {
     );
     return rc;
   }
+
+  /** A supplement drafted on a validated expertise; with `submit`, photographed, submitted and known to expert-review. */
+  async supplement(p: Parties, submit: boolean) {
+    const rc = await this.validated(p);
+    const body = { reason: 'hidden damage behind the bumper', calculation: calculationBody() };
+    const created = await this.platform.request('quote', 'POST', `/v1/quotes/${rc.quoteId}/supplements`, { token: p.garage, body });
+    if (created.status !== 201) throw new Error(`supplement: ${created.status} ${created.body}`);
+    const supplementId = created.json.id as string;
+    if (submit) {
+      const upload = multipart([{ bytes: jpeg() }]);
+      const photo = await this.platform.request('quote', 'POST', `/v1/quotes/${rc.quoteId}/supplements/${supplementId}/photos`, { token: p.garage, ...upload });
+      if (photo.status !== 201) throw new Error(`supplement photo: ${photo.status} ${photo.body}`);
+      const sent = await this.platform.request('quote', 'POST', `/v1/quotes/${rc.quoteId}/supplements/${supplementId}/submit`, { token: p.garage });
+      if (sent.status !== 200) throw new Error(`supplement submit: ${sent.status} ${sent.body}`);
+      await waitFor(
+        async () => {
+          const { rows } = await this.platform.service('expert-review').ctx.pool.query('SELECT 1 FROM supplements WHERE id = $1', [supplementId]);
+          return rows.length > 0;
+        },
+        { message: `expert-review to learn supplement ${supplementId}`, timeoutMs: 45_000 },
+      );
+    }
+    return { ...rc, supplementId };
+  }
 }

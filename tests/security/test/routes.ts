@@ -48,6 +48,9 @@ export interface Expectation {
   fresh?(f: Fixtures): Promise<Req>;
 }
 
+/** A date two months ahead: later than any deposit's deadline here. */
+const laterDate = () => new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+
 const policy = { workingDays: 5, minPhotos: 4, reviewThresholds: { agreedLabourRateCents: 65_00, smartCeilingCents: 5_000_00, totalLossRatioPercent: 70 } };
 
 /** route → expectation. A route the services expose and this table does not know fails the test. */
@@ -82,6 +85,11 @@ export const EXPECTATIONS: Record<string, Expectation> = {
     service: 'mission-intake', roles: ['insurer'], ok: 200, scope: 'org',
     request: (f) => ({ url: `/v1/missions/${f.read.missionId}/cancel`, body: { reason: 'claim settled elsewhere' } }),
     fresh: async (f) => ({ url: `/v1/missions/${await f.seeder.mission(f.a)}/cancel`, body: { reason: 'claim settled elsewhere' } }),
+  },
+  'POST /v1/missions/:id/deadline': {
+    service: 'mission-intake', roles: ['insurer'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/missions/${f.read.missionId}/deadline`, body: { deadline: laterDate() } }),
+    fresh: async (f) => ({ url: `/v1/missions/${await f.seeder.mission(f.a)}/deadline`, body: { deadline: laterDate() } }),
   },
   'PUT /v1/insurers/:insurerId/policy': {
     service: 'mission-intake', roles: ['ops'], ok: 200, scope: 'none',
@@ -139,7 +147,42 @@ export const EXPECTATIONS: Record<string, Expectation> = {
     service: 'quote', roles: ['garage'], ok: 201, scope: 'org',
     request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/payment-request`, body: paymentRequestBody() }),
   },
+  'POST /v1/quotes/:id/supplements': {
+    service: 'quote', roles: ['garage'], ok: 201, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/supplements`, body: { reason: 'hidden damage', calculation: calculationBody() } }),
+    fresh: async (f) => ({ url: `/v1/quotes/${(await f.seeder.validated(f.a)).quoteId}/supplements`, body: { reason: 'hidden damage', calculation: calculationBody() } }),
+  },
+  'GET /v1/quotes/:id/supplements': {
+    service: 'quote', roles: ['garage', 'expert', 'insurer'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/supplements` }),
+  },
+  'POST /v1/quotes/:id/supplements/:supplementId/photos': {
+    service: 'quote', roles: ['garage'], ok: 201, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/supplements/sup_unknown/photos`, ...multipart([{ bytes: jpeg() }]) }),
+    fresh: async (f) => {
+      const s = await f.seeder.supplement(f.a, false);
+      return { url: `/v1/quotes/${s.quoteId}/supplements/${s.supplementId}/photos`, ...multipart([{ bytes: jpeg() }]) };
+    },
+  },
+  'POST /v1/quotes/:id/supplements/:supplementId/submit': {
+    service: 'quote', roles: ['garage'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/quotes/${f.read.quoteId}/supplements/sup_unknown/submit` }),
+    fresh: async (f) => {
+      const s = await f.seeder.supplement(f.a, false);
+      const upload = multipart([{ bytes: jpeg() }]);
+      await f.seeder.platform.request('quote', 'POST', `/v1/quotes/${s.quoteId}/supplements/${s.supplementId}/photos`, { token: f.a.garage, ...upload });
+      return { url: `/v1/quotes/${s.quoteId}/supplements/${s.supplementId}/submit` };
+    },
+  },
   // expert-review
+  'POST /v1/reviews/:id/supplements/:supplementId/decision': {
+    service: 'expert-review', roles: ['expert'], ok: 200, scope: 'org',
+    request: (f) => ({ url: `/v1/reviews/${f.read.reviewId}/supplements/sup_unknown/decision`, body: { decision: 'approve' } }),
+    fresh: async (f) => {
+      const s = await f.seeder.supplement(f.a, true);
+      return { url: `/v1/reviews/${s.reviewId}/supplements/${s.supplementId}/decision`, body: { decision: 'approve' } };
+    },
+  },
   'GET /v1/reviews': {
     service: 'expert-review', roles: ['expert'], ok: 200, scope: 'list',
     request: (f) => ({ url: '/v1/reviews?status=all&limit=100', absent: f.read.reviewId }),
