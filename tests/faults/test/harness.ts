@@ -14,11 +14,18 @@ const { Kafka, logLevel } = kafkajs;
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Each service's consumer group (without the prefix) and the topics it reads, as in its source. */
-export const CONSUMERS: Record<ServiceName, { group: string; topics: TopicName[] }> = {
-  'mission-intake': { group: 'mission-intake', topics: [Topics.quote, Topics.expertReview, Topics.expiryScheduler] },
-  quote: { group: 'quote', topics: [Topics.missionIntake] },
-  'expert-review': { group: 'expert-review', topics: [Topics.quote] },
-  'expiry-scheduler': { group: 'expiry-scheduler.deadlines', topics: [Topics.missionIntake] },
+export const CONSUMERS: Record<ServiceName, { groups: { group: string; topics: TopicName[] }[]; topics: TopicName[] }> = {
+  'mission-intake': { groups: [{ group: 'mission-intake', topics: [Topics.quote, Topics.expertReview, Topics.expiryScheduler] }], topics: [Topics.quote, Topics.expertReview, Topics.expiryScheduler] },
+  // quote reads the verdicts (group quote) and the expert's supplement decisions (group quote-supplements).
+  quote: {
+    groups: [
+      { group: 'quote', topics: [Topics.missionIntake] },
+      { group: 'quote-supplements', topics: [Topics.expertReview] },
+    ],
+    topics: [Topics.missionIntake, Topics.expertReview],
+  },
+  'expert-review': { groups: [{ group: 'expert-review', topics: [Topics.quote] }], topics: [Topics.quote] },
+  'expiry-scheduler': { groups: [{ group: 'expiry-scheduler.deadlines', topics: [Topics.missionIntake] }], topics: [Topics.missionIntake] },
 };
 
 export interface System {
@@ -120,14 +127,15 @@ export async function lagOf(sys: System, name: ServiceName): Promise<number> {
   const admin = sys.kafka.admin();
   await admin.connect();
   try {
-    const { group, topics } = CONSUMERS[name];
-    const committed = await admin.fetchOffsets({ groupId: sys.prefix + group, topics: topics.map((t) => sys.prefix + t) });
     let lag = 0;
-    for (const { topic, partitions } of committed) {
-      const latest = await admin.fetchTopicOffsets(topic);
-      for (const p of partitions) {
-        const high = Number(latest.find((l) => l.partition === p.partition)?.high ?? 0);
-        lag += Math.max(0, high - Math.max(0, Number(p.offset)));
+    for (const { group, topics } of CONSUMERS[name].groups) {
+      const committed = await admin.fetchOffsets({ groupId: sys.prefix + group, topics: topics.map((t) => sys.prefix + t) });
+      for (const { topic, partitions } of committed) {
+        const latest = await admin.fetchTopicOffsets(topic);
+        for (const p of partitions) {
+          const high = Number(latest.find((l) => l.partition === p.partition)?.high ?? 0);
+          lag += Math.max(0, high - Math.max(0, Number(p.offset)));
+        }
       }
     }
     return lag;

@@ -149,7 +149,9 @@ describe(`reliability under faults (${FULL ? 'full' : 'reduced'})`, () => {
     await admin.connect();
     try {
       for (const name of SERVICE_NAMES) {
-        for (const topic of CONSUMERS[name].topics) await admin.resetOffsets({ groupId: sys.prefix + CONSUMERS[name].group, topic: sys.prefix + topic, earliest: true });
+        for (const { group, topics } of CONSUMERS[name].groups) {
+          for (const topic of topics) await admin.resetOffsets({ groupId: sys.prefix + group, topic: sys.prefix + topic, earliest: true });
+        }
       }
     } finally {
       await admin.disconnect();
