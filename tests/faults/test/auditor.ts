@@ -45,18 +45,26 @@ const STATUS_OF_DECISION: Record<Decision, string> = {
   pending_validation: 'pending_validation',
   remote_intervention: 'remote_intervention',
   onsite_intervention: 'onsite_intervention',
+  request_information: 'information_requested',
 };
 
 /**
  * The mission's status as its events alone explain it (an independent, deliberately simple reading
  * of the product page's rules: the earlier of abandon or cancel and close wins; a cancel after the
- * close loses only to an earlier validation; an on-time close beats an expiry).
+ * close loses only to an earlier validation; an on-time close beats an expiry; an extension made
+ * before the deadline then holding moves it; a request for information waits for the next
+ * transmission up to its due date, and expires at it).
  */
 function explainedStatus(events: Ev[]): string {
   const received = events.find((e) => e.type === 'mission.received') as DomainEvent<'mission.received'> | undefined;
-  const deadline = received ? Date.parse(received.payload.deadline) : Infinity;
+  let deadline = received ? Date.parse(received.payload.deadline) : Infinity;
+  const extensions = events
+    .filter((e) => e.type === 'mission.deadline-extended')
+    .map((e) => (e as DomainEvent<'mission.deadline-extended'>).payload)
+    .sort((a, b) => Date.parse(a.extendedAt) - Date.parse(b.extendedAt));
+  for (const x of extensions) if (Date.parse(x.extendedAt) <= deadline && Date.parse(x.deadline) > deadline) deadline = Date.parse(x.deadline);
   const submitted = events.filter((e) => e.type === 'quote.submitted').map((e) => e as DomainEvent<'quote.submitted'>);
-  const onTime = submitted.find((e) => Date.parse(e.payload.closedAt) <= deadline);
+  const onTime = submitted.find((e) => (e.payload.transmission ?? 1) === 1 && Date.parse(e.payload.closedAt) <= deadline);
   const closedAt = onTime ? Date.parse(onTime.payload.closedAt) : Infinity;
   const abandoned = events.find((e) => e.type === 'mission.abandoned') as DomainEvent<'mission.abandoned'> | undefined;
   const cancelled = events.find((e) => e.type === 'mission.cancelled') as DomainEvent<'mission.cancelled'> | undefined;
@@ -73,8 +81,24 @@ function explainedStatus(events: Ev[]): string {
       const validatedFirst = decisions.some((d) => d.payload.decision === 'validate' && Date.parse(d.payload.decidedAt) <= cancelAt);
       if (!validatedFirst) return 'cancelled';
     }
-    const last = decisions.at(-1);
-    return last ? STATUS_OF_DECISION[last.payload.decision as Decision] : 'under_analysis';
+    let transmission = 1;
+    let last: Decision | undefined;
+    for (const d of decisions) {
+      if ((d.payload.transmission ?? 1) !== transmission) break;
+      last = d.payload.decision as Decision;
+      if (last === 'validate') break;
+      if (last !== 'request_information') continue;
+      const respondBy = Date.parse(d.payload.respondBy!);
+      const answered = submitted.some(
+        (e) => e.payload.quoteId === onTime.payload.quoteId && e.payload.transmission === transmission + 1 && Date.parse(e.payload.closedAt) <= respondBy,
+      );
+      if (!answered) {
+        const expired = events.some((e) => e.type === 'mission.expired' && Date.parse((e as DomainEvent<'mission.expired'>).payload.deadline) === respondBy);
+        return expired ? 'expired' : 'information_requested';
+      }
+      transmission += 1;
+    }
+    return last ? STATUS_OF_DECISION[last] : 'under_analysis';
   }
   if (events.some((e) => e.type === 'mission.expired')) return 'expired';
   return 'new';
@@ -86,6 +110,7 @@ const CASE_STATUS_OF_MISSION: Record<string, string> = {
   pending_validation: 'pending_validation',
   remote_intervention: 'remote_intervention',
   onsite_intervention: 'onsite_intervention',
+  information_requested: 'information_requested',
   closed: 'validated',
 };
 
@@ -120,11 +145,20 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
   );
   const refs = new Map<string, typeof missions>();
   for (const m of missions) refs.set(m.insurer_mission_ref, [...(refs.get(m.insurer_mission_ref) ?? []), m]);
-  const quotes = await rows<{ id: string; mission_id: string; status: string }>(sys, `SELECT id, mission_id, status FROM ${s.quote}.quotes`);
-  const quoteCopies = new Map(
-    (await rows<{ id: string; status: string; outcome: string | null }>(sys, `SELECT id, status, outcome FROM ${s.quote}.missions`)).map((r) => [r.id, r]),
+  const quotes = await rows<{ id: string; mission_id: string; status: string; transmissions: number }>(
+    sys,
+    `SELECT id, mission_id, status, transmissions FROM ${s.quote}.quotes`,
   );
-  const payments = await rows<{ quote_id: string }>(sys, `SELECT quote_id FROM ${s.quote}.payment_requests`);
+  const quoteCopies = new Map(
+    (
+      await rows<{ id: string; status: string; outcome: string | null; approved_total_cents: string | null }>(
+        sys,
+        `SELECT id, status, outcome, approved_total_cents FROM ${s.quote}.missions`,
+      )
+    ).map((r) => [r.id, r]),
+  );
+  const payments = await rows<{ quote_id: string; insurer_share_cents: string }>(sys, `SELECT quote_id, answer->>'insurerShareCents' AS insurer_share_cents FROM ${s.quote}.payment_requests`);
+  const supplementRows = await rows<{ quote_id: string; status: string }>(sys, `SELECT quote_id, status FROM ${s.quote}.supplements`);
   const cases = await rows<{ id: string; quote_id: string; mission_id: string; status: string }>(sys, `SELECT id, quote_id, mission_id, status FROM ${s['expert-review']}.review_cases`);
   const decisions = await rows<{ case_id: string; sequence: number; decision: string }>(sys, `SELECT case_id, sequence, decision FROM ${s['expert-review']}.review_decisions`);
   const deadlines = new Map(
@@ -155,14 +189,20 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
     const codes = ((view.json?.tracking ?? []) as { code: string }[]).map((t) => t.code);
     // A close the garage was told about loses only to an earlier abandon or cancel: then it is voided everywhere.
     const closeVoided = row !== undefined && (row.status === 'abandoned' || row.status === 'cancelled');
+    // A request for information nobody answered: the mission expires at its due date, the quote can never be validated.
+    const unanswered = j.kind === 'information_unanswered' && j.respondBy !== undefined && Date.parse(j.respondBy) < Date.now();
     if (j.quoteClosed) {
       count('quotes closed');
-      const submitted = eventsOf(id, 'quote.submitted');
-      once(submitted.length, `${tag}: quote.submitted`);
-      const expectedQuote = closeVoided ? 'voided' : 'closed';
+      const submitted = eventsOf(id, 'quote.submitted').length;
+      if (submitted < j.transmissions) lost.push(`${tag}: quote.submitted ${submitted} < ${j.transmissions} transmissions told`);
+      if (submitted > j.transmissions) doubled.push(`${tag}: quote.submitted ${submitted} > ${j.transmissions} transmissions told`);
+      if (j.transmissions > 1) count('quotes transmitted again');
+      const expectedQuote = closeVoided || unanswered ? 'voided' : 'closed';
       once(quotes.filter((q) => q.mission_id === id && q.id === j.quoteId && q.status === expectedQuote).length, `${tag}: ${expectedQuote} quote row`);
       once(cases.filter((c) => c.quote_id === j.quoteId).length, `${tag}: review case of quote ${j.quoteId}`);
-      once(factCount(id, 'quote_submitted'), `${tag}: quote fact in mission-intake`);
+      const quoteFacts = factCount(id, 'quote_submitted');
+      if (quoteFacts < j.transmissions) lost.push(`${tag}: quote facts in mission-intake ${quoteFacts} < ${j.transmissions} transmissions told`);
+      if (quoteFacts > j.transmissions) doubled.push(`${tag}: quote facts in mission-intake ${quoteFacts} > ${j.transmissions} transmissions told`);
       if (closeVoided) {
         count('closes voided');
         once(eventsOf(id, 'quote.voided').length, `${tag}: quote.voided`);
@@ -172,7 +212,13 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
       }
       const queue = await http.get('/v1/reviews?status=all&limit=50', await token({ role: 'expert', org: j.expertOffice, name: 'Auditor', phone: '+32 2 000 00 00' }));
       once((queue.json?.items as { missionId: string }[] | undefined)?.filter((c) => c.missionId === id).length ?? 0, `${tag}: case in the expert's queue (HTTP)`);
-      if (deadlines.get(id) !== 'settled') unexplained.push(`${tag}: closed quote but deadline is ${deadlines.get(id)}`);
+      const expectedDeadline = unanswered ? 'expired' : 'settled';
+      if (deadlines.get(id) !== expectedDeadline) unexplained.push(`${tag}: closed quote but deadline is ${deadlines.get(id)}`);
+      if (unanswered) {
+        count('requests expired (due)');
+        const kase = cases.find((c) => c.quote_id === j.quoteId);
+        if (kase && kase.status !== 'withdrawn') unexplained.push(`${tag}: expired request but its case is ${kase.status}`);
+      }
     }
     if (j.decisions.length > 0) {
       count('decisions', j.decisions.length);
@@ -184,7 +230,7 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
         if (n < j.decisions.length) lost.push(`${tag}: ${what} ${n} < ${j.decisions.length} told`);
         if (n > j.decisions.length) doubled.push(`${tag}: ${what} ${n} > ${j.decisions.length} told`);
       }
-      const expected = STATUS_OF_DECISION[j.decisions.at(-1)!];
+      const expected = unanswered ? 'expired' : STATUS_OF_DECISION[j.decisions.at(-1)!];
       if (row && row.status !== expected) lost.push(`${tag}: last decision ${j.decisions.at(-1)} not reflected (mission is ${row.status})`);
     }
     if (j.abandoned) {
@@ -207,6 +253,26 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
       if (row && row.status !== 'cancelled') lost.push(`${tag}: cancel not reflected (mission is ${row.status})`);
       if (deadlines.get(id) !== 'settled') lost.push(`${tag}: cancel not known to the scheduler (${deadlines.get(id)})`);
     }
+    if (j.supplementsSubmitted > 0) {
+      count('supplements approved', j.supplementsApprovedCents.length);
+      const submitted = supplementRows.filter((x) => x.quote_id === j.quoteId && x.status !== 'draft').length;
+      for (const [n, what] of [
+        [submitted, 'supplement rows submitted'],
+        [eventsOf(id, 'supplement.submitted').length, 'supplement.submitted events'],
+        [factCount(id, 'supplement_submitted'), 'supplement facts in mission-intake'],
+      ] as const) {
+        if (n < j.supplementsSubmitted) lost.push(`${tag}: ${what} ${n} < ${j.supplementsSubmitted} told`);
+        if (n > j.supplementsSubmitted) doubled.push(`${tag}: ${what} ${n} > ${j.supplementsSubmitted} told`);
+      }
+      once(eventsOf(id, 'supplement.decided').length, `${tag}: supplement.decided`);
+      // The approved total: the validated quote plus the approved supplements, the same in mission-intake and quote.
+      const approved = (j.quoteTotalCents ?? 0) + j.supplementsApprovedCents.reduce((a, b) => a + b, 0);
+      if (view.json?.approvedTotalCents !== approved) lost.push(`${tag}: approved total ${view.json?.approvedTotalCents}, told ${approved}`);
+      const copy = quoteCopies.get(id)?.approved_total_cents;
+      if (copy === undefined || Number(copy) !== approved) unexplained.push(`${tag}: quote keeps approved total ${copy}, mission-intake ${view.json?.approvedTotalCents}`);
+      const paid = payments.find((p) => p.quote_id === j.quoteId);
+      if (paid && Number(paid.insurer_share_cents) > approved) unexplained.push(`${tag}: insurer pays ${paid.insurer_share_cents} above the approved ${approved}`);
+    }
     if (j.paymentRequested) {
       count('payments requested');
       once(payments.filter((p) => p.quote_id === j.quoteId).length, `${tag}: payment request row`);
@@ -218,13 +284,25 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
     const expiries = eventsOf(id, 'mission.expired').length;
     if (expiries > 1) doubled.push(`${tag}: mission.expired ${expiries} times`);
     if (factCount(id, 'expired') > 1) doubled.push(`${tag}: expiry fact ${factCount(id, 'expired')} times`);
-    const due = j.deadline !== undefined && Date.parse(j.deadline) < Date.now() && !j.quoteClosed && !j.abandoned && !j.cancelled;
+    const holding = j.extendedTo ?? j.deadline;
+    if (j.extendedTo !== undefined) {
+      count('deadlines extended');
+      const shown = view.json?.deadline as string | undefined;
+      if (!j.quoteClosed && (shown === undefined || Date.parse(shown) !== Date.parse(j.extendedTo))) lost.push(`${tag}: extended to ${j.extendedTo} but the mission shows ${shown}`);
+      if (codes.includes('mission.expired')) unexplained.push(`${tag}: expired on the deadline its extension had moved`);
+      // The scheduler may have swept the first deadline before it heard of the extension: that expiry never counts.
+      if (expiries > 0) count('expiries on a moved deadline (never counted)', expiries);
+      if (!codes.includes('deadline.extended')) lost.push(`${tag}: extension answered 200 but not in the tracking`);
+    }
+    const due = holding !== undefined && Date.parse(holding) < Date.now() && !j.quoteClosed && !j.abandoned && !j.cancelled;
     if (due) {
       count('expired (due)');
       once(expiries, `${tag}: mission.expired`);
       if (row && row.status !== 'expired') lost.push(`${tag}: due but mission is ${row.status}`);
       if (deadlines.get(id) !== 'expired') lost.push(`${tag}: due but deadline is ${deadlines.get(id)}`);
-    } else if (expiries > 0 && j.quoteClosed) unexplained.push(`${tag}: expired although its quote was closed`);
+    } else if (unanswered) {
+      once(expiries, `${tag}: mission.expired at the request's due date`);
+    } else if (expiries > 0 && j.quoteClosed && j.extendedTo === undefined) unexplained.push(`${tag}: expired although its quote was closed`);
   }
 
   // No mission in a state its events cannot explain (every mission, told or not).
@@ -236,22 +314,33 @@ export async function audit(sys: System, http: Client, journeys: Journey[], extr
     if (copy && (copy.status !== m.status || copy.outcome !== m.outcome)) {
       unexplained.push(`mission ${m.id}: mission-intake says ${m.status}/${m.outcome}, quote says ${copy.status}/${copy.outcome}`);
     }
-    const final = ['abandoned', 'cancelled'].includes(m.status);
+    const final = ['abandoned', 'cancelled', 'expired'].includes(m.status);
     for (const q of quotes.filter((q) => q.mission_id === m.id)) {
       if (q.status === 'closed' && final) unexplained.push(`mission ${m.id} is ${m.status} but quote ${q.id} is still closed`);
       if (q.status === 'voided' && !final) unexplained.push(`mission ${m.id} is ${m.status} but quote ${q.id} is voided`);
+      if ((q.status === 'returned') !== (m.status === 'information_requested')) unexplained.push(`mission ${m.id} is ${m.status} but quote ${q.id} is ${q.status}`);
       const kase = cases.find((c) => c.quote_id === q.id);
       if (!kase) continue;
       const expectedCase = q.status === 'voided' ? 'withdrawn' : CASE_STATUS_OF_MISSION[m.status];
       if (kase.status !== expectedCase) unexplained.push(`mission ${m.id} is ${m.status}, quote ${q.id} ${q.status}, but its case is ${kase.status}`);
     }
     const deadline = deadlines.get(m.id);
-    const deadlineAgrees = m.status === 'new' ? deadline === 'running' : m.status === 'expired' ? deadline === 'expired' : deadline === 'settled' || deadline === 'expired';
+    const awaitsGarage = m.status === 'new' || m.status === 'information_requested';
+    const deadlineAgrees = awaitsGarage ? deadline === 'running' : m.status === 'expired' ? deadline === 'expired' : deadline === 'settled' || deadline === 'expired';
     if (!deadlineAgrees) unexplained.push(`mission ${m.id} is ${m.status} but its deadline is ${deadline}`);
     // Effects once: one fact per distinct event the lifecycle consumer applies.
-    const consumedTypes = ['quote.submitted', 'review.decided', 'mission.expired', 'payment.requested', 'mission.deadline-approaching'];
+    const consumedTypes = [
+      'quote.submitted',
+      'review.decided',
+      'mission.expired',
+      'payment.requested',
+      'mission.deadline-approaching',
+      'supplement.submitted',
+      'supplement.decided',
+    ];
     const expectedFacts = (byMission.get(m.id) ?? []).filter((e) => consumedTypes.includes(e.type)).length;
-    const recordedFacts = facts.filter((f) => f.mission_id === m.id && !['received', 'abandoned', 'cancelled'].includes(f.type)).reduce((a, f) => a + f.n, 0);
+    const ownFacts = ['received', 'abandoned', 'cancelled', 'deadline_extended'];
+    const recordedFacts = facts.filter((f) => f.mission_id === m.id && !ownFacts.includes(f.type)).reduce((a, f) => a + f.n, 0);
     if (recordedFacts > expectedFacts) doubled.push(`mission ${m.id}: ${recordedFacts} facts for ${expectedFacts} events`);
     if (recordedFacts < expectedFacts) lost.push(`mission ${m.id}: ${recordedFacts} facts for ${expectedFacts} events`);
   }

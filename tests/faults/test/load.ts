@@ -14,7 +14,10 @@ export type JourneyKind =
   | 'left_under_analysis'
   | 'race_abandon_close'
   | 'cancel_new'
-  | 'cancel_under_analysis';
+  | 'cancel_under_analysis'
+  | 'information_loop'
+  | 'information_unanswered'
+  | 'extended';
 export const KINDS: JourneyKind[] = [
   'validate_and_pay',
   'expire',
@@ -25,9 +28,12 @@ export const KINDS: JourneyKind[] = [
   'total_loss',
   'left_under_analysis',
   'cancel_new',
+  'information_loop',
+  'information_unanswered',
+  'extended',
 ];
 
-export type Decision = 'validate' | 'pending_validation' | 'remote_intervention' | 'onsite_intervention';
+export type Decision = 'validate' | 'pending_validation' | 'remote_intervention' | 'onsite_intervention' | 'request_information';
 
 /** What the clients of one journey were told (2xx answers only). */
 export interface Journey {
@@ -41,6 +47,17 @@ export interface Journey {
   deadline?: string;
   quoteId?: string;
   quoteClosed?: boolean;
+  /** The quote's calculation total incl. VAT, as the quote service answered it. */
+  quoteTotalCents?: number;
+  /** How many transmissions of the quote the garage was told went through (1 per close, +1 per answer to a request). */
+  transmissions: number;
+  /** request_information: the due date the expert set. */
+  respondBy?: string;
+  /** The insurer was told its extension went through, to this deadline. */
+  extendedTo?: string;
+  /** Supplements the garage was told were submitted, and the expert told were approved (with their totals incl. VAT). */
+  supplementsSubmitted: number;
+  supplementsApprovedCents: number[];
   reviewId?: string;
   decisions: Decision[];
   abandoned?: boolean;
@@ -134,13 +151,19 @@ function expect2xx(response: Response, what: string): Response {
 export const abortedLoad = { value: false };
 
 /** Repeats `request` while it answers `waitStatus` (the other service has not heard of it yet). */
-async function eventually(request: () => Promise<Response>, waitStatus: number[], what: string, timeoutMs = 240_000): Promise<Response> {
+async function eventually(
+  request: () => Promise<Response>,
+  waitStatus: number[],
+  what: string,
+  { timeoutMs = 240_000, alsoWhile }: { timeoutMs?: number; alsoWhile?: ((response: Response) => boolean) | undefined } = {},
+): Promise<Response> {
   const until = Date.now() + timeoutMs;
   let lostAnswer = false;
   for (;;) {
     const response = await request();
     lostAnswer ||= response.lostAnswer;
-    if (!waitStatus.includes(response.status) || Date.now() > until || abortedLoad.value) return { ...response, lostAnswer };
+    const waiting = waitStatus.includes(response.status) || alsoWhile?.(response) === true;
+    if (!waiting || Date.now() > until || abortedLoad.value) return { ...response, lostAnswer };
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -165,6 +188,9 @@ export function newJourney(n: number, kind: JourneyKind, run: string): Journey {
     garage: `GAR${id}`,
     expertOffice: `EXP${id}`,
     decisions: [],
+    transmissions: 0,
+    supplementsSubmitted: 0,
+    supplementsApprovedCents: [],
     retriedAfterLostAnswer: 0,
     provenBy409: [],
   };
@@ -180,10 +206,12 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
     return r;
   };
 
-  const deadline = j.kind === 'expire' ? new Date(Date.now() + options.expireInMs).toISOString() : undefined;
+  // A short deadline: left to expire, or extended by the insurer and met only thanks to the extension.
+  const shortDeadline = j.kind === 'expire' || j.kind === 'extended';
+  const deadline = shortDeadline ? new Date(Date.now() + options.expireInMs).toISOString() : undefined;
   const body = depositBody(j.ref, { garage: j.garage, expertOffice: j.expertOffice }, deadline ? { deadline } : {});
   const depositAnswer = note(await http.post('/v1/missions', insurer, body));
-  if (j.kind === 'expire' && depositAnswer.status === 400 && depositAnswer.lostAnswer && deadline && Date.now() > Date.parse(deadline)) {
+  if (shortDeadline && depositAnswer.status === 400 && depositAnswer.lostAnswer && deadline && Date.now() > Date.parse(deadline)) {
     // Retried through an outage past its own short deadline: refused as it must be. Idempotency is
     // checked before validation, so a 400 proves no earlier attempt was applied: nothing accepted.
     j.refusedAfterOutage = true;
@@ -193,6 +221,7 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
   j.missionId = deposited.json.id;
   j.deadline = deposited.json.deadline;
   if (j.kind === 'expire') return void (j.done = true);
+  if (j.kind === 'extended' && !(await extend(http, j, insurer, note))) return void (j.done = true);
 
   if (j.kind === 'cancel_new') {
     await cancel(http, j, insurer, note);
@@ -213,7 +242,9 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
 
   const procedure = j.kind === 'total_loss' ? 'total_loss' : 'standard';
   // 404 while the quote service has not yet learnt of the mission (mission.received in flight).
-  const created = note(await eventually(() => http.post('/v1/quotes', garage, { missionId: j.missionId, procedure }), [404], 'create quote'));
+  const created = note(
+    await eventually(() => http.post('/v1/quotes', garage, { missionId: j.missionId, procedure }), [404], 'create quote', { alsoWhile: extensionUnknown(j) }),
+  );
   if (created.status === 201) j.quoteId = created.json.id;
   else if (created.status === 409 && created.lostAnswer && created.json?.code === 'quote_already_exists' && created.json.quoteId) {
     j.quoteId = created.json.quoteId;
@@ -221,7 +252,7 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
   } else expect2xx(created, 'create quote');
   const q = `/v1/quotes/${j.quoteId}`;
   if (procedure === 'standard') {
-    expect2xx(note(await http.put(`${q}/calculation`, garage, CALCULATION)), 'calculation');
+    j.quoteTotalCents = expect2xx(note(await http.put(`${q}/calculation`, garage, CALCULATION)), 'calculation').json.totalInclVatCents;
     expect2xx(note(await http.put(`${q}/smart-frame`, garage, NO_SMART_FLAGS)), 'smart frame');
     expect2xx(note(await http.post(`${q}/photos`, garage, photosOnce(4))), 'photos');
   } else {
@@ -251,19 +282,18 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
       j.quoteClosed = true;
       j.provenBy409.push('close');
     } else if (close.status !== 409) expect2xx(close, 'raced close');
+    if (j.quoteClosed) j.transmissions = 1;
     if (!j.abandoned && !j.quoteClosed) throw new Error(`race: neither the abandon (${abandon.status}) nor the close (${close.status}) was accepted`);
     return void (j.done = true);
   }
 
-  const closed = note(await http.post(`${q}/close`, garage));
-  if (closed.status === 200) j.quoteClosed = true;
-  else if (closed.status === 409 && closed.lostAnswer && closed.json?.code === 'quote_already_closed') {
-    const check = await http.get(q, garage);
-    if (check.json?.status !== 'closed') throw new Error(`close retried: 409 but quote is ${check.json?.status}`);
-    j.quoteClosed = true;
-    j.provenBy409.push('close');
-  } else expect2xx(closed, 'close');
-  if (j.kind === 'left_under_analysis') return void (j.done = true);
+  if (j.kind === 'extended') {
+    // Closed after the deposit's deadline, before the extended one: on time only by the extension.
+    const passed = async () => statusWhen(await http.get(q, garage), () => Date.now() > Date.parse(j.deadline!));
+    expect2xx(await eventually(passed, [425], 'the first deadline to pass'), 'the first deadline to pass');
+  }
+  await transmit(http, j, garage, q, note);
+  if (j.kind === 'left_under_analysis' || j.kind === 'extended') return void (j.done = true);
 
   const queue = await eventually(
     async () => {
@@ -281,19 +311,45 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
     await cancel(http, j, insurer, note);
     return void (j.done = true);
   }
-  const plan: Decision[] = j.kind === 'interventions' ? ['pending_validation', 'remote_intervention', 'validate'] : ['validate'];
-  for (const decision of plan) {
-    const r = note(await http.post(`/v1/reviews/${j.reviewId}/decision`, expert, { decision }));
-    if (r.status === 200) j.decisions.push(decision);
-    else if (r.status === 409 && r.lostAnswer && ['same_decision', 'case_final'].includes(r.json?.code)) {
-      const c = await http.get(`/v1/reviews/${j.reviewId}`, expert);
-      const expected = decision === 'validate' ? 'validated' : decision;
-      if (c.json?.status !== expected) throw new Error(`decision ${decision} retried: 409 but case is ${c.json?.status}`);
+  /** The expert's decision; false when it was refused and nothing was applied (a due date retried into the past). */
+  const decide = async (decision: Decision, extra: Record<string, string> = {}): Promise<boolean> => {
+    const r = note(await http.post(`/v1/reviews/${j.reviewId}/decision`, expert, { decision, ...extra }));
+    if (r.status === 200) {
+      j.decisions.push(decision);
+      return true;
+    }
+    if (!r.lostAnswer || (r.status !== 409 && r.status !== 422)) throw new Error(`decision ${decision}: ${r.status} ${r.text.slice(0, 300)}`);
+    // The first attempt may have applied: the case's own record of decisions says whether it did.
+    const c = await http.get(`/v1/reviews/${j.reviewId}`, expert);
+    const recorded = (c.json?.decisions as { decision: string }[] | undefined) ?? [];
+    if (recorded.length === j.decisions.length + 1 && recorded.at(-1)?.decision === decision) {
       j.decisions.push(decision);
       j.provenBy409.push(`decision ${decision}`);
-    } else expect2xx(r, `decision ${decision}`);
+      return true;
+    }
+    if (r.status === 422 && r.json?.code === 'invalid_respond_by' && recorded.length === j.decisions.length) return false;
+    throw new Error(`decision ${decision} retried: ${r.status} ${r.json?.code} but the case records ${recorded.map((d) => d.decision).join(', ')}`);
+  };
+  if (j.kind === 'information_unanswered') {
+    // Nobody answers: the mission expires to a classic expertise at the due date, its quote voided.
+    const respondBy = new Date(Date.now() + options.expireInMs).toISOString();
+    if (await decide('request_information', { note: 'A corrected calculation, please', respondBy })) j.respondBy = respondBy;
+    return void (j.done = true);
   }
-  if (j.kind === 'validate_and_pay') {
+  if (j.kind === 'information_loop') {
+    await decide('request_information', { note: 'A photo of the rear rim, please' });
+    // The same quote comes back to the garage, which completes it and transmits it again.
+    const returned = async () => statusWhen(await http.get(q, garage), (quote) => quote.status === 'returned');
+    expect2xx(await eventually(returned, [425], 'the quote returned to the garage'), 'the quote returned to the garage');
+    expect2xx(note(await http.post(`${q}/photos`, garage, photosOnce(1))), 'photo of the answer');
+    await transmit(http, j, garage, q, note);
+    const reopened = async () => statusWhen(await http.get(`/v1/reviews/${j.reviewId}`, expert), (c) => c.transmission === 2 && c.status === 'open');
+    expect2xx(await eventually(reopened, [425], 'the case to show the second transmission'), 'the case to show the second transmission');
+  }
+  const plan: Decision[] = j.kind === 'interventions' ? ['pending_validation', 'remote_intervention', 'validate'] : ['validate'];
+  for (const decision of plan) await decide(decision);
+  if (j.kind === 'information_loop') await supplement(http, j, { garage, expert }, q, note);
+  if (j.kind === 'validate_and_pay' || j.kind === 'information_loop') {
     const invoice = { invoiceNumber: `INV-${j.n}`, invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 1_000_00, replacementVehicle: false };
     // 409 mission_not_validated while the quote service has not yet heard of the validation.
     const paid = note(await eventually(() => http.post(`${q}/payment-request`, garage, invoice), [409], 'payment request'));
@@ -301,6 +357,80 @@ export async function runJourney(http: Client, j: Journey, options: { expireInMs
     j.paymentRequested = true;
   }
   j.done = true;
+}
+
+/** 425 (not yet) until `ready` holds of the answer's body: for `eventually`. */
+function statusWhen(response: Response, ready: (body: any) => boolean): Response {
+  return response.status === 200 && ready(response.json) ? response : { ...response, status: 425 };
+}
+
+/** An extension the quote service has not heard of yet: its deadline_passed is only news in flight. */
+function extensionUnknown(j: Journey): ((response: Response) => boolean) | undefined {
+  return j.extendedTo === undefined ? undefined : (response) => response.status === 409 && response.json?.code === 'deadline_passed';
+}
+
+/** The garage closes the quote (the first time, or again after a request); a 409 counts only when the quote reads back transmitted. */
+async function transmit(http: Client, j: Journey, garage: string, q: string, note: (r: Response) => Response): Promise<void> {
+  const expected = j.transmissions + 1;
+  const closed = note(await eventually(() => http.post(`${q}/close`, garage), [], 'close', { alsoWhile: extensionUnknown(j) }));
+  if (closed.status === 200) j.quoteClosed = true;
+  else if (closed.status === 409 && closed.lostAnswer && closed.json?.code === 'quote_already_closed') {
+    const check = await http.get(q, garage);
+    if (check.json?.status !== 'closed' || check.json?.transmissions !== expected) {
+      throw new Error(`close retried: 409 but quote is ${check.json?.status}, transmission ${check.json?.transmissions}`);
+    }
+    j.quoteClosed = true;
+    j.provenBy409.push(`close ${expected}`);
+  } else expect2xx(closed, `close ${expected}`);
+  j.transmissions = expected;
+}
+
+/** The insurer moves the short deadline two days on; false when it was refused because the deadline had passed (retried through an outage). */
+async function extend(http: Client, j: Journey, insurer: string, note: (r: Response) => Response): Promise<boolean> {
+  const to = new Date(Date.now() + 2 * 86_400_000).toISOString();
+  const r = note(await http.post(`/v1/missions/${j.missionId}/deadline`, insurer, { deadline: to }));
+  if (r.status === 409 && r.json?.code === 'deadline_not_later' && r.lostAnswer) {
+    const m = await http.get(`/v1/missions/${j.missionId}`, insurer);
+    if (Date.parse(m.json?.deadline) !== Date.parse(to)) throw new Error(`extension retried: 409 but the deadline is ${m.json?.deadline}`);
+    j.provenBy409.push('extension');
+  } else if (r.status === 409 && r.json?.code === 'deadline_passed' && r.lostAnswer) {
+    // Retried through an outage past the deposit's deadline: the first attempt may still have
+    // applied; the mission says which (extended, or expiring on the first deadline).
+    const m = await http.get(`/v1/missions/${j.missionId}`, insurer);
+    if (Date.parse(m.json?.deadline) !== Date.parse(to)) return false;
+    j.provenBy409.push('extension');
+  } else expect2xx(r, 'extension');
+  j.extendedTo = to;
+  return true;
+}
+
+/** Hidden damage on the validated quote: a supplement drafted, photographed, submitted and approved. */
+async function supplement(http: Client, j: Journey, who: { garage: string; expert: string }, q: string, note: (r: Response) => Response): Promise<void> {
+  const body = {
+    reason: 'Rear rim cracked, found once the bumper was removed',
+    calculation: { calculationNumber: `AUDA-${j.n}-S1`, lines: [{ kind: 'part', description: 'Rear rim', quantity: 1, unitPriceCents: 100_00 }] },
+  };
+  // 409 mission_not_validated while the quote service has not yet heard of the validation. A lost
+  // answer may leave a draft behind: a draft is never transmitted, so it changes nothing.
+  const created = expect2xx(note(await eventually(() => http.post(`${q}/supplements`, who.garage, body), [409], 'supplement')), 'supplement');
+  const s = `${q}/supplements/${created.json.id}`;
+  expect2xx(note(await http.post(`${s}/photos`, who.garage, photosOnce(1))), 'supplement photo');
+  const submitted = note(await http.post(`${s}/submit`, who.garage));
+  if (submitted.status === 409 && submitted.lostAnswer && submitted.json?.code === 'supplement_already_submitted') {
+    j.provenBy409.push('supplement submit');
+  } else expect2xx(submitted, 'supplement submit');
+  j.supplementsSubmitted += 1;
+  // 404 while expert-review has not yet heard of the supplement.
+  const decided = note(
+    await eventually(() => http.post(`/v1/reviews/${j.reviewId}/supplements/${created.json.id}/decision`, who.expert, { decision: 'approve' }), [404], 'supplement decision'),
+  );
+  if (decided.status === 409 && decided.lostAnswer && decided.json?.code === 'supplement_already_decided') {
+    const c = await http.get(`/v1/reviews/${j.reviewId}`, who.expert);
+    const shown = (c.json?.supplements as { id: string; status: string }[] | undefined)?.find((x) => x.id === created.json.id);
+    if (shown?.status !== 'approved') throw new Error(`supplement decision retried: 409 but it is ${shown?.status}`);
+    j.provenBy409.push('supplement decision');
+  } else expect2xx(decided, 'supplement decision');
+  j.supplementsApprovedCents.push(created.json.calculation.totalInclVatCents);
 }
 
 /** The insurer's cancel; a 409 after a lost answer counts only when the mission reads back cancelled. */
