@@ -1,0 +1,119 @@
+// Fixtures of the public-event tests: internal events that pass validateEvent, and the verdict
+// mission-intake publishes, built from the procedure itself.
+import { expect } from 'vitest';
+import type { MissionSnapshot } from '../src/events.ts';
+import { validateEvent, type DomainEvent, type EventPayload, type EventType } from '../src/events.ts';
+import { evolve, initialState, project, verdictChanged, type MissionFact, type MissionState, type MissionView, type TrackingEntry } from '../src/procedure/index.ts';
+
+export const snapshot: MissionSnapshot = {
+  id: 'm_1',
+  insurerId: 'INS1',
+  insurerMissionRef: 'REF-2026-001',
+  garageId: 'G1',
+  expertOfficeId: 'EXP1',
+  claim: { claimNumber: 'CLM-1', policyNumber: 'POL-1', lossDate: '2026-03-12', circumstances: 'rear-ended at a red light' },
+  vehicle: { vin: 'WVWZZZ1KZAW123456', plate: '1-ABC-123', make: 'Volkswagen', model: 'Golf', firstRegistrationDate: '2021-05-04', valueCents: 18_000_00 },
+  owner: { name: 'Jan Peeters', phone: '+32 470 12 34 56', email: 'jan.peeters@example.be', vatRegime: 'partial', vatDeductiblePercent: 50 },
+  directPayment: { planned: true, ceilingCents: 5_000_00, deductibleCents: 250_00 },
+};
+
+export const parties = { id: snapshot.id, insurerId: snapshot.insurerId, garageId: snapshot.garageId, expertOfficeId: snapshot.expertOfficeId };
+
+/** The end of Monday 30 March 2026 in Brussels (summer time). */
+export const deadline = new Date('2026-03-30T21:59:59.999Z');
+export const t = (minutes: number): Date => new Date(Date.UTC(2026, 2, 20, 8, 0) + minutes * 60_000);
+
+export const policy = {
+  workingDays: 5,
+  minPhotos: 4,
+  reviewThresholds: { agreedLabourRateCents: 65_00, smartCeilingCents: 5_000_00, totalLossRatioPercent: 70 },
+};
+
+let counter = 0;
+
+/** An internal event as the services publish it; fails the test if it would not pass validateEvent. */
+export function internal<T extends EventType>(type: T, payload: EventPayload<T>, overrides: { id?: string; missionId?: string; occurredAt?: string } = {}): DomainEvent<T> {
+  counter += 1;
+  const event = {
+    id: overrides.id ?? `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+    type,
+    version: 1,
+    occurredAt: overrides.occurredAt ?? t(counter).toISOString(),
+    missionId: overrides.missionId ?? snapshot.id,
+    correlationId: 'req-1',
+    causationId: null,
+    payload,
+  };
+  const checked = validateEvent(event);
+  expect(checked, checked.ok ? '' : checked.reason).toMatchObject({ ok: true });
+  return event as unknown as DomainEvent<T>;
+}
+
+/**
+ * The verdict as mission-intake publishes it (services/mission-intake/src/domain/verdict.ts): the
+ * payload of mission.status-changed, its `reason` the newest tracking entry `before` did not have.
+ */
+export function statusChangedPayload(before: MissionView | null, after: MissionView, changedAt: Date): EventPayload<'mission.status-changed'> {
+  const key = (e: TrackingEntry) => `${e.at.getTime()} ${e.code} ${JSON.stringify(e.params)}`;
+  const known = new Set((before?.tracking ?? []).map(key));
+  const added = after.tracking.filter((e) => !known.has(key(e)));
+  return {
+    insurerId: parties.insurerId,
+    garageId: parties.garageId,
+    expertOfficeId: parties.expertOfficeId,
+    status: after.status,
+    section: after.section,
+    outcome: after.outcome,
+    previousStatus: before?.status ?? null,
+    reason: (added.at(-1) ?? after.tracking.at(-1))?.code ?? after.status,
+    changedAt: changedAt.toISOString(),
+    deadline: (after.deadline ?? deadline).toISOString(),
+    quoteId: after.quote?.quoteId ?? null,
+    procedure: after.quote?.procedure ?? null,
+    voidedQuoteIds: [...after.voidedQuoteIds],
+    expert: after.expert ? { name: after.expert.name, phone: after.expert.phone } : null,
+    lastDecision: after.lastDecision
+      ? { decision: after.lastDecision.decision, note: after.lastDecision.note, at: after.lastDecision.at.toISOString() }
+      : null,
+    ...(after.transmission > 0 ? { transmission: after.transmission } : {}),
+    approvedTotalCents: after.approvedTotalCents,
+  };
+}
+
+export interface VerdictChange {
+  readonly event: DomainEvent<'mission.status-changed'>;
+  readonly tracking: readonly TrackingEntry[];
+}
+
+/**
+ * Folds the facts one by one, as mission-intake does, and returns each mission.status-changed it
+ * would publish with the tracking it holds at that moment.
+ */
+export function verdictChanges(facts: readonly MissionFact[], idPrefix = 'a0000000'): VerdictChange[] {
+  let state: MissionState = initialState;
+  let before: MissionView | null = null;
+  const changes: VerdictChange[] = [];
+  facts.forEach((fact, index) => {
+    state = evolve(state, fact);
+    const after = project(state);
+    if (verdictChanged(before, after)) {
+      const changedAt = new Date(Math.max(...Object.values(state.facts).map((f) => f.at.getTime())));
+      const id = `${idPrefix}-0000-4000-8000-${String(index).padStart(12, '0')}`;
+      changes.push({
+        event: {
+          id,
+          type: 'mission.status-changed',
+          version: 1,
+          occurredAt: changedAt.toISOString(),
+          missionId: snapshot.id,
+          correlationId: 'req-1',
+          causationId: fact.eventId,
+          payload: statusChangedPayload(before, after, changedAt),
+        },
+        tracking: after.tracking,
+      });
+    }
+    before = after;
+  });
+  return changes;
+}
