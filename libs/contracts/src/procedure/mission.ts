@@ -194,9 +194,14 @@ export function stateOf(facts: readonly MissionFact[]): MissionState {
 }
 
 export function project(state: MissionState): MissionView {
-  const facts = Object.values(state.facts).sort(byInstantThenEventId);
-  const ofType = <T extends MissionFactType>(type: T): FactOf<T>[] =>
-    facts.filter((fact): fact is FactOf<T> => fact.type === type);
+  // One pass sorts the facts into their kinds, each kind in instant order.
+  const byType: { [T in MissionFactType]?: FactOf<T>[] } = {};
+  for (const fact of Object.values(state.facts).sort(byInstantThenEventId)) {
+    const kind = (byType[fact.type] ??= []) as MissionFact[];
+    kind.push(fact);
+  }
+  const none: never[] = [];
+  const ofType = <T extends MissionFactType>(type: T): FactOf<T>[] => (byType[type] as FactOf<T>[] | undefined) ?? none;
 
   const received = ofType('received')[0];
   const expiries = ofType('expired');
@@ -236,10 +241,15 @@ export function project(state: MissionState): MissionView {
   const submissions = ofType('quote_submitted');
   const close = submissions.filter((quote) => transmissionOf(quote) === 1).find((quote) => isOnTime(quote.at));
   // The garage may only abandon an incoming mission, so only while the deadline is still ahead.
-  const abandon = ofType('abandoned').find((fact) => {
+  const abandonMade = ofType('abandoned').find((fact) => {
     const deadline = quoteDeadlineAsOf(fact.at.getTime());
     return deadline === null || fact.at.getTime() < deadline.getTime();
   });
+  // An abandon at or after the close lost to it (at the same instant the close, which already
+  // reached the expert) and is out of the race with a cancel: a cancel after it is judged against the close.
+  const abandonLost = abandonMade !== undefined && close !== undefined && close.at.getTime() <= abandonMade.at.getTime();
+  if (abandonLost) voidFact(abandonMade, 'abandon', 'quote_closed', 'abandon.voided', { at: iso(close.at) });
+  const abandon = abandonLost ? undefined : abandonMade;
   const cancel = ofType('cancelled')[0];
   // An abandon and a cancel exclude each other (the first makes the mission final): the earlier stands.
   const terminals = [abandon, cancel].filter((fact) => fact !== undefined).sort(byInstantThenEventId);
@@ -279,12 +289,11 @@ export function project(state: MissionState): MissionView {
   }
   const validation = counted.find((d) => d.decision === 'validate');
 
-  // A cancel after the close wins unless the expert validated first: the validation is final.
+  // A cancel after the close (an abandon before it would have won) wins unless the expert
+  // validated first: the validation is final.
   let cancelWins = false;
   if (terminal && liveClose) {
-    if (terminal.type === 'abandoned') {
-      voidFact(terminal, 'abandon', 'quote_closed', 'abandon.voided', { at: iso(liveClose.at) });
-    } else if (validation && validation.at.getTime() <= terminal.at.getTime()) {
+    if (validation && validation.at.getTime() <= terminal.at.getTime()) {
       voidFact(terminal, 'cancel', 'validated', 'cancel.voided', { at: iso(terminal.at), cause: 'validated' });
     } else {
       cancelWins = true;
