@@ -94,6 +94,12 @@ export const MissionStatusChangedV1 = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 64 }),
   changedAt: Instant,
   /**
+   * Per mission, strictly increasing from one verdict to the next: the number of facts the verdict
+   * was folded from. Two verdicts of one consumed batch share `changedAt`; this orders them. Absent
+   * in events published before it was kept.
+   */
+  sequence: Type.Optional(Type.Integer({ minimum: 1 })),
+  /**
    * The deadline that holds: the garage's deadline (with the insurer's extensions) while the
    * mission is new, the answer's due date while information is requested, else the last of them.
    */
@@ -199,7 +205,9 @@ export const QuoteSubmittedV1 = Type.Object({
 
 /**
  * A voided quote the verdict rests on again: the insurer's cancel that voided it lost to a
- * validation made before it and learned late. Its case comes back in the state the mission says.
+ * validation made before it and learned late, or the expiry of a request for information lost to
+ * an answer on time learned late. Its case comes back in the state of the office's own last
+ * decision on the transmission it holds, else in the state `missionStatus` says.
  */
 export const QuoteReinstatedV1 = Type.Object({
   quoteId: Id,

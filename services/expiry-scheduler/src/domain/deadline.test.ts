@@ -12,7 +12,13 @@ const later = new Date('2026-03-30T15:00:00Z');
 const after = new Date('2026-03-31T08:00:00Z');
 const afterExtended = new Date('2026-04-04T08:00:00Z');
 const received: DeadlineFact = { type: 'mission.received', eventId: '00000000-0000-4000-8000-000000000001', deadline };
-const verdict = (status: MissionStatus, changedAt = before, holds = deadline): DeadlineFact => ({ type: 'mission.status-changed', status, changedAt, deadline: holds });
+const verdict = (status: MissionStatus, changedAt = before, holds = deadline, sequence?: number): DeadlineFact => ({
+  type: 'mission.status-changed',
+  status,
+  changedAt,
+  deadline: holds,
+  ...(sequence === undefined ? {} : { sequence }),
+});
 const expired = (expiredAt = after): DeadlineFact => ({ type: 'expired', expiredAt });
 const warned = (warnedAt = before): DeadlineFact => ({ type: 'warned', warnedAt });
 
@@ -165,11 +171,20 @@ const history: fc.Arbitrary<DeadlineFact[]> = fc.array(fc.tuple(fc.constantFrom(
   let holds = deadline;
   return steps.map(([status, fresh], i) => {
     if (deadlineRuns(status) && fresh) holds = new Date(deadline.getTime() + (i + 1) * 3_600_000);
-    return verdict(status, new Date(base + i * 60_000), holds);
+    // Two by two in one batch: the same instant, told apart by the sequence only.
+    return verdict(status, new Date(base + Math.floor(i / 2) * 60_000), holds, i + 2);
   });
 });
 
 describe('the order facts are heard of in', () => {
+  it('orders two verdicts of one batch, which share their instant, by their sequence', () => {
+    // The expert decided pending_validation, then requested information: mission-intake read both in one batch.
+    const pending = verdict('pending_validation', later, deadline, 3);
+    const requested = verdict('information_requested', later, respondBy, 4);
+    expect(given(received, pending, requested)).toMatchObject({ status: 'running', deadline: respondBy, verdictSequence: 4 });
+    expect(given(received, requested, pending)).toMatchObject({ status: 'running', deadline: respondBy, verdictSequence: 4 });
+  });
+
   it('gives the same state whatever order and redelivery the verdicts come in', () => {
     const deliveries = fc
       .tuple(fc.array(anyVerdict, { maxLength: 5 }), fc.boolean())
@@ -182,7 +197,7 @@ describe('the order facts are heard of in', () => {
     );
   });
 
-  it('gives the state of the latest verdict, by changedAt', () => {
+  it('gives the state of the latest verdict, by its sequence', () => {
     const deliveries = history
       .filter((verdicts) => verdicts.length > 0)
       .chain((verdicts) => fc.tuple(fc.constant(verdicts), shuffled([received, ...verdicts, ...verdicts])));

@@ -10,7 +10,7 @@
  *
  * The state keeps the facts and derives the status from them:
  * - the deadline of `mission.received` until a verdict is known, then the latest verdict's (by
- *   `changedAt`, mission-intake's clock, monotone per mission): an older verdict changes nothing,
+ *   its `sequence`, strictly increasing per mission): an older verdict changes nothing,
  *   so redelivery and reordering are harmless, and a verdict heard of before the mission itself is
  *   kept (`awaiting_mission`) for when the mission arrives;
  * - the last expiry a sweep decided, with the deadline it expired. The expiry stands while the
@@ -38,9 +38,10 @@ export interface DeadlineState {
   readonly deadline: Date | null;
   /** The id of the mission.received event, the cause of a later warning or expiry. */
   readonly receivedEventId: string | null;
-  /** mission-intake's latest verdict: the mission's status, and when it changed. */
+  /** mission-intake's latest verdict: the mission's status, when it changed, and its sequence (null: a verdict without one). */
   readonly verdictStatus: MissionStatus | null;
   readonly verdictAt: Date | null;
+  readonly verdictSequence: number | null;
   /** When a warning about `deadline` was sent; cleared when the deadline that holds changes. */
   readonly warnedAt: Date | null;
   /** The last expiry decided by a sweep, and the deadline it expired. */
@@ -50,7 +51,14 @@ export interface DeadlineState {
 
 export type DeadlineFact =
   | { readonly type: 'mission.received'; readonly eventId: string; readonly deadline: Date }
-  | { readonly type: 'mission.status-changed'; readonly status: MissionStatus; readonly changedAt: Date; readonly deadline: Date }
+  | {
+      readonly type: 'mission.status-changed';
+      readonly status: MissionStatus;
+      readonly changedAt: Date;
+      readonly deadline: Date;
+      /** Strictly increasing per mission; absent on verdicts published before it was kept. */
+      readonly sequence?: number;
+    }
   /** Decided by a sweep; `store/deadlines.ts` applies both to whole batches of running rows in SQL. */
   | { readonly type: 'warned'; readonly warnedAt: Date }
   | { readonly type: 'expired'; readonly expiredAt: Date };
@@ -65,6 +73,7 @@ export function initialState(missionId: string): DeadlineState {
     receivedEventId: null,
     verdictStatus: null,
     verdictAt: null,
+    verdictSequence: null,
     warnedAt: null,
     expiredAt: null,
     expiredDeadline: null,
@@ -84,12 +93,14 @@ export function statusOf(facts: Omit<DeadlineState, 'missionId' | 'status'>): De
 }
 
 /**
- * Whether `verdict` is later than the one kept. mission-intake's clock is monotone per mission, so
- * equal instants are the same verdict redelivered; should two differ all the same, the later
- * deadline, then the status, decides, so that every order still gives one state.
+ * Whether `verdict` is later than the one kept: by its sequence, which mission-intake makes strictly
+ * increasing per mission (the verdicts of one consumed batch share their `changedAt`, so the
+ * instant alone cannot order them). Verdicts published before the sequence was kept are ordered by
+ * `changedAt`, then the later deadline, then the status, so that every order still gives one state.
  */
 function isLater(verdict: Verdict, state: DeadlineState): boolean {
   if (state.verdictAt === null || state.verdictStatus === null) return true;
+  if (verdict.sequence !== undefined && state.verdictSequence !== null) return verdict.sequence > state.verdictSequence;
   const byTime = verdict.changedAt.getTime() - state.verdictAt.getTime();
   if (byTime !== 0) return byTime > 0;
   const byDeadline = verdict.deadline.getTime() - (state.deadline?.getTime() ?? Number.NEGATIVE_INFINITY);
@@ -109,7 +120,7 @@ export function evolve(state: DeadlineState, fact: DeadlineFact): DeadlineState 
       break;
     case 'mission.status-changed':
       if (!isLater(fact, state)) return state;
-      next = { ...state, verdictStatus: fact.status, verdictAt: fact.changedAt, deadline: fact.deadline };
+      next = { ...state, verdictStatus: fact.status, verdictAt: fact.changedAt, verdictSequence: fact.sequence ?? null, deadline: fact.deadline };
       break;
     case 'warned':
       // The sweep warns about a running deadline it has not warned about yet.

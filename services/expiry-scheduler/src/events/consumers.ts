@@ -10,7 +10,13 @@ export function factOf(event: DomainEvent): DeadlineFact | null {
     case 'mission.received':
       return { type: 'mission.received', eventId: event.id, deadline: new Date(event.payload.deadline) };
     case 'mission.status-changed':
-      return { type: 'mission.status-changed', status: event.payload.status, changedAt: new Date(event.payload.changedAt), deadline: new Date(event.payload.deadline) };
+      return {
+        type: 'mission.status-changed',
+        status: event.payload.status,
+        changedAt: new Date(event.payload.changedAt),
+        deadline: new Date(event.payload.deadline),
+        ...(event.payload.sequence === undefined ? {} : { sequence: event.payload.sequence }),
+      };
     default:
       return null;
   }

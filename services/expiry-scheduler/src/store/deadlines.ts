@@ -10,12 +10,13 @@ interface DeadlineRow {
   received_event_id: string | null;
   verdict_status: MissionStatus | null;
   verdict_at: string | null;
+  verdict_sequence: number | null;
   warned_at: string | null;
   expired_at: string | null;
   expired_deadline: string | null;
 }
 
-const STATE_COLUMNS = 'mission_id, status, deadline, received_event_id, verdict_status, verdict_at, warned_at, expired_at, expired_deadline';
+const STATE_COLUMNS = 'mission_id, status, deadline, received_event_id, verdict_status, verdict_at, verdict_sequence, warned_at, expired_at, expired_deadline';
 
 const date = (value: string | null) => (value === null ? null : new Date(value));
 
@@ -61,6 +62,7 @@ function stateOf(row: DeadlineRow): DeadlineState {
     receivedEventId: row.received_event_id,
     verdictStatus: row.verdict_status,
     verdictAt: date(row.verdict_at),
+    verdictSequence: row.verdict_sequence,
     warnedAt: date(row.warned_at),
     expiredAt: date(row.expired_at),
     expiredDeadline: date(row.expired_deadline),
@@ -71,16 +73,17 @@ function stateOf(row: DeadlineRow): DeadlineState {
  * The columns the consumer writes. Of the sweep's, only `warned_at`, which a new deadline clears
  * (the row is locked: no sweep warns in between); never expired_at, expired_deadline or run_id.
  */
-const FACT_COLUMNS: ReadonlyArray<readonly [column: string, value: (state: DeadlineState) => string | Date | null]> = [
+const FACT_COLUMNS: ReadonlyArray<readonly [column: string, value: (state: DeadlineState) => string | number | Date | null]> = [
   ['status', (s) => s.status],
   ['deadline', (s) => s.deadline],
   ['received_event_id', (s) => s.receivedEventId],
   ['verdict_status', (s) => s.verdictStatus],
   ['verdict_at', (s) => s.verdictAt],
+  ['verdict_sequence', (s) => s.verdictSequence],
   ['warned_at', (s) => s.warnedAt],
 ];
 
-const same = (a: string | Date | null, b: string | Date | null) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+const same = (a: string | number | Date | null, b: string | number | Date | null) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
 
 /**
  * Writes what the domain changed, and only that: `status` and `deadline` are indexed, and a
@@ -100,9 +103,10 @@ export async function saveDeadlines(tx: Tx, changes: ReadonlyArray<{ before: Dea
   await tx.query(
     `UPDATE deadlines d
         SET status = c.status, deadline = c.deadline, received_event_id = c.received_event_id,
-            verdict_status = c.verdict_status, verdict_at = c.verdict_at, warned_at = c.warned_at, updated_at = now()
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::timestamptz[], $7::timestamptz[])
-            AS c(mission_id, status, deadline, received_event_id, verdict_status, verdict_at, warned_at)
+            verdict_status = c.verdict_status, verdict_at = c.verdict_at, verdict_sequence = c.verdict_sequence,
+            warned_at = c.warned_at, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::integer[])
+            AS c(mission_id, status, deadline, received_event_id, verdict_status, verdict_at, warned_at, verdict_sequence)
       WHERE d.mission_id = c.mission_id`,
     [
       changed.map((s) => s.missionId),
@@ -112,6 +116,7 @@ export async function saveDeadlines(tx: Tx, changes: ReadonlyArray<{ before: Dea
       changed.map((s) => s.verdictStatus),
       changed.map((s) => s.verdictAt),
       changed.map((s) => s.warnedAt),
+      changed.map((s) => s.verdictSequence),
     ],
   );
 }

@@ -23,7 +23,7 @@ describe('the mission.status-changed payload', () => {
   it('carries the verdict, the status before, the winning close and the decision as fields', () => {
     const before = viewOf(received, quote);
     const after = viewOf(received, quote, decision(1, '2026-04-09T15:00:00Z'));
-    expect(statusChangedPayload(parties, before, after, new Date('2026-04-09T15:00:01Z'))).toEqual({
+    expect(statusChangedPayload(parties, before, after, new Date('2026-04-09T15:00:01Z'), 3)).toEqual({
       insurerId: 'INS-1',
       garageId: 'G-1',
       expertOfficeId: 'EXP-1',
@@ -33,6 +33,7 @@ describe('the mission.status-changed payload', () => {
       previousStatus: 'under_analysis',
       reason: 'review.remote_intervention',
       changedAt: '2026-04-09T15:00:01.000Z',
+      sequence: 3,
       deadline: '2026-04-10T21:59:59.999Z',
       quoteId: 'Q-1',
       procedure: 'standard',
@@ -46,7 +47,7 @@ describe('the mission.status-changed payload', () => {
 
   it('names the voided close of a cancelled mission', () => {
     const cancel: MissionFact = { type: 'cancelled', eventId: 'c', at: new Date('2026-04-09T16:00:00Z'), reason: 'Settled', by: 'INS-1' };
-    const payload = statusChangedPayload(parties, viewOf(received, quote), viewOf(received, quote, cancel), new Date('2026-04-09T16:00:00Z'));
+    const payload = statusChangedPayload(parties, viewOf(received, quote), viewOf(received, quote, cancel), new Date('2026-04-09T16:00:00Z'), 3);
     expect(payload).toMatchObject({ status: 'cancelled', outcome: 'cancelled', previousStatus: 'under_analysis', reason: 'mission.cancelled', quoteId: null, voidedQuoteIds: ['Q-1'] });
   });
 });

@@ -17,6 +17,8 @@ export function statusChangedPayload(
   before: MissionView | null,
   after: MissionView,
   changedAt: Date,
+  /** How many facts `after` was folded from: strictly increasing per mission (see the event's schema). */
+  sequence: number,
 ): EventPayload<'mission.status-changed'> {
   return {
     insurerId: mission.insurerId,
@@ -28,6 +30,7 @@ export function statusChangedPayload(
     previousStatus: before?.status ?? null,
     reason: changeReason(before, after),
     changedAt: changedAt.toISOString(),
+    sequence,
     deadline: (after.deadline ?? mission.deadline).toISOString(),
     quoteId: after.quote?.quoteId ?? null,
     procedure: after.quote?.procedure ?? null,

@@ -118,7 +118,7 @@ export function missionHandler(ctx: Pick<ServiceContext, 'outbox' | 'clock'>) {
           correlationId: step.correlationId,
           causationId: step.fact.eventId,
           occurredAt: at,
-          payload: statusChangedPayload(mission.keys, before, after, at),
+          payload: statusChangedPayload(mission.keys, before, after, at, Object.keys(mission.state.facts).length),
         });
       }
     }
