@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { MissionStatus } from '@smart-expertise/contracts';
 import { DECISIONS, REVIEW_STATUSES, decide, evolve, fold, initialReviewCase, statusAfter, statusesListed } from './decision.ts';
-import { isOverdue, openedAt } from './decision.ts';
-import type { CaseCommand, CaseEvent, DecideCommand, Decision, RetransmitCommand, ReviewDecided, ReviewStatus, WithdrawCommand } from './decision.ts';
+import { isOverdue, openedAt, withRecord } from './decision.ts';
+import type { CaseCommand, CaseEvent, DecideCommand, Decision, ReinstateCommand, RetransmitCommand, ReviewDecided, ReviewStatus, WithdrawCommand } from './decision.ts';
 
 const at = new Date('2016-03-29T10:00:00Z');
 const voidedAt = new Date('2016-03-29T09:00:00Z');
@@ -22,6 +22,11 @@ function retransmit(transmission: number, when = at): RetransmitCommand {
 
 function withdrawBecause(missionStatus: MissionStatus, when = voidedAt): WithdrawCommand {
   return { type: 'withdraw', missionStatus, at: when };
+}
+
+/** quote.reinstated, with the mission's status in the verdict that reinstated the quote. */
+function reinstateAs(missionStatus: MissionStatus): ReinstateCommand {
+  return { type: 'reinstate', missionStatus, at };
 }
 
 function decided(decision: Decision, sequence: number, transmission = 1): ReviewDecided {
@@ -128,7 +133,13 @@ describe('review case lifecycle', () => {
 
     it('a withdrawn case says why, and keeps its decisions count as its version', () => {
       const { state } = given('pending_validation', { withdrawn: 'cancelled' });
-      expect(state).toEqual({ status: 'withdrawn', decisions: 1, withdrawal: { missionStatus: 'cancelled', at: voidedAt }, transmission: 1 });
+      expect(state).toEqual({
+        status: 'withdrawn',
+        decisions: 1,
+        withdrawal: { missionStatus: 'cancelled', at: voidedAt },
+        transmission: 1,
+        lastDecision: { decision: 'pending_validation', transmission: 1 },
+      });
     });
 
     it.each(DECISIONS)('a withdrawn case refuses %s as withdrawn', (decision) => {
@@ -161,18 +172,70 @@ describe('review case lifecycle', () => {
     });
   });
 
-  describe('reinstatement (a cancel that lost to a validation made before it)', () => {
+  describe('reinstatement (a void that lost: a cancel to an earlier validation, an expiry to an answer on time)', () => {
     it('a case withdrawn after its validation comes back validated, and stays final', () => {
       const g = given('validate', { withdrawn: 'cancelled' });
-      g.when({ type: 'reinstate', missionStatus: 'closed', at }).then({ type: 'case_reinstated', status: 'validated', at });
+      g.when(reinstateAs('closed')).then({ type: 'case_reinstated', status: 'validated', at });
       const state = fold(g.state, [{ type: 'case_reinstated', status: 'validated', at }]);
-      expect(state).toEqual({ status: 'validated', decisions: 1, withdrawal: null, transmission: 1 });
+      expect(state).toEqual({ status: 'validated', decisions: 1, withdrawal: null, transmission: 1, lastDecision: { decision: 'validate', transmission: 1 } });
       expect(decide(state, command('pending_validation'))).toMatchObject({ ok: false, code: 'case_final' });
     });
 
+    it('a cancel that lost to the validation brings the case back validated, even from a verdict that had not read the validation', () => {
+      given('pending_validation', 'validate', { withdrawn: 'cancelled' }).when(reinstateAs('closed')).then({ type: 'case_reinstated', status: 'validated' });
+      given('pending_validation', 'validate', { withdrawn: 'cancelled' }).when(reinstateAs('pending_validation')).then({ type: 'case_reinstated', status: 'validated' });
+    });
+
+    // The request (due T0+12s) answered at T0+3s and validated at T0+4s; mission-intake reads the
+    // sweep's expiry first (the case is withdrawn), then the answer: the quote is reinstated while
+    // the mission is under analysis, the validation not read yet.
+    it('a validation on the answer brings the case back validated, not in the status the verdict had reached', () => {
+      const g = given('request_information', { transmitted: 2 }, 'validate', { withdrawn: 'expired' });
+      g.when(reinstateAs('under_analysis')).then({ type: 'case_reinstated', status: 'validated', at });
+      const result = decide(g.state, reinstateAs('under_analysis'));
+      const state = result.ok ? fold(g.state, result.events) : g.state;
+      expect(state).toMatchObject({ status: 'validated', withdrawal: null, transmission: 2, decisions: 2 });
+      expect(decide(state, command('pending_validation'))).toMatchObject({ ok: false, code: 'case_final' });
+    });
+
+    it('a second request on the answer brings the case back waiting for the garage, and its next transmission opens it', () => {
+      const g = given('request_information', { transmitted: 2 }, 'request_information', { withdrawn: 'expired' });
+      g.when(reinstateAs('under_analysis')).then({ type: 'case_reinstated', status: 'information_requested', at });
+      const state = fold(g.state, [{ type: 'case_reinstated', status: 'information_requested', at }]);
+      expect(decide(state, command('validate'))).toMatchObject({ ok: false, code: 'awaiting_garage' });
+      expect(decide(state, retransmit(3))).toMatchObject({ ok: true, events: [expect.objectContaining({ transmission: 3 })] });
+    });
+
+    it('with no decision yet on the transmission it holds, the case takes the mission status (an earlier request is not its status)', () => {
+      given('request_information', { transmitted: 2 }, { withdrawn: 'expired' }).when(reinstateAs('under_analysis')).then({ type: 'case_reinstated', status: 'open' });
+      given({ withdrawn: 'cancelled' }).when(reinstateAs('under_analysis')).then({ type: 'case_reinstated', status: 'open' });
+    });
+
+    it.each(everyStatusBeforeWithdrawal.filter(({ past }) => past.length > 0))(
+      'a case withdrawn from $from comes back $from, whatever status the verdict that reinstated it had reached',
+      ({ from, past }) => {
+        for (const missionStatus of ['under_analysis', 'pending_validation', 'information_requested', 'closed'] as const) {
+          given(...past, { withdrawn: 'cancelled' }).when(reinstateAs(missionStatus)).then({ type: 'case_reinstated', status: from as Exclude<ReviewStatus, 'withdrawn'> });
+        }
+      },
+    );
+
     it('a case that was never withdrawn, or a mission resting on no quote, reinstates nothing', () => {
-      given('validate').when({ type: 'reinstate', missionStatus: 'closed', at }).thenNothing();
-      given({ withdrawn: 'cancelled' }).when({ type: 'reinstate', missionStatus: 'cancelled', at }).thenNothing();
+      given('validate').when(reinstateAs('closed')).thenNothing();
+      given({ withdrawn: 'cancelled' }).when(reinstateAs('cancelled')).thenNothing();
+      given('validate', { withdrawn: 'cancelled' }).when(reinstateAs('cancelled')).thenNothing();
+    });
+
+    it('a stored state without the case record cannot be reinstated: the caller completes it with withRecord', () => {
+      const stored = { status: 'withdrawn', decisions: 2, withdrawal: { missionStatus: 'expired', at: voidedAt }, transmission: 2 } as const;
+      expect(() => decide(stored, reinstateAs('under_analysis'))).toThrow(/withRecord/);
+      const decisions = [
+        { sequence: 2, decision: 'validate', transmission: 2 },
+        { sequence: 1, decision: 'request_information', transmission: 1 },
+      ] as const;
+      expect(withRecord(stored, decisions).lastDecision).toEqual({ decision: 'validate', transmission: 2 });
+      expect(decide(withRecord(stored, decisions), reinstateAs('under_analysis'))).toMatchObject({ ok: true, events: [{ status: 'validated' }] });
+      expect(withRecord(stored, []).lastDecision).toBeNull();
     });
   });
 
@@ -217,7 +280,15 @@ describe('review case lifecycle', () => {
       const g = given('pending_validation', 'request_information');
       g.when(retransmit(2)).then({ type: 'quote_retransmitted', transmission: 2, at });
       const result = decide(g.state, retransmit(2));
-      if (result.ok) expect(fold(g.state, result.events)).toEqual({ status: 'open', decisions: 2, withdrawal: null, transmission: 2 });
+      if (result.ok) {
+        expect(fold(g.state, result.events)).toEqual({
+          status: 'open',
+          decisions: 2,
+          withdrawal: null,
+          transmission: 2,
+          lastDecision: { decision: 'request_information', transmission: 1 },
+        });
+      }
     });
 
     it('a transmission already recorded changes nothing (redelivery, re-publication)', () => {
@@ -248,7 +319,7 @@ describe('review case lifecycle', () => {
     });
 
     it('a case first learned at a later transmission opens there', () => {
-      expect(openedAt(3)).toEqual({ status: 'open', decisions: 0, withdrawal: null, transmission: 3 });
+      expect(openedAt(3)).toEqual({ status: 'open', decisions: 0, withdrawal: null, transmission: 3, lastDecision: null });
       given().when(retransmit(2)).thenRefused('unexpected_transmission');
     });
 

@@ -17,12 +17,18 @@
  * is the authority's verdict, learned from quote.voided: the case cannot refuse it, whatever its
  * status, and after it every decision is refused.
  *
+ * A voided quote may count again (quote.reinstated: the cancel that voided it lost to an earlier
+ * validation, or the expiry that voided it lost to the garage's answer on time). The case then
+ * comes back as its own record says: the office's last decision on the transmission the case holds
+ * is a fact it knows first-hand, which mission-intake counts again once the quote counts, whereas
+ * the `missionStatus` of quote.reinstated is a snapshot of a verdict that may not have read it yet.
+ *
  * The production path is `decide` then `evolve`: the HTTP route and the consumer load the state,
  * decide, and store the events and the state `evolve` gives; nothing else computes a status.
  */
 import type Type from 'typebox';
 import { DECISIONS, literalsOf, type Decision, type MissionStatus } from '@smart-expertise/contracts';
-import { caseStatusOf } from '@smart-expertise/contracts/procedure';
+import { caseStatusOf, statusAfterDecision } from '@smart-expertise/contracts/procedure';
 import { ReviewQueueFilter, ReviewStatus } from '@smart-expertise/contracts/http/expert-review';
 
 export { DECISIONS, type Decision, type ReviewStatus };
@@ -38,6 +44,12 @@ export interface Withdrawal {
   readonly at: Date;
 }
 
+/** A decision as the case's record keeps it: what the office decided, on which transmission. */
+export interface RecordedDecision {
+  readonly decision: Decision;
+  readonly transmission: number;
+}
+
 export interface ReviewCaseState {
   readonly status: ReviewStatus;
   /** How many decisions have been recorded; also the case's version for optimistic concurrency. */
@@ -46,13 +58,25 @@ export interface ReviewCaseState {
   readonly withdrawal: Withdrawal | null;
   /** The quote's transmission the case holds: 1 for the first close, +1 per answer to a request for information. */
   readonly transmission: number;
+  /**
+   * The office's last recorded decision, null before any. A withdrawal hides the status it led to;
+   * a reinstatement needs it back. The stored row keeps only the status (its decisions keep the
+   * rest): absent on a state loaded without them, which `withRecord` completes.
+   */
+  readonly lastDecision?: RecordedDecision | null;
 }
 
-export const initialReviewCase: ReviewCaseState = { status: 'open', decisions: 0, withdrawal: null, transmission: 1 };
+export const initialReviewCase: ReviewCaseState = { status: 'open', decisions: 0, withdrawal: null, transmission: 1, lastDecision: null };
 
 /** The state a case opens in for a quote's transmission (a case first learned at a later transmission opens there). */
 export function openedAt(transmission: number): ReviewCaseState {
   return { ...initialReviewCase, transmission };
+}
+
+/** A stored state completed with the case's own record: its decisions, in any order. */
+export function withRecord(state: ReviewCaseState, decisions: readonly (RecordedDecision & { readonly sequence: number })[]): ReviewCaseState {
+  const last = decisions.reduce<(typeof decisions)[number] | null>((latest, d) => (latest === null || d.sequence > latest.sequence ? d : latest), null);
+  return { ...state, lastDecision: last && { decision: last.decision, transmission: last.transmission } };
 }
 
 export interface DecideCommand {
@@ -84,10 +108,13 @@ export interface WithdrawCommand {
 
 /**
  * The quote the case was withdrawn for counts again: the insurer's cancel that voided it lost to a
- * validation made before it (the procedure's one reversal). The case takes the status the mission says.
+ * validation made before it, or the expiry that voided it lost to the garage's answer on time. The
+ * case takes the status its own last decision on the transmission it holds gives; with none, the
+ * status the mission says.
  */
 export interface ReinstateCommand {
   readonly type: 'reinstate';
+  /** The mission's status in the verdict that reinstated the quote (quote.reinstated). */
   readonly missionStatus: MissionStatus;
   readonly at: Date;
 }
@@ -283,7 +310,17 @@ function reinstate(state: ReviewCaseState, command: ReinstateCommand): DecideRes
   }
   // Only a withdrawn case comes back; a redelivered reinstatement changes nothing.
   if (state.status !== 'withdrawn') return accept();
-  const status = caseStatusOf(command.missionStatus);
+  // A mission resting on no quote (a contradiction for a reinstated one) leaves the case withdrawn.
+  if (caseStatusOf(command.missionStatus) === null) return accept();
+  if (state.lastDecision === undefined) {
+    throw new Error("a reinstatement needs the case's own decisions: complete the stored state with withRecord");
+  }
+  // The verdict that reinstated the quote may not have read the office's decisions yet (they reach
+  // mission-intake on another topic); they count again with the quote, so the case's own last
+  // decision on the transmission it holds says where the mission is going. Without one, the
+  // transmission awaits the office, and the mission says so.
+  const own = state.lastDecision?.transmission === state.transmission ? state.lastDecision : null;
+  const status = caseStatusOf(own ? statusAfterDecision(own.decision) : command.missionStatus);
   if (status === null) return accept();
   return accept({ type: 'case_reinstated', status, at: command.at });
 }
@@ -294,7 +331,12 @@ export function evolve(state: ReviewCaseState, event: CaseEvent): ReviewCaseStat
       // A redelivered event (sequence already folded in) changes nothing, so replays are harmless.
       if (event.sequence <= state.decisions) return state;
       // A withdrawal is final: a decision folded after it (never produced by `decide`) only counts.
-      return { ...state, status: state.status === 'withdrawn' ? 'withdrawn' : statusAfter(event.decision), decisions: event.sequence };
+      return {
+        ...state,
+        status: state.status === 'withdrawn' ? 'withdrawn' : statusAfter(event.decision),
+        decisions: event.sequence,
+        lastDecision: { decision: event.decision, transmission: event.transmission },
+      };
     case 'case_withdrawn':
       if (state.status === 'withdrawn') return state;
       return { ...state, status: 'withdrawn', withdrawal: { missionStatus: event.missionStatus, at: event.at } };

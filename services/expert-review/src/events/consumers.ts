@@ -1,6 +1,6 @@
 // expert-review reads the quote topic only: quote.submitted opens a case from its reviewFile (or,
 // after a request for information, records the quote's next transmission on it), quote.voided
-// withdraws it, supplement.submitted adds a supplement for hidden damage. It never reads
+// withdraws it, quote.reinstated brings it back, supplement.submitted adds a supplement for hidden damage. It never reads
 // mission.received, so it never holds the owner's contact; the quote's events come in order (one
 // key, the mission id), so no cross-topic merge.
 import { randomUUID } from 'node:crypto';
@@ -8,10 +8,11 @@ import { Topics, type DomainEvent, type EventType } from '@smart-expertise/contr
 import { reviewDueAt } from '@smart-expertise/contracts/procedure';
 import type { ConsumerSpec, EventHandler, EventHandlers, ServiceContext, Tx } from '@smart-expertise/service-runtime';
 import { assess, type MissionPolicyFacts } from '../domain/assessment.ts';
-import { decide, fold, openedAt as caseOpenedAt, type ReviewCaseState, type WithdrawCommand } from '../domain/decision.ts';
+import { decide, fold, openedAt as caseOpenedAt, withRecord, type ReviewCaseState, type WithdrawCommand } from '../domain/decision.ts';
 import { caseMissionOf, caseQuoteOf, policyFactsOf } from '../domain/review-file.ts';
 import {
   caseOfQuoteForUpdate,
+  decisionsOf,
   openCase,
   openCases,
   recordTransmission,
@@ -159,14 +160,15 @@ export function reviewConsumers(ctx: ServiceContext): ConsumerSpec[] {
       const first = (await voidOfQuote(tx, v.quoteId)) ?? v;
       await withdraw(tx, reviewCase.id, stateOf(reviewCase), first, ctx.clock());
     },
-    // The one reversal of the procedure: the cancel that voided the quote lost to an earlier validation.
+    // The void lost after all: the cancel to an earlier validation, or the expiry to an answer on time.
     'quote.reinstated': async (tx, event) => {
       const { quoteId, missionStatus, reinstatedAt } = event.payload;
       await lockQuote(tx, quoteId);
       await clearQuoteVoid(tx, quoteId);
       const reviewCase = await caseOfQuoteForUpdate(tx, quoteId);
       if (!reviewCase) return;
-      const state = stateOf(reviewCase);
+      // The case comes back as its own decisions say, which the stored status no longer shows.
+      const state = withRecord(stateOf(reviewCase), await decisionsOf(tx, reviewCase.id));
       const result = decide(state, { type: 'reinstate', missionStatus, at: new Date(reinstatedAt) });
       if (!result.ok) throw new Error(`quote ${quoteId} cannot reinstate case ${reviewCase.id}: ${result.code}: ${result.message}`);
       if (result.events.length === 0) return;
