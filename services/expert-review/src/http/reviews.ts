@@ -11,7 +11,7 @@ import {
   SupplementDecisionRequest,
   SupplementParams,
 } from '@smart-expertise/contracts/http/expert-review';
-import { withTransaction, type App, type ServiceContext } from '@smart-expertise/service-runtime';
+import { withTransaction, type App, type Pool, type ServiceContext, type Tx } from '@smart-expertise/service-runtime';
 import { decide, fold, isOverdue, statusesListed } from '../domain/decision.ts';
 import { resolveRespondBy } from '../domain/information-request.ts';
 import { decodeCursor, encodeCursor } from '../domain/queue-cursor.ts';
@@ -35,6 +35,13 @@ import { caseRefusal, problems, supplementRefusal } from './problems.ts';
 const ProblemRef = { $ref: 'Problem' } as unknown as typeof Problem;
 const tags = ['reviews'];
 const roles = ['expert'] as const;
+
+/** The office's case (locked for the transaction when `lock`); another office's case is a 404 like a missing one. */
+async function officeCase(db: Pool | Tx, id: string, expertOfficeId: string, options: { lock?: boolean } = {}): Promise<ReviewCaseRow> {
+  const row = await findCase(db, id, expertOfficeId, options);
+  if (!row) throw problems.reviewNotFound(`No review case ${id}.`);
+  return row;
+}
 
 function summaryOf(row: ReviewCaseRow, now: Date) {
   const m = row.mission;
@@ -203,8 +210,7 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       },
     },
     async (request) => {
-      const row = await findCase(ctx.pool, request.params.id, request.principal.org);
-      if (!row) throw problems.reviewNotFound(`No review case ${request.params.id}.`);
+      const row = await officeCase(ctx.pool, request.params.id, request.principal.org);
       const [decisions, transmissions, supplements] = await Promise.all([
         decisionsOf(ctx.pool, row.id),
         transmissionsOf(ctx.pool, row.id),
@@ -235,8 +241,7 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       const { decision, note, expectedVersion, expectedTransmission } = request.body;
       return withTransaction(ctx.pool, async (tx) => {
         // The row lock makes two experts deciding at once take turns: the second sees the first's decision.
-        const row = await findCase(tx, request.params.id, principal.org, { lock: true });
-        if (!row) throw problems.reviewNotFound(`No review case ${request.params.id}.`);
+        const row = await officeCase(tx, request.params.id, principal.org, { lock: true });
         const at = ctx.clock();
         // The due date as given (or the policy's, for a request without one); the decider says
         // whether the decision takes one at all.
@@ -310,8 +315,7 @@ export function reviewRoutes(app: App, ctx: ServiceContext): void {
       const { id, supplementId } = request.params;
       return withTransaction(ctx.pool, async (tx) => {
         // The case's row lock serialises the decisions on its supplements with a withdrawal.
-        const row = await findCase(tx, id, principal.org, { lock: true });
-        if (!row) throw problems.reviewNotFound(`No review case ${id}.`);
+        const row = await officeCase(tx, id, principal.org, { lock: true });
         const supplement = await supplementOfQuoteForUpdate(tx, row.quoteId, supplementId);
         if (!supplement) throw problems.supplementNotFound(`No supplement ${supplementId} on review case ${id}.`);
         const result = decideSupplement(supplement, row, {

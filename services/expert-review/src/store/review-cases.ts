@@ -23,7 +23,6 @@ export interface ReviewCaseRow {
   quoteClosedAt: Date;
   totalInclVatCents: number | null;
   deadline: Date | null;
-  deadlineKey: number;
   findings: Finding[];
   findingsSummary: string;
   findingsBasis: Assessment['basis'];
@@ -57,8 +56,9 @@ export interface DecisionRow {
   respondBy: Date | null;
 }
 
-// Microseconds since the epoch: exact for any deadline the database stores, safe as a JS number.
-function deadlineKey(param: string): string {
+// The queue's order: microseconds since the epoch, exact for any instant the database stores and
+// safe as a JS number; an unknown due date sorts last.
+function dueKey(param: string): string {
   return `COALESCE((extract(epoch FROM ${param}::timestamptz) * 1000000)::bigint, 9007199254740991)`;
 }
 
@@ -78,7 +78,6 @@ function toRow(row: Record<string, any>): ReviewCaseRow {
     quoteClosedAt: row.quote_closed_at,
     totalInclVatCents: row.total_incl_vat_cents,
     deadline: row.deadline,
-    deadlineKey: row.deadline_key,
     findings: row.findings,
     findingsSummary: row.findings_summary,
     findingsBasis: row.findings_basis,
@@ -149,11 +148,11 @@ export async function openCases(tx: Tx, cases: readonly NewCase[]): Promise<Set<
     name: 'review-cases-open',
     text: `WITH opened AS (
              INSERT INTO review_cases (id, quote_id, mission_id, expert_office_id, garage_id, procedure, quote, mission, quote_closed_at,
-                                       total_incl_vat_cents, deadline, deadline_key, findings, findings_summary, findings_basis,
+                                       total_incl_vat_cents, deadline, findings, findings_summary, findings_basis,
                                        suggested_decision, opened_at, updated_at, transmission, policy, due_at, due_key)
              SELECT c.id, c.quote_id, c.mission_id, c.expert_office_id, c.garage_id, c.procedure, c.quote, c.mission, c.quote_closed_at,
-                    c.total_incl_vat_cents, c.deadline, ${deadlineKey('c.deadline')}, c.findings, c.findings_summary, c.findings_basis,
-                    c.suggested_decision, c.opened_at, c.opened_at, c.transmission, c.policy, c.due_at, ${deadlineKey('c.due_at')}
+                    c.total_incl_vat_cents, c.deadline, c.findings, c.findings_summary, c.findings_basis,
+                    c.suggested_decision, c.opened_at, c.opened_at, c.transmission, c.policy, c.due_at, ${dueKey('c.due_at')}
              FROM jsonb_to_recordset($1::jsonb) AS c(id text, quote_id text, mission_id text, expert_office_id text, garage_id text,
                procedure text, quote jsonb, mission jsonb, quote_closed_at timestamptz, total_incl_vat_cents bigint, deadline timestamptz,
                findings jsonb, findings_summary text, findings_basis text, suggested_decision text, opened_at timestamptz,
@@ -185,9 +184,9 @@ export async function recordTransmission(
   const { rowCount } = await tx.query(
     `UPDATE review_cases
         SET status = $3, transmission = $4, quote = $5, quote_closed_at = $6, total_incl_vat_cents = $7, mission = COALESCE($8, mission),
-            policy = COALESCE($9, policy), deadline = COALESCE($10, deadline), deadline_key = ${deadlineKey('COALESCE($10, deadline)')},
+            policy = COALESCE($9, policy), deadline = COALESCE($10, deadline),
             findings = $11, findings_summary = $12, findings_basis = $13, suggested_decision = $14,
-            due_at = $15, due_key = ${deadlineKey('$15')}, respond_by = NULL, updated_at = $16
+            due_at = $15, due_key = ${dueKey('$15')}, respond_by = NULL, updated_at = $16
       WHERE id = $1 AND version = $2 AND transmission = $17`,
     [
       caseId,
