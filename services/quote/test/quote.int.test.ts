@@ -1,23 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topics, type EventEnvelope } from '@smart-expertise/contracts';
-import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { createEventProbe, httpClient, token, uniqueSuffix } from '@smart-expertise/service-runtime/testing';
 import { withTransaction } from '@smart-expertise/service-runtime';
 import type { DomainEvent } from '@smart-expertise/contracts';
 import { buildQuote } from '../src/service.ts';
 import { quoteConsumers } from '../src/events/consumers.ts';
-import { heic, jpeg, missionReceived, png, statusChanged, upload, type MissionOptions, type Verdict } from './support.ts';
+import { LINES, SMART_FRAME, heic, jpeg, missionReceived, png, quoteUnderTest, statusChanged, upload } from './support.ts';
 
-const env = testEnvironment('quote', { PHOTO_MAX_BYTES: '65536', PHOTO_MAX_COUNT: '5' });
-const prefix = env.KAFKA_TOPIC_PREFIX!;
-/** The service's clock: real time unless a test pins it. */
-let pinnedNow: Date | null = null;
+const quote = quoteUnderTest();
+const { at, publish, applied, verdict, receivedMission, createQuote, completeQuote, closedQuote, outboxEvents } = quote;
+const GARAGE = quote.garageId;
 let service: Awaited<ReturnType<typeof buildQuote>>;
 let probe: Awaited<ReturnType<typeof createEventProbe>>;
 let baseUrl: string;
 let request: ReturnType<typeof httpClient>;
-
-const GARAGE = `G-${uniqueSuffix()}`;
-const OTHER_GARAGE = `G-${uniqueSuffix()}`;
 let garage: string;
 let otherGarage: string;
 let expert: string;
@@ -25,78 +20,13 @@ let otherExpert: string;
 let insurer: string;
 
 beforeAll(async () => {
-  service = await buildQuote(env, { clock: () => pinnedNow ?? new Date() });
-  baseUrl = await service.start();
-  request = httpClient(baseUrl);
-  probe = await createEventProbe([prefix + Topics.quote]);
-  garage = await token({ role: 'garage', org: GARAGE });
-  otherGarage = await token({ role: 'garage', org: OTHER_GARAGE });
-  expert = await token({ role: 'expert', org: 'EXP1', name: 'Jan Janssens', phone: '+32 2 555 01 01' });
+  ({ service, baseUrl, request, probe, garage, otherGarage, expert, insurer } = await quote.start());
   otherExpert = await token({ role: 'expert', org: 'EXP2', name: 'Piet Pieters', phone: '+32 2 555 02 02' });
-  insurer = await token({ role: 'insurer', org: 'INS1' });
 });
 
 afterAll(async () => {
-  pinnedNow = null;
-  await probe?.stop();
-  await service?.stop();
+  await quote.stop();
 });
-
-async function publish(event: EventEnvelope, topic: string = Topics.missionIntake): Promise<void> {
-  await publishRaw(prefix + topic, [{ key: event.missionId, value: event }]);
-}
-
-/** Waits until the quote service has applied `event` (its inbox holds it). */
-async function applied(event: EventEnvelope): Promise<void> {
-  await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [event.id])).rowCount === 1, {
-    message: `${event.type} ${event.id} applied`,
-  });
-}
-
-/** Publishes mission-intake's verdict on the mission and waits until the quote service applied it. */
-async function verdict(missionId: string, change: Omit<Verdict, 'garageId'>): Promise<EventEnvelope> {
-  const event = statusChanged(missionId, { garageId: GARAGE, ...change });
-  await publish(event);
-  await applied(event);
-  return event;
-}
-
-async function missionRow(missionId: string) {
-  const { rows } = await service.ctx.pool.query('SELECT * FROM missions WHERE id = $1', [missionId]);
-  return rows[0];
-}
-
-/** Deposits a mission through its event and waits until the quote service holds its copy. */
-async function receivedMission(options: Partial<MissionOptions> = {}): Promise<{ missionId: string; deadline: Date }> {
-  const missionId = `m-${uniqueSuffix()}`;
-  const deadline = options.deadline ?? new Date(Date.now() + 7 * 24 * 3600_000);
-  await publish(missionReceived(missionId, { garageId: GARAGE, ...options, deadline }));
-  await waitFor(async () => (await missionRow(missionId))?.received_at, { message: `mission.received of ${missionId}` });
-  return { missionId, deadline };
-}
-
-async function createQuote(missionId: string, procedure: 'standard' | 'total_loss' = 'standard'): Promise<string> {
-  const response = await request('POST', '/v1/quotes', { token: garage, body: { missionId, procedure } });
-  expect(response.status, response.text).toBe(201);
-  return response.json.id as string;
-}
-
-const LINES = [{ kind: 'part', description: 'Rear bumper', quantity: 1, unitPriceCents: 100_000 }];
-const SMART_FRAME = { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false };
-
-/** A standard quote ready to close: calculation of 1 210.00 € incl. VAT, two photos, the Smart frame. */
-async function completeQuote(missionId: string): Promise<string> {
-  const quoteId = await createQuote(missionId);
-  expect((await request('PUT', `/v1/quotes/${quoteId}/calculation`, { token: garage, body: { calculationNumber: 'AUD-1', lines: LINES } })).status).toBe(200);
-  expect((await upload(baseUrl, quoteId, garage, [{ name: 'a.jpg', bytes: jpeg() }, { name: 'b.jpg', bytes: jpeg() }])).status).toBe(201);
-  expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: SMART_FRAME })).status).toBe(200);
-  return quoteId;
-}
-
-async function outboxEvents(missionId: string, type?: string): Promise<EventEnvelope[]> {
-  const { rows } = await service.ctx.pool.query('SELECT envelope FROM outbox WHERE mission_id = $1 AND ($2::text IS NULL OR event_type = $2) ORDER BY seq', [missionId, type ?? null]);
-  return rows.map((r) => r.envelope as EventEnvelope);
-}
 
 async function close(quoteId: string) {
   return request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
@@ -388,13 +318,7 @@ describe('closing a standard quote', () => {
     const deadline = new Date(Date.now() + 3_600_000);
     const { missionId } = await receivedMission({ deadline });
     const quoteId = await completeQuote(missionId);
-    pinnedNow = new Date(deadline.getTime() - 1_000);
-    let response;
-    try {
-      response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
-    } finally {
-      pinnedNow = null;
-    }
+    const response = await at(new Date(deadline.getTime() - 1_000), () => request('POST', `/v1/quotes/${quoteId}/close`, { token: garage }));
     expect(response.status, response.text).toBe(200);
     // The quote service does not decide the mission's status: mission-intake will say it left `new`.
     expect(response.json).toMatchObject({ status: 'closed', missionStatus: 'new', closedAt: new Date(deadline.getTime() - 1_000).toISOString() });
@@ -430,13 +354,7 @@ describe('closing a standard quote', () => {
     const deadline = new Date(Date.now() + 3_600_000);
     const { missionId } = await receivedMission({ deadline });
     const quoteId = await completeQuote(missionId);
-    pinnedNow = new Date(deadline.getTime() + 1_000);
-    let response;
-    try {
-      response = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
-    } finally {
-      pinnedNow = null;
-    }
+    const response = await at(new Date(deadline.getTime() + 1_000), () => request('POST', `/v1/quotes/${quoteId}/close`, { token: garage }));
     expect(response.status).toBe(409);
     expect(response.json.code).toBe('deadline_passed');
     expect(await outboxEvents(missionId, 'quote.submitted')).toHaveLength(0);
@@ -632,14 +550,6 @@ describe('the total-loss procedure', () => {
 
 describe('direct payment', () => {
   const invoice = { invoiceNumber: 'F-2026-001', invoiceDate: '2026-01-15', amountCents: 121_000, replacementVehicle: true };
-
-  /** A closed quote of 1 210.00 € incl. VAT on a mission with ceiling 1 100.00 € and deductible 250.00 €. */
-  async function closedQuote(options: Partial<MissionOptions> = {}) {
-    const { missionId } = await receivedMission(options);
-    const quoteId = await completeQuote(missionId);
-    expect((await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage })).status).toBe(200);
-    return { missionId, quoteId };
-  }
 
   async function validate(missionId: string, quoteId: string, outcome: 'validated' | 'total_loss' = 'validated') {
     await verdict(missionId, { status: 'closed', outcome, previousStatus: 'under_analysis', quoteId, procedure: outcome === 'total_loss' ? 'total_loss' : 'standard' });

@@ -3,106 +3,37 @@
 // mission-intake's verdicts and expert-review's supplement decisions are fed as those services
 // publish them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topics, type EventEnvelope } from '@smart-expertise/contracts';
-import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { Topics } from '@smart-expertise/contracts';
+import type { createEventProbe, httpClient } from '@smart-expertise/service-runtime/testing';
 import { buildQuote } from '../src/service.ts';
-import { jpeg, missionReceived, statusChanged, supplementDecided, upload, uploadTo, type MissionOptions, type Verdict } from './support.ts';
+import { LINES, SMART_FRAME, jpeg, quoteUnderTest, supplementDecided, upload, uploadTo, type MissionOptions } from './support.ts';
 
-const env = testEnvironment('quote', { PHOTO_MAX_BYTES: '65536', PHOTO_MAX_COUNT: '5' });
-const prefix = env.KAFKA_TOPIC_PREFIX!;
-/** The service's clock: real time unless a test pins it. */
-let pinnedNow: Date | null = null;
+const quote = quoteUnderTest();
+const { at, publish, applied, verdict, receivedMission, closedQuote, outboxEvents } = quote;
+const GARAGE = quote.garageId;
 let service: Awaited<ReturnType<typeof buildQuote>>;
 let probe: Awaited<ReturnType<typeof createEventProbe>>;
 let baseUrl: string;
 let request: ReturnType<typeof httpClient>;
-
-const GARAGE = `G-${uniqueSuffix()}`;
 let garage: string;
 let otherGarage: string;
 let expert: string;
 let insurer: string;
 
 beforeAll(async () => {
-  service = await buildQuote(env, { clock: () => pinnedNow ?? new Date() });
-  baseUrl = await service.start();
-  request = httpClient(baseUrl);
-  probe = await createEventProbe([prefix + Topics.quote]);
-  garage = await token({ role: 'garage', org: GARAGE });
-  otherGarage = await token({ role: 'garage', org: `G-${uniqueSuffix()}` });
-  expert = await token({ role: 'expert', org: 'EXP1', name: 'Jan Janssens', phone: '+32 2 555 01 01' });
-  insurer = await token({ role: 'insurer', org: 'INS1' });
+  ({ service, baseUrl, request, probe, garage, otherGarage, expert, insurer } = await quote.start());
 });
 
 afterAll(async () => {
-  pinnedNow = null;
-  await probe?.stop();
-  await service?.stop();
+  await quote.stop();
 });
 
-async function publish(event: EventEnvelope, topic: string): Promise<void> {
-  await publishRaw(prefix + topic, [{ key: event.missionId, value: event }]);
-}
-
-/** Waits until the quote service has applied `event` (its inbox holds it). */
-async function applied(event: EventEnvelope): Promise<void> {
-  await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [event.id])).rowCount === 1, {
-    message: `${event.type} ${event.id} applied`,
-  });
-}
-
-async function verdict(missionId: string, change: Omit<Verdict, 'garageId'>): Promise<EventEnvelope> {
-  const event = statusChanged(missionId, { garageId: GARAGE, ...change });
-  await publish(event, Topics.missionIntake);
-  await applied(event);
-  return event;
-}
-
-async function receivedMission(options: Partial<MissionOptions> = {}): Promise<string> {
-  const missionId = `m-${uniqueSuffix()}`;
-  await publish(missionReceived(missionId, { garageId: GARAGE, ...options }), Topics.missionIntake);
-  await waitFor(async () => (await service.ctx.pool.query('SELECT received_at FROM missions WHERE id = $1', [missionId])).rows[0]?.received_at, {
-    message: `mission.received of ${missionId}`,
-  });
-  return missionId;
-}
-
-const LINES = [{ kind: 'part', description: 'Rear bumper', quantity: 1, unitPriceCents: 100_000 }];
-const SMART_FRAME = { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false };
 /** A supplement of 242.00 € incl. 21 % VAT. */
 const HIDDEN_DAMAGE = { calculationNumber: 'AUD-S1', lines: [{ kind: 'part', description: 'Bent rear rail', quantity: 1, unitPriceCents: 20_000 }] };
-
-/** A standard quote of 1 210.00 € incl. VAT, closed (transmission 1). */
-async function closedQuote(options: Partial<MissionOptions> = {}): Promise<{ missionId: string; quoteId: string }> {
-  const missionId = await receivedMission(options);
-  const created = await request('POST', '/v1/quotes', { token: garage, body: { missionId } });
-  expect(created.status, created.text).toBe(201);
-  const quoteId = created.json.id as string;
-  expect((await request('PUT', `/v1/quotes/${quoteId}/calculation`, { token: garage, body: { calculationNumber: 'AUD-1', lines: LINES } })).status).toBe(200);
-  expect((await upload(baseUrl, quoteId, garage, [{ name: 'a.jpg', bytes: jpeg() }, { name: 'b.jpg', bytes: jpeg() }])).status).toBe(201);
-  expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: SMART_FRAME })).status).toBe(200);
-  const closed = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
-  expect(closed.status, closed.text).toBe(200);
-  return { missionId, quoteId };
-}
 
 /** mission-intake's verdict after the expert's request for information on `transmission`, due by `respondBy`. */
 async function informationRequested(missionId: string, quoteId: string, respondBy: Date, transmission = 1): Promise<void> {
   await verdict(missionId, { status: 'information_requested', previousStatus: 'under_analysis', quoteId, procedure: 'standard', transmission, deadline: respondBy });
-}
-
-async function outboxEvents(missionId: string, type: string): Promise<EventEnvelope[]> {
-  const { rows } = await service.ctx.pool.query('SELECT envelope FROM outbox WHERE mission_id = $1 AND event_type = $2 ORDER BY seq', [missionId, type]);
-  return rows.map((r) => r.envelope as EventEnvelope);
-}
-
-async function at<T>(instant: Date, work: () => Promise<T>): Promise<T> {
-  pinnedNow = instant;
-  try {
-    return await work();
-  } finally {
-    pinnedNow = null;
-  }
 }
 
 describe('a quote returned for information', () => {
@@ -250,7 +181,7 @@ describe('supplements', () => {
     expect([early.status, early.json.code]).toEqual([409, 'mission_not_validated']);
     expect(early.headers.get('content-type')).toMatch(/application\/problem\+json/);
 
-    const totalLossMission = await receivedMission();
+    const { missionId: totalLossMission } = await receivedMission();
     const created = await request('POST', '/v1/quotes', { token: garage, body: { missionId: totalLossMission, procedure: 'total_loss' } });
     const totalLossQuote = created.json.id as string;
     expect((await request('PUT', `/v1/quotes/${totalLossQuote}/vehicle-status`, { token: garage, body: { vehicleStatus: 'wreck' } })).status).toBe(200);

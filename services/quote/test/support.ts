@@ -1,9 +1,12 @@
-// Test helpers: envelopes of other services' events, images, and multipart uploads.
+// Test helpers: envelopes of other services' events, images, multipart uploads, and a quote
+// service on the real stack with what its tests do with it.
 import { crc32 } from 'node:zlib';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Decision, EventEnvelope, EventPayload, EventType, MissionSnapshot, MissionStatus, Outcome, Procedure } from '@smart-expertise/contracts';
+import { expect } from 'vitest';
+import { Topics, type Decision, type EventEnvelope, type EventPayload, type EventType, type MissionSnapshot, type MissionStatus, type Outcome, type Procedure } from '@smart-expertise/contracts';
 import { SECTION_OF } from '@smart-expertise/contracts/procedure';
-import { uniqueSuffix } from '@smart-expertise/service-runtime/testing';
+import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { buildQuote } from '../src/service.ts';
 
 export function envelope<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>): EventEnvelope {
   return {
@@ -155,4 +158,119 @@ export async function uploadTo(baseUrl: string, path: string, token: string, fil
   const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as any) : undefined };
+}
+
+export const LINES = [{ kind: 'part', description: 'Rear bumper', quantity: 1, unitPriceCents: 100_000 }];
+export const SMART_FRAME = { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false };
+
+/**
+ * A quote service on the real stack for one test file: its own schema and topics, a clock that
+ * reads real time unless a test pins it (`at`), the garage its missions are for (`garageId`),
+ * another garage, and the expert office and insurer of those missions (EXP1, INS1). `start` in
+ * beforeAll gives the tokens; `stop` in afterAll; the helpers work once it has started.
+ */
+export function quoteUnderTest() {
+  const env = testEnvironment('quote', { PHOTO_MAX_BYTES: '65536', PHOTO_MAX_COUNT: '5' });
+  const prefix = env.KAFKA_TOPIC_PREFIX!;
+  const garageId = `G-${uniqueSuffix()}`;
+  const otherGarageId = `G-${uniqueSuffix()}`;
+  let pinnedNow: Date | null = null;
+  let service: Awaited<ReturnType<typeof buildQuote>>;
+  let probe: Awaited<ReturnType<typeof createEventProbe>>;
+  let baseUrl: string;
+  let request: ReturnType<typeof httpClient>;
+  let garage: string;
+
+  async function start() {
+    service = await buildQuote(env, { clock: () => pinnedNow ?? new Date() });
+    baseUrl = await service.start();
+    request = httpClient(baseUrl);
+    probe = await createEventProbe([prefix + Topics.quote]);
+    garage = await token({ role: 'garage', org: garageId });
+    const otherGarage = await token({ role: 'garage', org: otherGarageId });
+    const expert = await token({ role: 'expert', org: 'EXP1', name: 'Jan Janssens', phone: '+32 2 555 01 01' });
+    const insurer = await token({ role: 'insurer', org: 'INS1' });
+    return { service, baseUrl, request, probe, garage, otherGarage, expert, insurer };
+  }
+
+  async function stop() {
+    pinnedNow = null;
+    await probe?.stop();
+    await service?.stop();
+  }
+
+  /** Runs `work` with the service's clock pinned at `instant`. */
+  async function at<T>(instant: Date, work: () => Promise<T>): Promise<T> {
+    pinnedNow = instant;
+    try {
+      return await work();
+    } finally {
+      pinnedNow = null;
+    }
+  }
+
+  async function publish(event: EventEnvelope, topic: string = Topics.missionIntake): Promise<void> {
+    await publishRaw(prefix + topic, [{ key: event.missionId, value: event }]);
+  }
+
+  /** Waits until the quote service has applied `event` (its inbox holds it). */
+  async function applied(event: EventEnvelope): Promise<void> {
+    await waitFor(async () => (await service.ctx.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [event.id])).rowCount === 1, {
+      message: `${event.type} ${event.id} applied`,
+    });
+  }
+
+  /** Publishes mission-intake's verdict on the mission and waits until the quote service applied it. */
+  async function verdict(missionId: string, change: Omit<Verdict, 'garageId'>): Promise<EventEnvelope> {
+    const event = statusChanged(missionId, { garageId, ...change });
+    await publish(event);
+    await applied(event);
+    return event;
+  }
+
+  async function missionRow(missionId: string) {
+    const { rows } = await service.ctx.pool.query('SELECT * FROM missions WHERE id = $1', [missionId]);
+    return rows[0];
+  }
+
+  /** Deposits a mission of the garage through its event and waits until the quote service holds its copy. */
+  async function receivedMission(options: Partial<MissionOptions> = {}): Promise<{ missionId: string; deadline: Date }> {
+    const missionId = `m-${uniqueSuffix()}`;
+    const deadline = options.deadline ?? new Date(Date.now() + 7 * 24 * 3600_000);
+    await publish(missionReceived(missionId, { garageId, ...options, deadline }));
+    await waitFor(async () => (await missionRow(missionId))?.received_at, { message: `mission.received of ${missionId}` });
+    return { missionId, deadline };
+  }
+
+  async function createQuote(missionId: string, procedure: 'standard' | 'total_loss' = 'standard'): Promise<string> {
+    const response = await request('POST', '/v1/quotes', { token: garage, body: { missionId, procedure } });
+    expect(response.status, response.text).toBe(201);
+    return response.json.id as string;
+  }
+
+  /** A standard quote ready to close: calculation of 1 210.00 € incl. VAT, two photos, the Smart frame. */
+  async function completeQuote(missionId: string): Promise<string> {
+    const quoteId = await createQuote(missionId);
+    expect((await request('PUT', `/v1/quotes/${quoteId}/calculation`, { token: garage, body: { calculationNumber: 'AUD-1', lines: LINES } })).status).toBe(200);
+    expect((await upload(baseUrl, quoteId, garage, [{ name: 'a.jpg', bytes: jpeg() }, { name: 'b.jpg', bytes: jpeg() }])).status).toBe(201);
+    expect((await request('PUT', `/v1/quotes/${quoteId}/smart-frame`, { token: garage, body: SMART_FRAME })).status).toBe(200);
+    return quoteId;
+  }
+
+  /** A standard quote of 1 210.00 € incl. VAT on a mission received with `options`, closed (transmission 1). */
+  async function closedQuote(options: Partial<MissionOptions> = {}): Promise<{ missionId: string; quoteId: string }> {
+    const { missionId } = await receivedMission(options);
+    const quoteId = await completeQuote(missionId);
+    const closed = await request('POST', `/v1/quotes/${quoteId}/close`, { token: garage });
+    expect(closed.status, closed.text).toBe(200);
+    return { missionId, quoteId };
+  }
+
+  /** The events the service wrote to its outbox for the mission (of one type, when given), oldest first. */
+  async function outboxEvents(missionId: string, type?: string): Promise<EventEnvelope[]> {
+    const { rows } = await service.ctx.pool.query('SELECT envelope FROM outbox WHERE mission_id = $1 AND ($2::text IS NULL OR event_type = $2) ORDER BY seq', [missionId, type ?? null]);
+    return rows.map((r) => r.envelope as EventEnvelope);
+  }
+
+  return { garageId, start, stop, at, publish, applied, verdict, receivedMission, createQuote, completeQuote, closedQuote, outboxEvents };
 }

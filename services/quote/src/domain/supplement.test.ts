@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MissionSnapshot } from '@smart-expertise/contracts';
-import type { MissionCopy, NewPhoto, QuoteState, RefusalCode } from './quote.ts';
+import { evolve, type MissionCopy, type NewPhoto, type QuoteEvent, type QuoteState, type RefusalCode } from './quote.ts';
 import { decideSupplement, evolveSupplement, type SupplementCommand, type SupplementEvent, type SupplementState } from './supplement.ts';
 
 // ---- given(state).when(command).then(events) ------------------------------------------------------
@@ -21,27 +21,12 @@ const validatedMission: MissionCopy = {
   liveQuoteId: 'q1',
 };
 
-const closedQuote: QuoteState = {
-  id: 'q1',
-  missionId: 'm1',
-  garageId: 'G1',
-  procedure: 'standard',
-  status: 'closed',
-  calculation: null,
-  calculationTotals: null,
-  photos: [],
-  smartFrame: null,
-  vehicleStatus: null,
-  vehicleStatusNote: null,
-  closedAt: at,
-  transmissions: 1,
-  discardedAt: null,
-  discardReason: null,
-  voidedAt: null,
-  voidedBy: null,
-  paymentRequest: null,
-  supplements: [],
-};
+// The mission's quote as the quote decider leaves it: created, then closed once.
+const quoteHistory: QuoteEvent[] = [
+  { type: 'quote_created', quoteId: 'q1', missionId: 'm1', garageId: 'G1', procedure: 'standard', administrative: snapshot, at },
+  { type: 'quote_closed', transmission: 1, at },
+];
+const closedQuote: QuoteState = quoteHistory.reduce(evolve, { mission: validatedMission, quote: null }).quote!;
 
 const LINES = [{ kind: 'part' as const, description: 'Hidden chassis damage', quantity: 1, unitPriceCents: 20_000 }];
 const create: SupplementCommand = { type: 'create_supplement', supplementId: 's1', reason: '  bent rail behind the bumper ', calculation: { calculationNumber: 'AUD-S1', lines: LINES }, at };

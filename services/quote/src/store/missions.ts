@@ -1,5 +1,7 @@
 // The local copy of missions (table `missions`), written only by event consumers: the mission as
 // mission.received deposited it, then mission-intake's verdict from each mission.status-changed.
+// `deadline` is the one that holds: the deposit's until a verdict says one, then the latest verdict's
+// (a verdict always carries one).
 import type { Tx, Pool } from '@smart-expertise/service-runtime';
 import type { EventPayload, InsurerPolicy, MissionSnapshot, MissionStatus, Outcome } from '@smart-expertise/contracts';
 import type { DirectPaymentTerms, MissionCopy } from '../domain/quote.ts';
@@ -29,7 +31,6 @@ interface MissionRow {
   insurer_id: string;
   expert_office_id: string;
   deadline: Date;
-  verdict_deadline: Date | null;
   transmission: number | null;
   approved_total_cents: string | null;
   direct_payment: DirectPaymentTerms | null;
@@ -52,8 +53,7 @@ function toMission(row: MissionRow | undefined): KnownMission | null {
     expertOfficeId: row.expert_office_id,
     status: row.status,
     outcome: row.outcome,
-    // The deadline that holds is the latest verdict's; until one is known, the deposit's.
-    deadline: row.verdict_deadline ?? row.deadline,
+    deadline: row.deadline,
     directPayment: row.direct_payment,
     owner: {
       vatRegime: row.owner_vat_regime,
@@ -96,9 +96,10 @@ async function ensureRow(tx: Tx, id: string): Promise<void> {
 export async function recordReceived(tx: Tx, payload: EventPayload<'mission.received'>): Promise<void> {
   const { mission, deadline, receivedAt, policy } = payload;
   await ensureRow(tx, mission.id);
-  // The first reception wins: a re-sent mission.received carries the same mission.
+  // The first reception wins: a re-sent mission.received carries the same mission. A verdict
+  // applied before it (its row made by `ensureRow`) already wrote the deadline that holds.
   await tx.query(
-    `UPDATE missions SET received_at = $2, garage_id = $3, insurer_id = $4, expert_office_id = $5, deadline = $6,
+    `UPDATE missions SET received_at = $2, garage_id = $3, insurer_id = $4, expert_office_id = $5, deadline = COALESCE(deadline, $6),
        direct_payment = $7, owner_vat_regime = $8, owner_vat_deductible_percent = $9, min_photos = $10, snapshot = $11,
        policy = $12, updated_at = now()
      WHERE id = $1 AND received_at IS NULL`,
@@ -128,7 +129,7 @@ export async function recordReceived(tx: Tx, payload: EventPayload<'mission.rece
 export async function recordStatusChanged(tx: Tx, id: string, verdict: VerdictFields): Promise<void> {
   await ensureRow(tx, id);
   await tx.query(
-    `UPDATE missions SET status = $2, outcome = $3, verdict_deadline = $4, transmission = $5, approved_total_cents = $6, updated_at = now()
+    `UPDATE missions SET status = $2, outcome = $3, deadline = $4, transmission = $5, approved_total_cents = $6, updated_at = now()
      WHERE id = $1`,
     [id, verdict.status, verdict.outcome, verdict.deadline, verdict.transmission ?? null, verdict.approvedTotalCents ?? null],
   );
@@ -150,7 +151,7 @@ export async function lockMissions(tx: Tx, ids: readonly string[]): Promise<void
   await tx.query({ name: 'quote-missions-lock', text: 'SELECT 1 FROM missions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', values: [sorted] });
 }
 
-/** `recordReceived` for many missions (rows locked), one statement. The first reception wins. */
+/** `recordReceived` for many missions (rows locked), one statement. The first reception wins; a verdict's deadline stays. */
 export async function recordReceivedMany(tx: Tx, payloads: readonly EventPayload<'mission.received'>[]): Promise<void> {
   if (payloads.length === 0) return;
   const rows = payloads.map(({ mission, deadline, receivedAt, policy }) => ({
@@ -170,7 +171,7 @@ export async function recordReceivedMany(tx: Tx, payloads: readonly EventPayload
   await tx.query({
     name: 'quote-missions-received',
     text: `UPDATE missions m SET received_at = r.received_at, garage_id = r.garage_id, insurer_id = r.insurer_id,
-             expert_office_id = r.expert_office_id, deadline = r.deadline, direct_payment = r.direct_payment,
+             expert_office_id = r.expert_office_id, deadline = COALESCE(m.deadline, r.deadline), direct_payment = r.direct_payment,
              owner_vat_regime = r.owner_vat_regime, owner_vat_deductible_percent = r.owner_vat_deductible_percent,
              min_photos = r.min_photos, snapshot = r.snapshot, policy = r.policy, updated_at = now()
            FROM jsonb_to_recordset($1::jsonb) AS r(id text, received_at timestamptz, garage_id text, insurer_id text,
@@ -186,7 +187,7 @@ export async function recordVerdicts(tx: Tx, verdicts: readonly ({ id: string } 
   if (verdicts.length === 0) return;
   await tx.query({
     name: 'quote-missions-verdicts',
-    text: `UPDATE missions m SET status = v.status, outcome = v.outcome, verdict_deadline = v.deadline, transmission = v.transmission,
+    text: `UPDATE missions m SET status = v.status, outcome = v.outcome, deadline = v.deadline, transmission = v.transmission,
              approved_total_cents = v.approved_total_cents, updated_at = now()
            FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::integer[], $6::bigint[])
              AS v(id, status, outcome, deadline, transmission, approved_total_cents)

@@ -15,7 +15,7 @@ import {
   type SupplementSummary,
 } from '../domain/quote.ts';
 import { insertPaymentRequest } from './payment-requests.ts';
-import { insertPhoto } from './photos.ts';
+import { insertPhotos, QUOTE_PHOTOS } from './photos.ts';
 
 type Db = Tx | Pool;
 
@@ -185,9 +185,7 @@ async function recordQuoteEvent(tx: Tx, id: string, event: QuoteEvent): Promise<
     case 'calculation_set':
       return updateDraft(tx, id, event, 'calculation = $3, calculation_totals = $4', [JSON.stringify(event.calculation), JSON.stringify(event.totals)]);
     case 'photos_added':
-      for (const photo of event.photos) {
-        await insertPhoto(tx, { id: photo.id, quoteId: id, sha256: photo.sha256, contentType: photo.contentType, fileName: photo.fileName, bytes: photo.bytes, now: event.at });
-      }
+      await insertPhotos(tx, QUOTE_PHOTOS, id, event.photos, event.at);
       return updateDraft(tx, id, event, '', []);
     case 'smart_frame_set':
       return updateDraft(tx, id, event, 'smart_frame = $3', [JSON.stringify(event.smartFrame)]);

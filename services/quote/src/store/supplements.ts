@@ -4,10 +4,9 @@
 import type { Tx, Pool } from '@smart-expertise/service-runtime';
 import type { SupplementStatus } from '@smart-expertise/contracts';
 import type { CalculationTotals } from '../domain/calculation.ts';
-import type { PhotoMimeType } from '../domain/photo-type.ts';
 import type { PhotoRef, StoredCalculation } from '../domain/quote.ts';
 import { evolveSupplement, type ExpertContact, type SupplementEvent, type SupplementState } from '../domain/supplement.ts';
-import type { PhotoRecord } from './photos.ts';
+import { insertPhotos, selectPhotos, SUPPLEMENT_PHOTOS, toPhoto, type PhotoRecord, type PhotoRow } from './photos.ts';
 
 type Db = Tx | Pool;
 
@@ -99,16 +98,7 @@ async function recordSupplementEvent(tx: Tx, id: string, event: SupplementEvent)
       );
       return;
     case 'supplement_photos_added':
-      for (const photo of event.photos) {
-        await tx.query(
-          `INSERT INTO supplement_photos (id, supplement_id, quote_id, mission_id, sha256, content_type, size_bytes, file_name, seen_on_other_mission, bytes, uploaded_at)
-           SELECT $1, s.id, s.quote_id, s.mission_id, $3, $4, $5, $6,
-                  EXISTS (SELECT 1 FROM photos o WHERE o.sha256 = $3 AND o.mission_id <> s.mission_id)
-                  OR EXISTS (SELECT 1 FROM supplement_photos o WHERE o.sha256 = $3 AND o.mission_id <> s.mission_id), $7, $8
-           FROM supplements s WHERE s.id = $2`,
-          [photo.id, id, photo.sha256, photo.contentType, photo.bytes.length, photo.fileName, Buffer.from(photo.bytes.buffer, photo.bytes.byteOffset, photo.bytes.byteLength), event.at],
-        );
-      }
+      await insertPhotos(tx, SUPPLEMENT_PHOTOS, id, event.photos, event.at);
       return change(tx, id, event, 'draft', '', []);
     case 'supplement_submitted':
       return change(tx, id, event, 'draft', `status = 'submitted', submitted_at = $2`, []);
@@ -133,47 +123,13 @@ async function change(tx: Tx, id: string, event: SupplementEvent, from: Suppleme
 
 // ---- Photos --------------------------------------------------------------------------------------
 
-const PHOTO_COLUMNS = `p.id, p.quote_id, p.mission_id, p.sha256, p.content_type, p.size_bytes, p.file_name, p.uploaded_at,
-  (p.seen_on_other_mission
-    OR EXISTS (SELECT 1 FROM photos o WHERE o.sha256 = p.sha256 AND o.mission_id <> p.mission_id)
-    OR EXISTS (SELECT 1 FROM supplement_photos o WHERE o.sha256 = p.sha256 AND o.mission_id <> p.mission_id)) AS seen_on_other_mission,
-  p.supplement_id`;
-
-interface SupplementPhotoRow {
-  id: string;
-  quote_id: string;
-  mission_id: string;
-  supplement_id: string;
-  sha256: string;
-  content_type: PhotoMimeType;
-  size_bytes: number;
-  file_name: string | null;
-  seen_on_other_mission: boolean;
-  uploaded_at: Date;
-}
-
 export interface SupplementPhotoRecord extends PhotoRecord {
   supplementId: string;
-}
-
-function toPhoto(row: SupplementPhotoRow): SupplementPhotoRecord {
-  return {
-    id: row.id,
-    quoteId: row.quote_id,
-    missionId: row.mission_id,
-    supplementId: row.supplement_id,
-    sha256: row.sha256,
-    contentType: row.content_type,
-    sizeBytes: row.size_bytes,
-    fileName: row.file_name,
-    seenOnOtherMission: row.seen_on_other_mission,
-    uploadedAt: row.uploaded_at,
-  };
 }
 
 /** The photos of one supplement, or of every supplement of a quote. */
 export async function listSupplementPhotos(db: Db, of: { supplementId: string } | { quoteId: string }): Promise<SupplementPhotoRecord[]> {
   const [column, value] = 'supplementId' in of ? ['supplement_id', of.supplementId] : ['quote_id', of.quoteId];
-  const { rows } = await db.query<SupplementPhotoRow>(`SELECT ${PHOTO_COLUMNS} FROM supplement_photos p WHERE p.${column} = $1 ORDER BY p.uploaded_at, p.id`, [value]);
-  return rows.map(toPhoto);
+  const { rows } = await db.query<PhotoRow & { supplement_id: string }>(selectPhotos(SUPPLEMENT_PHOTOS, column), [value]);
+  return rows.map((row) => ({ ...toPhoto(row), supplementId: row.supplement_id }));
 }
