@@ -1,12 +1,12 @@
 // The audit trail: every change of a mission's state records who made it, in the transaction of
 // the change, and ops (only ops) read it at GET /v1/missions/{id}/audit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topics, type DomainEvent, type EventEnvelope, type EventPayload, type EventType } from '@smart-expertise/contracts';
+import { Topics, type DomainEvent, type EventType } from '@smart-expertise/contracts';
 import { withTransaction, type EventHandler } from '@smart-expertise/service-runtime';
 import { httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildMissionIntake } from '../src/service.ts';
 import { lifecycleConsumers } from '../src/events/consumers.ts';
-import { EXPERT, depositBody, envelope, org, quoteSubmitted, reviewDecided } from './support.ts';
+import { EXPERT, depositMission, envelope, publisher, quoteSubmitted, reviewDecided } from './support.ts';
 
 const topicPrefix = `t${uniqueSuffix()}.`;
 const now = new Date('2026-04-02T08:00:00Z');
@@ -15,28 +15,8 @@ let service: Awaited<ReturnType<typeof buildMissionIntake>>;
 let request: ReturnType<typeof httpClient>;
 let ops: string;
 
-const topicOf: Record<string, string> = {
-  'quote.submitted': Topics.quote,
-  'payment.requested': Topics.quote,
-  'review.decided': Topics.expertReview,
-  'mission.expired': Topics.expiryScheduler,
-};
-
-async function publish<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>): Promise<EventEnvelope> {
-  const value = envelope(type, missionId, payload);
-  await publishRaw(topicPrefix + topicOf[type]!, [{ key: missionId, value }]);
-  return value;
-}
-
-async function newMission() {
-  const insurerId = org('INS');
-  const garageId = org('G');
-  const expertOfficeId = org('EXP');
-  const insurer = await token({ role: 'insurer', org: insurerId });
-  const response = await request('POST', '/v1/missions', { token: insurer, body: depositBody({ garageId, expertOfficeId }, { deadline: '2026-04-10' }) });
-  expect(response.status).toBe(201);
-  return { id: response.json.id as string, insurerId, garageId, expertOfficeId, insurer, garage: await token({ role: 'garage', org: garageId }) };
-}
+const publish = publisher(topicPrefix);
+const newMission = () => depositMission(request);
 
 async function auditWhen(missionId: string, count: number) {
   return waitFor(

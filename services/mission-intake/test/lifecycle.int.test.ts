@@ -1,10 +1,10 @@
 // Every state transition driven by real events on Kafka, as quote, expert-review and the
 // expiry-scheduler publish them; the mission's GET shows the new status, section and tracking.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topics, type EventEnvelope, type EventPayload, type EventType } from '@smart-expertise/contracts';
-import { httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { Topics } from '@smart-expertise/contracts';
+import { httpClient, publishRaw, testEnvironment, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildMissionIntake } from '../src/service.ts';
-import { EXPERT, depositBody, envelope, org, quoteSubmitted, reviewDecided } from './support.ts';
+import { EXPERT, depositMission, envelope, publisher, quoteSubmitted, reviewDecided, shownWhen, type Mission } from './support.ts';
 
 const topicPrefix = `t${uniqueSuffix()}.`;
 // Thursday 2 April 2026; every mission here is due by the end of Friday 10 April in Brussels.
@@ -14,49 +14,18 @@ const BEFORE_DEADLINE = '2026-04-09T14:00:00.000Z';
 let service: Awaited<ReturnType<typeof buildMissionIntake>>;
 let request: ReturnType<typeof httpClient>;
 
-const topicOf: Record<string, string> = {
-  'quote.submitted': Topics.quote,
-  'payment.requested': Topics.quote,
-  'review.decided': Topics.expertReview,
-  'mission.deadline-approaching': Topics.expiryScheduler,
-  'mission.expired': Topics.expiryScheduler,
-};
-
-async function publish<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>): Promise<EventEnvelope> {
-  const value = envelope(type, missionId, payload);
-  await publishRaw(topicPrefix + topicOf[type]!, [{ key: missionId, value }]);
-  return value;
-}
-
-interface Mission {
-  id: string;
-  garageId: string;
-  expertOfficeId: string;
-  garage: string;
-}
+const publish = publisher(topicPrefix);
 
 async function newMission(): Promise<Mission> {
-  const garageId = org('G');
-  const expertOfficeId = org('EXP');
-  const insurer = await token({ role: 'insurer', org: org('INS') });
-  const response = await request('POST', '/v1/missions', { token: insurer, body: depositBody({ garageId, expertOfficeId }, { deadline: '2026-04-10' }) });
-  expect(response.status).toBe(201);
-  expect(response.json.deadline).toBe(DEADLINE);
-  return { id: response.json.id, garageId, expertOfficeId, garage: await token({ role: 'garage', org: garageId }) };
+  const mission = await depositMission(request);
+  expect(mission.deadline).toBe(DEADLINE);
+  return mission;
 }
 
 type Shown = { status: string; section: string; outcome: string | null; paymentRequested: boolean; tracking: { at: string; code: string; message: string }[] };
 
-/** Waits for the garage's view of the mission to reach `status`. */
-async function missionWhen(mission: Mission, predicate: (m: Shown) => boolean, message: string): Promise<Shown> {
-  return waitFor(
-    async () => {
-      const response = await request('GET', `/v1/missions/${mission.id}`, { token: mission.garage });
-      return predicate(response.json) ? (response.json as Shown) : undefined;
-    },
-    { message, timeoutMs: 45_000, intervalMs: 100 },
-  );
-}
+/** Waits for the garage's view of the mission to satisfy `predicate`. */
+const missionWhen = (mission: Mission, predicate: (m: Shown) => boolean, message: string) => shownWhen(request, mission, predicate, message);
 
 const lastMessage = (m: Shown) => m.tracking.at(-1)?.message;
 

@@ -6,7 +6,7 @@ import { createEventProbe, httpClient, testEnvironment, token, uniqueSuffix } fr
 import { buildMissionIntake } from '../src/service.ts';
 import { BOARD_FIRST_PAGE_SQL, BOARD_FIRST_VIEW_SQL, BOARD_NEXT_PAGE_SQL, BOARD_NEXT_VIEW_SQL } from '../src/store/missions.ts';
 import { SECTIONS } from '../src/http/board.ts';
-import { depositBody, org } from './support.ts';
+import { depositBody, org, parties, type Parties } from './support.ts';
 
 const topicPrefix = `t${uniqueSuffix()}.`;
 // Thursday 2 April 2026, 10:00 in Brussels: Easter Monday (6 April) is two working days ahead.
@@ -17,29 +17,6 @@ let request: ReturnType<typeof httpClient>;
 let ops: string;
 
 const RECEIVED = 'SMART EXPERTISE : VEUILLEZ ETABLIR ET CLOTURER VOTRE DEVIS AU PLUS TARD LE';
-
-interface Parties {
-  insurerId: string;
-  garageId: string;
-  expertOfficeId: string;
-  insurer: string;
-  garage: string;
-  expert: string;
-}
-
-async function parties(): Promise<Parties> {
-  const insurerId = org('INS');
-  const garageId = org('G');
-  const expertOfficeId = org('EXP');
-  return {
-    insurerId,
-    garageId,
-    expertOfficeId,
-    insurer: await token({ role: 'insurer', org: insurerId }),
-    garage: await token({ role: 'garage', org: garageId }),
-    expert: await token({ role: 'expert', org: expertOfficeId, name: 'Jan Peeters', phone: '+32 470 12 34 56' }),
-  };
-}
 
 async function deposit(p: Parties, over: Parameters<typeof depositBody>[1] = {}, headers: Record<string, string> = {}) {
   return request('POST', '/v1/missions', { token: p.insurer, body: depositBody(p, over), headers });

@@ -3,10 +3,10 @@
 // supplements making the approved total. Each step is shown in the tracking and announced by a
 // verdict the other services follow (its `deadline` is the one that holds).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topics, type DomainEvent, type EventEnvelope, type EventPayload, type EventType } from '@smart-expertise/contracts';
-import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { Topics, type DomainEvent, type EventPayload } from '@smart-expertise/contracts';
+import { createEventProbe, httpClient, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { buildMissionIntake } from '../src/service.ts';
-import { EXPERT, depositBody, envelope, org, quoteSubmitted, reviewDecided } from './support.ts';
+import { EXPERT, depositMission, org, publisher, quoteSubmitted, reviewDecided, shownWhen, type Mission } from './support.ts';
 
 const topicPrefix = `t${uniqueSuffix()}.`;
 // Thursday 2 April 2026; every mission here is due by the end of Friday 10 April in Brussels.
@@ -18,37 +18,11 @@ let service: Awaited<ReturnType<typeof buildMissionIntake>>;
 let probe: Awaited<ReturnType<typeof createEventProbe>>;
 let request: ReturnType<typeof httpClient>;
 
-const topicOf: Record<string, string> = {
-  'quote.submitted': Topics.quote,
-  'supplement.submitted': Topics.quote,
-  'review.decided': Topics.expertReview,
-  'supplement.decided': Topics.expertReview,
-  'mission.expired': Topics.expiryScheduler,
-};
-
-async function publish<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>): Promise<EventEnvelope> {
-  const value = envelope(type, missionId, payload);
-  await publishRaw(topicPrefix + topicOf[type]!, [{ key: missionId, value }]);
-  return value;
-}
-
-interface Mission {
-  id: string;
-  garageId: string;
-  expertOfficeId: string;
-  insurer: string;
-  garage: string;
-}
+const publish = publisher(topicPrefix);
 
 async function newMission(): Promise<Mission> {
   now = DEPOSITED;
-  const insurerId = org('INS');
-  const garageId = org('G');
-  const expertOfficeId = org('EXP');
-  const insurer = await token({ role: 'insurer', org: insurerId });
-  const response = await request('POST', '/v1/missions', { token: insurer, body: depositBody({ garageId, expertOfficeId }, { deadline: '2026-04-10' }) });
-  expect(response.status).toBe(201);
-  return { id: response.json.id, garageId, expertOfficeId, insurer, garage: await token({ role: 'garage', org: garageId }) };
+  return depositMission(request);
 }
 
 type Shown = {
@@ -62,15 +36,7 @@ type Shown = {
   tracking: { code: string; message: string; params: Record<string, string> }[];
 };
 
-async function missionWhen(mission: Mission, predicate: (m: Shown) => boolean, message: string, lang = 'fr'): Promise<Shown> {
-  return waitFor(
-    async () => {
-      const response = await request('GET', `/v1/missions/${mission.id}`, { token: mission.garage, headers: { 'accept-language': lang } });
-      return predicate(response.json) ? (response.json as Shown) : undefined;
-    },
-    { message, timeoutMs: 45_000, intervalMs: 100 },
-  );
-}
+const missionWhen = (mission: Mission, predicate: (m: Shown) => boolean, message: string, lang = 'fr') => shownWhen(request, mission, predicate, message, lang);
 
 async function verdictWhen(missionId: string, match: (p: EventPayload<'mission.status-changed'>) => boolean, what: string) {
   return (await probe.waitForEvent(

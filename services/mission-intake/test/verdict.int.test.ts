@@ -3,10 +3,10 @@
 // and a mission.status-changed telling the other services; the decision as fields; the owner's
 // contact kept from the expert office.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Topics, type DomainEvent, type EventEnvelope, type EventPayload, type EventType } from '@smart-expertise/contracts';
-import { createEventProbe, httpClient, publishRaw, testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { Topics, type DomainEvent } from '@smart-expertise/contracts';
+import { createEventProbe, httpClient, testEnvironment, token, uniqueSuffix } from '@smart-expertise/service-runtime/testing';
 import { buildMissionIntake } from '../src/service.ts';
-import { EXPERT, depositBody, envelope, org, quoteSubmitted, reviewDecided } from './support.ts';
+import { EXPERT, depositMission, org, publisher, quoteSubmitted, reviewDecided, shownWhen, type Mission } from './support.ts';
 
 const topicPrefix = `t${uniqueSuffix()}.`;
 // Thursday 2 April 2026; every mission here is due by the end of Friday 10 April in Brussels.
@@ -18,45 +18,11 @@ let probe: Awaited<ReturnType<typeof createEventProbe>>;
 let request: ReturnType<typeof httpClient>;
 let ops: string;
 
-const topicOf: Record<string, string> = {
-  'quote.submitted': Topics.quote,
-  'review.decided': Topics.expertReview,
-  'mission.expired': Topics.expiryScheduler,
-};
-
-async function publish<T extends EventType>(type: T, missionId: string, payload: EventPayload<T>): Promise<EventEnvelope> {
-  const value = envelope(type, missionId, payload);
-  await publishRaw(topicPrefix + topicOf[type]!, [{ key: missionId, value }]);
-  return value;
-}
-
-interface Mission {
-  id: string;
-  insurerId: string;
-  garageId: string;
-  expertOfficeId: string;
-  insurer: string;
-  garage: string;
-  expert: string;
-}
+const publish = publisher(topicPrefix);
 
 async function newMission(): Promise<Mission> {
   now = DEPOSITED;
-  const insurerId = org('INS');
-  const garageId = org('G');
-  const expertOfficeId = org('EXP');
-  const insurer = await token({ role: 'insurer', org: insurerId });
-  const response = await request('POST', '/v1/missions', { token: insurer, body: depositBody({ garageId, expertOfficeId }, { deadline: '2026-04-10' }) });
-  expect(response.status).toBe(201);
-  return {
-    id: response.json.id,
-    insurerId,
-    garageId,
-    expertOfficeId,
-    insurer,
-    garage: await token({ role: 'garage', org: garageId }),
-    expert: await token({ role: 'expert', org: expertOfficeId, name: EXPERT.name, phone: EXPERT.phone }),
-  };
+  return depositMission(request);
 }
 
 type Shown = {
@@ -68,15 +34,7 @@ type Shown = {
   tracking: { at: string; code: string; message: string; params: Record<string, string> }[];
 };
 
-async function missionWhen(mission: Mission, predicate: (m: Shown) => boolean, message: string): Promise<Shown> {
-  return waitFor(
-    async () => {
-      const response = await request('GET', `/v1/missions/${mission.id}`, { token: mission.garage });
-      return predicate(response.json) ? (response.json as Shown) : undefined;
-    },
-    { message, timeoutMs: 45_000, intervalMs: 100 },
-  );
-}
+const missionWhen = (mission: Mission, predicate: (m: Shown) => boolean, message: string) => shownWhen(request, mission, predicate, message);
 
 /** The verdicts published for the mission so far, oldest first. */
 const verdicts = (missionId: string) =>
@@ -144,6 +102,8 @@ describe('insurer cancel', () => {
       previousStatus: 'under_analysis',
       reason: 'mission.cancelled',
       changedAt: '2026-04-03T12:00:00.000Z',
+      // received, the close, the cancel: the third fact of the mission.
+      sequence: 3,
       deadline: DEADLINE,
       quoteId: null,
       procedure: null,
