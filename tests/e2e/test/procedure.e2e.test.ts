@@ -2,42 +2,12 @@
 // and an expert office, each with its own token, through the public HTTP API only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackingMessage } from '@smart-expertise/contracts/tracking-messages';
-import type { Platform } from '../../../scripts/platform.ts';
-import {
-  actors,
-  api,
-  brusselsDate,
-  CALCULATION,
-  depositBody,
-  NO_SMART_FLAGS,
-  photoForm,
-  SEED,
-  startTestPlatform,
-  uniqueSuffix,
-  waitFor,
-  type Actors,
-} from './support.ts';
+import { brusselsDate, CALCULATION, NO_SMART_FLAGS, photoForm, platformForTests, SEED, waitFor } from './support.ts';
 
-let platform: Platform;
-let http: ReturnType<typeof api>;
-let who: Actors;
-const ids = { insurer: `INS${uniqueSuffix()}`, garage: `GAR${uniqueSuffix()}`, otherGarage: `GAR${uniqueSuffix()}`, expertOffice: `EXP${uniqueSuffix()}` };
+const { http, who, start, stop, deposit, expertCase } = platformForTests();
 
-beforeAll(async () => {
-  platform = await startTestPlatform();
-  http = api(platform.url);
-  who = await actors(ids);
-}, 180_000);
-
-afterAll(async () => {
-  await platform?.stop();
-});
-
-async function deposit(overrides: Record<string, unknown> = {}) {
-  const response = await http.post('/v1/missions', who.insurer, depositBody(`REF-${uniqueSuffix()}`, ids, overrides));
-  expect(response.status, response.text).toBe(201);
-  return response.json as { id: string; deadline: string; status: string; tracking: { code: string; message: string }[] };
-}
+beforeAll(start, 180_000);
+afterAll(stop);
 
 async function mission(id: string) {
   const response = await http.get(`/v1/missions/${id}`, who.garage);
@@ -72,17 +42,6 @@ async function completeQuote(missionId: string, procedure: 'standard' | 'total_l
     expect((await http.post(`/v1/quotes/${quoteId}/photos`, who.garage, photoForm(2))).status).toBe(201);
   }
   return { quoteId, created: created.json };
-}
-
-async function expertCase(missionId: string) {
-  const found = await waitFor(
-    async () => {
-      const queue = await http.get('/v1/reviews?status=all&limit=100', who.expert);
-      return (queue.json?.items as { id: string; missionId: string }[] | undefined)?.find((c) => c.missionId === missionId);
-    },
-    { message: `the expert's queue to show mission ${missionId}`, timeoutMs: 45_000, intervalMs: 150 },
-  );
-  return found.id;
 }
 
 async function decide(reviewId: string, decision: string) {

@@ -4,23 +4,12 @@
 // the approved total. And a request nobody answers expires to a classic expertise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackingMessage } from '@smart-expertise/contracts/tracking-messages';
-import type { Platform } from '../../../scripts/platform.ts';
-import { actors, api, CALCULATION, depositBody, EXPERT, NO_SMART_FLAGS, photoForm, startTestPlatform, uniqueSuffix, waitFor, type Actors } from './support.ts';
+import { CALCULATION, EXPERT, NO_SMART_FLAGS, photoForm, platformForTests, uniqueSuffix, waitFor } from './support.ts';
 
-let platform: Platform;
-let http: ReturnType<typeof api>;
-let who: Actors;
-const ids = { insurer: `INS${uniqueSuffix()}`, garage: `GAR${uniqueSuffix()}`, otherGarage: `GAR${uniqueSuffix()}`, expertOffice: `EXP${uniqueSuffix()}` };
+const { http, who, start, stop, deposit, expertCase } = platformForTests();
 
-beforeAll(async () => {
-  platform = await startTestPlatform();
-  http = api(platform.url);
-  who = await actors(ids);
-}, 180_000);
-
-afterAll(async () => {
-  await platform?.stop();
-});
+beforeAll(start, 180_000);
+afterAll(stop);
 
 type Shown = {
   status: string;
@@ -42,9 +31,7 @@ async function missionWhen(id: string, predicate: (m: Shown) => boolean, what: s
 }
 
 async function closedQuote(): Promise<{ missionId: string; quoteId: string; totalInclVatCents: number }> {
-  const deposited = await http.post('/v1/missions', who.insurer, depositBody(`REF-${uniqueSuffix()}`, ids));
-  expect(deposited.status, deposited.text).toBe(201);
-  const missionId = deposited.json.id as string;
+  const { id: missionId } = await deposit();
   const created = await http.until(201, () => http.post('/v1/quotes', who.garage, { missionId }), 'the quote service to know the mission');
   const quoteId = created.json.id as string;
   const calculated = await http.put(`/v1/quotes/${quoteId}/calculation`, who.garage, CALCULATION);
@@ -56,21 +43,10 @@ async function closedQuote(): Promise<{ missionId: string; quoteId: string; tota
   return { missionId, quoteId, totalInclVatCents: calculated.json.totalInclVatCents };
 }
 
-async function caseOf(missionId: string): Promise<string> {
-  const found = await waitFor(
-    async () => {
-      const queue = await http.get('/v1/reviews?status=all&limit=100', who.expert);
-      return (queue.json?.items as { id: string; missionId: string }[] | undefined)?.find((c) => c.missionId === missionId);
-    },
-    { message: `the expert's queue to show mission ${missionId}`, timeoutMs: 45_000, intervalMs: 150 },
-  );
-  return found.id;
-}
-
 describe('information requested, answered, validated; a supplement approved; the payment split against the approved total', () => {
   it('runs as a garage and an expert would live it', async () => {
     const { missionId, quoteId, totalInclVatCents } = await closedQuote();
-    const reviewId = await caseOf(missionId);
+    const reviewId = await expertCase(missionId);
 
     // The note is required; then the quote goes back to the garage with a due date.
     const noNote = await http.post(`/v1/reviews/${reviewId}/decision`, who.expert, { decision: 'request_information' });
@@ -167,7 +143,7 @@ describe('information requested, answered, validated; a supplement approved; the
 describe('a request nobody answers', () => {
   it('expires the mission to a classic expertise at the due date, and the quote can no longer be transmitted', async () => {
     const { missionId, quoteId } = await closedQuote();
-    const reviewId = await caseOf(missionId);
+    const reviewId = await expertCase(missionId);
     const respondBy = new Date(Date.now() + 6_000).toISOString();
     const asked = await http.post(`/v1/reviews/${reviewId}/decision`, who.expert, { decision: 'request_information', note: 'Corrected calculation', respondBy });
     expect(asked.status, asked.text).toBe(200);

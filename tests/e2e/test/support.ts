@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { expect } from 'vitest';
 import { stackEnv, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { startPlatform, type Platform } from '../../../scripts/platform.ts';
 
@@ -152,3 +153,46 @@ export const SEED = {
   remote: `SMART EXPERTISE : DOIT ETRE TRAITEE A DISTANCE AVEC L'EXPERT (${EXPERT.name} - ${EXPERT.phone})`,
   onsite: `SMART EXPERTISE : DOIT ETRE TRAITEE SUR PLACE AVEC L'EXPERT (${EXPERT.name} - ${EXPERT.phone})`,
 };
+
+/**
+ * The platform of one test file and its parties: an insurer, a garage (and another one) and an
+ * expert office of their own. `start` in beforeAll, `stop` in afterAll; `http` and `who` are
+ * filled in by `start`, so tests read them once it has run.
+ */
+export function platformForTests() {
+  const ids = { insurer: `INS${uniqueSuffix()}`, garage: `GAR${uniqueSuffix()}`, otherGarage: `GAR${uniqueSuffix()}`, expertOffice: `EXP${uniqueSuffix()}` };
+  const http = {} as ReturnType<typeof api>;
+  const who = {} as Actors;
+  let platform: Platform | undefined;
+
+  async function start(): Promise<void> {
+    platform = await startTestPlatform();
+    Object.assign(http, api(platform.url));
+    Object.assign(who, await actors(ids));
+  }
+
+  async function stop(): Promise<void> {
+    await platform?.stop();
+  }
+
+  /** The insurer deposits a mission for the garage and the expert office. */
+  async function deposit(overrides: Record<string, unknown> = {}) {
+    const response = await http.post('/v1/missions', who.insurer, depositBody(`REF-${uniqueSuffix()}`, ids, overrides));
+    expect(response.status, response.text).toBe(201);
+    return response.json as { id: string; deadline: string; status: string; tracking: { code: string; message: string }[] };
+  }
+
+  /** The id of the review case opened for the mission, once the expert's queue shows it. */
+  async function expertCase(missionId: string): Promise<string> {
+    const found = await waitFor(
+      async () => {
+        const queue = await http.get('/v1/reviews?status=all&limit=100', who.expert);
+        return (queue.json?.items as { id: string; missionId: string }[] | undefined)?.find((c) => c.missionId === missionId);
+      },
+      { message: `the expert's queue to show mission ${missionId}`, timeoutMs: 45_000, intervalMs: 150 },
+    );
+    return found.id;
+  }
+
+  return { http, who, start, stop, deposit, expertCase };
+}
