@@ -115,7 +115,7 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
   await app.register(authentication, { authenticator });
   await app.register(rateLimits, { perMinute: config.RATE_LIMIT_PER_MINUTE });
   await app.register(docs, { service: def.name, description: def.description, version: def.version ?? '1.0.0' });
-  await app.register(health, { pool, admin, phase: lifecycle.phase });
+  await app.register(health, { pool, admin, phase: lifecycle.phase, metrics });
   await app.register(metricsRoute, { metrics });
 
   await def.routes(app, ctx);
