@@ -100,6 +100,14 @@ export const MissionStatusChangedV1 = Type.Object({
    */
   sequence: Type.Optional(Type.Integer({ minimum: 1 })),
   /**
+   * The tracking entries this change added, oldest first, with the values inside each message as
+   * `params` (code and params as `trackingMessage` renders them): what a publisher outside
+   * mission-intake needs to tell partners what happened. Absent in events published before it was kept.
+   */
+  tracking: Type.Optional(
+    Type.Array(Type.Object({ at: Instant, code: Type.String({ minLength: 1 }), params: Type.Record(Type.String(), Type.String()) })),
+  ),
+  /**
    * The deadline that holds: the garage's deadline (with the insurer's extensions) while the
    * mission is new, the answer's due date while information is requested, else the last of them.
    */

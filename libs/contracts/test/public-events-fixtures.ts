@@ -77,6 +77,7 @@ export function statusChangedPayload(before: MissionView | null, after: MissionV
       : null,
     ...(after.transmission > 0 ? { transmission: after.transmission } : {}),
     approvedTotalCents: after.approvedTotalCents,
+    tracking: added.map((entry) => ({ at: entry.at.toISOString(), code: entry.code, params: { ...entry.params } })),
   };
 }
 

@@ -226,6 +226,15 @@ describe('mission.status_changed', () => {
     });
   });
 
+  it("needs no tracking from the caller when the event carries the entries it added (a publisher outside mission-intake)", () => {
+    for (const last of [remote, { type: 'cancelled', eventId: 'f-cancel', at: t(90), reason: 'claim settled amicably', by: 'INS1' } as MissionFact]) {
+      const change = verdictChanges([receivedFact, closeFact, last]).at(-1)!;
+      const fromEvent = publicEventsOf(change.event, { mission: parties });
+      expectValid(fromEvent);
+      expect(fromEvent).toEqual(publicEventsOf(change.event, { mission: parties, tracking: change.tracking }));
+    }
+  });
+
   it('gives every party the same view of the verdict: nothing in it is the owner’s', () => {
     const change = verdictChanges([receivedFact, closeFact, remote]).at(-1)!;
     const [insurer, garage, expert] = publicEventsOf(change.event, { mission: parties, tracking: change.tracking });
@@ -290,9 +299,10 @@ describe('mission.status_changed', () => {
     expect(data.tracking.message.fr).toBe('SMART EXPERTISE : LA COMPAGNIE A PROLONGE LE DELAI, VEUILLEZ CLOTURER VOTRE DEVIS AU PLUS TARD LE 03/04/26');
   });
 
-  it("refuses to publish without the mission's tracking, or with a tracking that lacks the change's entry", () => {
+  it("refuses to publish without the mission's tracking (an event published before it carried its own), or with a tracking that lacks the change's entry", () => {
     const change = verdictChanges([receivedFact, closeFact]).at(-1)!;
-    expect(() => publicEventsOf(change.event, { mission: parties })).toThrow(/tracking is needed/);
+    const { tracking: _carried, ...older } = change.event.payload;
+    expect(() => publicEventsOf({ ...change.event, payload: older }, { mission: parties })).toThrow(/tracking is needed/);
     expect(() => publicEventsOf(change.event, { mission: parties, tracking: change.tracking.slice(0, 1) })).toThrow(/no quote\.under_analysis entry/);
   });
 });

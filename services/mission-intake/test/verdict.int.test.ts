@@ -112,6 +112,9 @@ describe('insurer cancel', () => {
       lastDecision: null,
       transmission: 1,
       approvedTotalCents: null,
+      tracking: [
+        { at: '2026-04-03T12:00:00.000Z', code: 'mission.cancelled', params: { reason: 'Sinistre réglé avec la partie adverse' } },
+      ],
     });
     expect(verdict.causationId).toBe(cancelled.id);
 

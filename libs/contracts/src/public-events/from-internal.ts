@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DomainEvent, EventPayload, MissionSnapshot, SubmittedCalculation } from '../events.ts';
 import { evolve, initialState, project, type TrackingEntry } from '../procedure/mission.ts';
-import { trackingMessage } from '../tracking-messages.ts';
+import { trackingMessage, type TrackingCode } from '../tracking-messages.ts';
 import type Type from 'typebox';
 import { publicEventCatalogue, type AudienceRole, type PublicEvent, type PublicEventData, type PublicEventType } from './catalogue.ts';
 
@@ -25,7 +25,8 @@ export interface MissionFacts {
    * first (`project(state).tracking` at that change, as mission-intake holds it when it publishes).
    * The internal event names the entry that made the change only by its code (`reason`); its
    * params (the reason of a cancel, the expert's phone, the new deadline…) are read here.
-   * Only mission.status-changed needs it.
+   * Only mission.status-changed needs it, and only when the event does not carry the entries it
+   * added (`tracking`, absent in events published before it was kept).
    */
   readonly tracking?: readonly TrackingEntry[];
 }
@@ -266,7 +267,8 @@ function newestEntry(tracking: readonly TrackingEntry[], code: string): Tracking
 
 function statusChanged(event: DomainEvent<'mission.status-changed'>, facts: MissionFacts): PublicDelivery[] {
   const p = event.payload;
-  const tracking = facts.tracking;
+  const tracking: readonly TrackingEntry[] | undefined =
+    facts.tracking ?? p.tracking?.map((entry) => ({ at: new Date(entry.at), code: entry.code as TrackingCode, params: entry.params }));
   if (tracking === undefined) throw new Error(`mission.status-changed ${event.id}: the mission's tracking is needed to publish it`);
   const entryOf = (code: string): TrackingEntry => {
     const entry = newestEntry(tracking, code);

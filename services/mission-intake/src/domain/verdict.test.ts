@@ -1,4 +1,6 @@
+import { MissionStatusChangedV1 } from '@smart-expertise/contracts';
 import { project, stateOf, type MissionFact } from '@smart-expertise/contracts/procedure';
+import { Compile } from 'typebox/compile';
 import { describe, expect, it } from 'vitest';
 import { changeReason, statusChangedPayload } from './verdict.ts';
 
@@ -42,13 +44,23 @@ describe('the mission.status-changed payload', () => {
       lastDecision: { decision: 'remote_intervention', note: 'Call before noon', at: '2026-04-09T15:00:00.000Z' },
       transmission: 1,
       approvedTotalCents: null,
+      tracking: [
+        {
+          at: '2026-04-09T15:00:00.000Z',
+          code: 'review.remote_intervention',
+          params: { decision: 'remote_intervention', expertName: 'Jan Peeters', expertPhone: '+32 470 12 34 56', note: 'Call before noon' },
+        },
+      ],
     });
   });
 
-  it('names the voided close of a cancelled mission', () => {
+  it('names the voided close of a cancelled mission, and carries every entry the change added', () => {
     const cancel: MissionFact = { type: 'cancelled', eventId: 'c', at: new Date('2026-04-09T16:00:00Z'), reason: 'Settled', by: 'INS-1' };
     const payload = statusChangedPayload(parties, viewOf(received, quote), viewOf(received, quote, cancel), new Date('2026-04-09T16:00:00Z'), 3);
     expect(payload).toMatchObject({ status: 'cancelled', outcome: 'cancelled', previousStatus: 'under_analysis', reason: 'mission.cancelled', quoteId: null, voidedQuoteIds: ['Q-1'] });
+    expect(payload.tracking?.map((entry) => entry.code)).toEqual(['mission.cancelled']);
+    expect(payload.tracking?.[0]?.params).toEqual({ reason: 'Settled' });
+    expect(Compile(MissionStatusChangedV1).Check(payload)).toBe(true);
   });
 });
 

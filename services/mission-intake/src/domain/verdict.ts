@@ -41,6 +41,7 @@ export function statusChangedPayload(
       : null,
     ...(after.transmission > 0 ? { transmission: after.transmission } : {}),
     approvedTotalCents: after.approvedTotalCents,
+    tracking: addedEntries(before, after).map((entry) => ({ at: entry.at.toISOString(), code: entry.code, params: { ...entry.params } })),
   };
 }
 
@@ -50,9 +51,13 @@ export function statusChangedPayload(
  * abandon, say), so the newest entry alone could name something that changed nothing.
  */
 export function changeReason(before: MissionView | null, after: MissionView): string {
+  return (addedEntries(before, after).at(-1) ?? after.tracking.at(-1))?.code ?? after.status;
+}
+
+/** The tracking entries `after` has and `before` had not, oldest first. */
+function addedEntries(before: MissionView | null, after: MissionView): readonly TrackingEntry[] {
   const known = new Set((before?.tracking ?? []).map(entryKey));
-  const added = after.tracking.filter((entry) => !known.has(entryKey(entry)));
-  return (added.at(-1) ?? after.tracking.at(-1))?.code ?? after.status;
+  return after.tracking.filter((entry) => !known.has(entryKey(entry)));
 }
 
 function entryKey(entry: TrackingEntry): string {
