@@ -1,5 +1,8 @@
 import client, { type Registry } from 'prom-client';
 
+/** How long one gauge's collector may take during a scrape before the gauge keeps its last value. */
+const COLLECT_TIMEOUT_MS = 3_000;
+
 /** One registry per service, so tests running several services in one process stay apart. */
 export function createMetrics(service: string) {
   const registry: Registry = new client.Registry();
@@ -46,12 +49,17 @@ export function createMetrics(service: string) {
         registers: [registry],
         async collect() {
           try {
-            const value = await collect();
+            // A collector waiting on a database or a broker that is away must not hold the scrape
+            // past Prometheus's timeout (10 s by default): after 3 s it reports the last value.
+            const value = await Promise.race([
+              collect(),
+              new Promise<never>((_, reject) => setTimeout(() => reject(new Error('collect timed out')), COLLECT_TIMEOUT_MS).unref()),
+            ]);
             this.reset();
             if (typeof value === 'number') this.set(value);
             else for (const { labels, value: v } of value) this.set(labels, v);
           } catch {
-            // A scrape during a database outage reports the last value rather than failing.
+            // A scrape during a database or broker outage reports the last value rather than failing.
           }
         },
       });
