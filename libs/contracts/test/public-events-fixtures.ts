@@ -3,7 +3,17 @@
 import { expect } from 'vitest';
 import type { MissionSnapshot } from '../src/events.ts';
 import { validateEvent, type DomainEvent, type EventPayload, type EventType } from '../src/events.ts';
-import { evolve, initialState, project, verdictChanged, type MissionFact, type MissionState, type MissionView, type TrackingEntry } from '../src/procedure/index.ts';
+import {
+  evolve,
+  initialState,
+  project,
+  statusChangedPayload,
+  verdictChanged,
+  type MissionFact,
+  type MissionState,
+  type MissionView,
+  type TrackingEntry,
+} from '../src/procedure/index.ts';
 
 export const snapshot: MissionSnapshot = {
   id: 'm_1',
@@ -49,38 +59,6 @@ export function internal<T extends EventType>(type: T, payload: EventPayload<T>,
   return event as unknown as DomainEvent<T>;
 }
 
-/**
- * The verdict as mission-intake publishes it (services/mission-intake/src/domain/verdict.ts): the
- * payload of mission.status-changed, its `reason` the newest tracking entry `before` did not have.
- */
-export function statusChangedPayload(before: MissionView | null, after: MissionView, changedAt: Date): EventPayload<'mission.status-changed'> {
-  const key = (e: TrackingEntry) => `${e.at.getTime()} ${e.code} ${JSON.stringify(e.params)}`;
-  const known = new Set((before?.tracking ?? []).map(key));
-  const added = after.tracking.filter((e) => !known.has(key(e)));
-  return {
-    insurerId: parties.insurerId,
-    garageId: parties.garageId,
-    expertOfficeId: parties.expertOfficeId,
-    status: after.status,
-    section: after.section,
-    outcome: after.outcome,
-    previousStatus: before?.status ?? null,
-    reason: (added.at(-1) ?? after.tracking.at(-1))?.code ?? after.status,
-    changedAt: changedAt.toISOString(),
-    deadline: (after.deadline ?? deadline).toISOString(),
-    quoteId: after.quote?.quoteId ?? null,
-    procedure: after.quote?.procedure ?? null,
-    voidedQuoteIds: [...after.voidedQuoteIds],
-    expert: after.expert ? { name: after.expert.name, phone: after.expert.phone } : null,
-    lastDecision: after.lastDecision
-      ? { decision: after.lastDecision.decision, note: after.lastDecision.note, at: after.lastDecision.at.toISOString() }
-      : null,
-    ...(after.transmission > 0 ? { transmission: after.transmission } : {}),
-    approvedTotalCents: after.approvedTotalCents,
-    tracking: added.map((entry) => ({ at: entry.at.toISOString(), code: entry.code, params: { ...entry.params } })),
-  };
-}
-
 export interface VerdictChange {
   readonly event: DomainEvent<'mission.status-changed'>;
   readonly tracking: readonly TrackingEntry[];
@@ -109,7 +87,7 @@ export function verdictChanges(facts: readonly MissionFact[], idPrefix = 'a00000
           missionId: snapshot.id,
           correlationId: 'req-1',
           causationId: fact.eventId,
-          payload: statusChangedPayload(before, after, changedAt),
+          payload: statusChangedPayload({ ...parties, deadline }, before, after, changedAt, Object.keys(state.facts).length),
         },
         tracking: after.tracking,
       });

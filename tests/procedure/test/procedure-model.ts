@@ -17,13 +17,13 @@ import {
   evolve as evolveMission,
   initialState as noFacts,
   project,
+  statusChangedPayload,
   verdictChanged,
   type MissionFact,
   type MissionState,
   type MissionView,
 } from '@smart-expertise/contracts/procedure';
 import { factOf as missionFactOf } from '../../../services/mission-intake/src/events/consumers.ts';
-import { statusChangedPayload } from '../../../services/mission-intake/src/domain/verdict.ts';
 import * as quote from '../../../services/quote/src/domain/quote.ts';
 import * as quoteSupplement from '../../../services/quote/src/domain/supplement.ts';
 import { paymentRequestedPayload, quoteSubmittedPayload } from '../../../services/quote/src/events/published.ts';

@@ -2,3 +2,4 @@
 // fold of facts, the commands mission-intake decides, and the predicates every service asks.
 export * from './mission.ts';
 export * from './rules.ts';
+export * from './verdict-event.ts';

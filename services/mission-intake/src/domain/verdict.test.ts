@@ -1,8 +1,7 @@
 import { MissionStatusChangedV1 } from '@smart-expertise/contracts';
-import { project, stateOf, type MissionFact } from '@smart-expertise/contracts/procedure';
+import { changeReason, project, stateOf, statusChangedPayload, type MissionFact } from '@smart-expertise/contracts/procedure';
 import { Compile } from 'typebox/compile';
 import { describe, expect, it } from 'vitest';
-import { changeReason, statusChangedPayload } from './verdict.ts';
 
 const deadline = new Date('2026-04-10T21:59:59.999Z');
 const parties = { insurerId: 'INS-1', garageId: 'G-1', expertOfficeId: 'EXP-1', deadline };

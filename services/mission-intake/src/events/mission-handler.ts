@@ -15,6 +15,7 @@ import {
   initialState,
   project,
   stateOf,
+  statusChangedPayload,
   verdictChanged,
   type Decided,
   type FactOf,
@@ -23,7 +24,6 @@ import {
   type MissionView,
 } from '@smart-expertise/contracts/procedure';
 import type { NewEvent, Pool, ServiceContext, Tx } from '@smart-expertise/service-runtime';
-import { statusChangedPayload } from '../domain/verdict.ts';
 import { recordAudits, recordAuditsStatement, type AuditEntry } from '../store/audit.ts';
 import { factsOf, factsOfMissions, recordFacts, recordFactsStatement } from '../store/facts.ts';
 import { findMission, insertMissionStatement, lockMissions, saveProjections, type MissionKeys, type MissionRow } from '../store/missions.ts';

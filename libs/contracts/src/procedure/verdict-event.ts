@@ -1,8 +1,8 @@
 // The verdict mission-intake publishes each time it changes (`mission.status-changed`): the other
 // services act on it (quote voids what lost, the scheduler settles the deadline), never on a rule
 // of their own. Pure: the handler decides when to publish (`verdictChanged`), this says what.
-import type { EventPayload } from '@smart-expertise/contracts';
-import type { MissionView, TrackingEntry } from '@smart-expertise/contracts/procedure';
+import type { EventPayload } from '../events.ts';
+import type { MissionView, TrackingEntry } from './mission.ts';
 
 /** Who the mission concerns, and its deadline as deposited. */
 export interface MissionParties {
