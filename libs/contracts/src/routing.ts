@@ -7,6 +7,7 @@ export const ServiceRoutes = {
   quote: { port: 3002, apiPrefixes: ['/v1/quotes'] },
   'expert-review': { port: 3003, apiPrefixes: ['/v1/reviews'] },
   'expiry-scheduler': { port: 3004, apiPrefixes: ['/v1/expiry-runs'] },
+  integrations: { port: 3005, apiPrefixes: ['/v1/subscriptions', '/v1/feed'] },
 } as const;
 export type ServiceName = keyof typeof ServiceRoutes;
 export const SERVICE_NAMES = Object.keys(ServiceRoutes) as ServiceName[];

@@ -2,7 +2,7 @@
 // mission-intake publishes, built from the procedure itself.
 import { expect } from 'vitest';
 import type { MissionSnapshot } from '../src/events.ts';
-import { validateEvent, type DomainEvent, type EventPayload, type EventType } from '../src/events.ts';
+import { forExpert, validateEvent, type DomainEvent, type EventPayload, type EventType } from '../src/events.ts';
 import {
   evolve,
   initialState,
@@ -38,6 +38,35 @@ export const policy = {
   minPhotos: 4,
   reviewThresholds: { agreedLabourRateCents: 65_00, smartCeilingCents: 5_000_00, totalLossRatioPercent: 70 },
 };
+
+export const calculation = {
+  calculationNumber: 'AUD-1',
+  vatRate: 21,
+  lines: [{ kind: 'labour' as const, description: 'rear bumper', hours: 2, hourlyRateCents: 65_00, totalCents: 130_00 }],
+  totalExclVatCents: 130_00,
+  vatCents: 27_30,
+  totalInclVatCents: 157_30,
+};
+export const photo = { id: 'p1', sha256: 'a'.repeat(64), contentType: 'image/jpeg', sizeBytes: 1000, seenOnOtherMission: false };
+
+/** The quote.submitted of a mission's first close, as quote publishes it (copy and review file included). */
+export function quoteSubmittedPayload(mission: MissionSnapshot = snapshot): EventPayload<'quote.submitted'> {
+  return {
+    quoteId: 'q1',
+    garageId: mission.garageId,
+    expertOfficeId: mission.expertOfficeId,
+    procedure: 'standard',
+    closedAt: t(60).toISOString(),
+    calculation,
+    smartFrame: { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: true, technicalInspectionNeeded: false, onSiteExpertNeeded: false },
+    vehicleStatus: null,
+    vehicleStatusNote: null,
+    photos: [photo, { ...photo, id: 'p2' }],
+    transmission: 1,
+    administrative: mission,
+    reviewFile: { mission: forExpert(mission), deadline: deadline.toISOString(), policy },
+  };
+}
 
 let counter = 0;
 

@@ -12,36 +12,11 @@ import {
   type PublicEvent,
   type PublicEventType,
 } from '../src/public-events/index.ts';
-import { deadline, internal, parties, policy, snapshot, t, verdictChanges } from './public-events-fixtures.ts';
+import { calculation, deadline, internal, parties, photo, policy, quoteSubmittedPayload, snapshot, t, verdictChanges } from './public-events-fixtures.ts';
 
 const received = () => internal('mission.received', { mission: snapshot, deadline: deadline.toISOString(), receivedAt: t(0).toISOString(), policy });
 
-const calculation = {
-  calculationNumber: 'AUD-1',
-  vatRate: 21,
-  lines: [{ kind: 'labour' as const, description: 'rear bumper', hours: 2, hourlyRateCents: 65_00, totalCents: 130_00 }],
-  totalExclVatCents: 130_00,
-  vatCents: 27_30,
-  totalInclVatCents: 157_30,
-};
-const photo = { id: 'p1', sha256: 'a'.repeat(64), contentType: 'image/jpeg', sizeBytes: 1000, seenOnOtherMission: false };
-
-const quoteSubmitted = () =>
-  internal('quote.submitted', {
-    quoteId: 'q1',
-    garageId: 'G1',
-    expertOfficeId: 'EXP1',
-    procedure: 'standard',
-    closedAt: t(60).toISOString(),
-    calculation,
-    smartFrame: { probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: true, technicalInspectionNeeded: false, onSiteExpertNeeded: false },
-    vehicleStatus: null,
-    vehicleStatusNote: null,
-    photos: [photo, { ...photo, id: 'p2' }],
-    transmission: 1,
-    administrative: snapshot,
-    reviewFile: { mission: forExpert(snapshot), deadline: deadline.toISOString(), policy },
-  });
+const quoteSubmitted = () => internal('quote.submitted', quoteSubmittedPayload());
 
 const decision = (kind: 'validate' | 'remote_intervention' | 'request_information', extra: { respondBy?: string; note?: string | null } = {}) =>
   internal('review.decided', {

@@ -1,0 +1,1 @@
+export { buildIntegrations, type BuildOptions, type Integrations } from './service.ts';

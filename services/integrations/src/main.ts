@@ -1,0 +1,4 @@
+import { runMain } from '@smart-expertise/service-runtime';
+import { buildIntegrations } from './service.ts';
+
+await runMain(() => buildIntegrations(process.env));
