@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# One image recipe for the four services; pick one with the SERVICE build argument:
+# One image recipe for the five services; pick one with the SERVICE build argument:
 #   docker build --build-arg SERVICE=quote -t smart-expertise/quote:dev .
 # The build stage bundles the service with esbuild (scripts/build.mjs) into one plain JavaScript
 # file, dist/main.js, holding its sources and those of libs/contracts and libs/service-runtime;
@@ -23,7 +23,7 @@ FROM ${NODE_IMAGE} AS deps
 ARG SERVICE
 WORKDIR /app
 COPY --from=manifests /src/ ./
-RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<mission-intake|quote|expert-review|expiry-scheduler>" >&2; exit 1; } \
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<mission-intake|quote|expert-review|expiry-scheduler|integrations>" >&2; exit 1; } \
  && test -f "services/${SERVICE}/package.json" || { echo "unknown service ${SERVICE}" >&2; exit 1; }
 # --ignore-scripts: no install script is needed at run time; the lock decides every version.
 RUN npm ci --omit=dev --workspace "services/${SERVICE}" --include-workspace-root=false \
@@ -62,8 +62,8 @@ COPY --from=build --chown=root:root /app/services/${SERVICE}/dist services/${SER
 # Kubernetes, with /tmp the only writable path (an emptyDir / tmpfs there).
 USER node
 WORKDIR /app/services/${SERVICE}
-# The services read PORT; each has a default (3001-3004, libs/contracts/src/routing.ts).
-EXPOSE 3001 3002 3003 3004
+# The services read PORT; each has a default (3001-3005, libs/contracts/src/routing.ts).
+EXPOSE 3001 3002 3003 3004 3005
 # node is PID 1 and gets SIGTERM directly: close-with-grace drains within SHUTDOWN_TIMEOUT_MS.
 # --enable-source-maps: stack traces in the logs name the TypeScript sources (dist/main.js.map).
 # --heap-growing-percent=20: the heap grows by a fifth after each full collection, so a burst does

@@ -10,8 +10,8 @@ import { ALL_TOPICS, KAFKA_VERSION, PARTITIONS_DEFAULT, PATHS, ROOT, SERVICE_NAM
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, any> };
 const dockerfileText = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
-/** `${VAR:-default}` as compose interpolates it when VAR is unset. */
-const interpolate = (s: string) => s.replace(/\$\{(\w+):-([^}]*)\}/g, (_m, _name, fallback: string) => fallback);
+/** `${VAR:-default}`, `${VAR-default}` and `${VAR}` as compose interpolates them when VAR is unset. */
+const interpolate = (s: string) => s.replace(/\$\{(\w+):?-([^}]*)\}/g, (_m, _name, fallback: string) => fallback).replace(/\$\{\w+\}/g, '');
 
 describe('docker-compose.yml', () => {
   it('runs the official Apache Kafka image in KRaft mode at the version of the local stack', () => {
@@ -62,10 +62,13 @@ describe('docker-compose.yml', () => {
     expect(s.tmpfs).toContain('/tmp');
   });
 
-  it('keeps passwords and secrets to overridable local-only defaults', () => {
+  it('keeps passwords and secrets to overridable local-only defaults, and the webhook key to the environment alone', () => {
     const raw = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
     for (const line of raw.split('\n').filter((l) => /PASSWORD|SECRET/.test(l) && /:\s*\S/.test(l))) {
-      expect(line, 'a secret must come from ${VAR:-local default}').toMatch(/\$\{(POSTGRES_PASSWORD|JWT_SECRET):-/);
+      // The key that seals integrators' signing secrets has no default, not even a local one.
+      expect(line, 'a secret must come from ${VAR:-local default}, or ${WEBHOOK_SECRETS_KEY} alone').toMatch(
+        /\$\{(POSTGRES_PASSWORD|JWT_SECRET):-|^\s*WEBHOOK_SECRETS_KEY: \$\{WEBHOOK_SECRETS_KEY\}$/,
+      );
     }
   });
 });

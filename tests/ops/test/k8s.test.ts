@@ -29,7 +29,15 @@ const OVERLAYS = {
 } as const;
 
 /** The HTTP API services get an autoscaler; the scheduler runs a fixed count (its work is the cron). */
-const AUTOSCALED: ServiceName[] = ['mission-intake', 'quote', 'expert-review'];
+const AUTOSCALED: ServiceName[] = ['mission-intake', 'quote', 'expert-review', 'integrations'];
+/** Services that call integrators' endpoints themselves (webhook deliveries), in every overlay. */
+const WEBHOOK_SENDERS: ServiceName[] = ['integrations'];
+/**
+ * Where a pod may go on the internet (the JWKS in prod, integrators' webhooks): any address but the
+ * private, shared (100.64/10), loopback and link-local ranges, so that nothing can aim it at the
+ * cluster, the node or the cloud's metadata endpoint (169.254.169.254).
+ */
+const PUBLIC_INTERNET = { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'] };
 
 /**
  * Variables the manifests set that the runtime does not read yet. Listed here, by name, so that the
@@ -40,7 +48,7 @@ const PENDING_RUNTIME_VARS: string[] = [];
 /** Read by node-postgres itself (the password when DATABASE_URL carries none). */
 const DRIVER_VARS = ['PGPASSWORD'];
 /** Only by reference to a Secret, never a value. */
-const SECRET_VARS = ['PGPASSWORD', 'KAFKA_SASL_PASSWORD', 'KAFKA_SSL_CA', 'JWT_SECRET'];
+const SECRET_VARS = ['PGPASSWORD', 'KAFKA_SASL_PASSWORD', 'KAFKA_SSL_CA', 'JWT_SECRET', 'WEBHOOK_SECRETS_KEY'];
 /** Namespaces allowed to reach the services: the Gateway's proxies and Prometheus. */
 const GATEWAY_NAMESPACE = 'envoy-gateway-system';
 
@@ -113,6 +121,19 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
         expect(env.get('JWT_SECRET')!.valueFrom.secretKeyRef.name).toBe('smart-expertise-secrets');
         expect(env.has('JWT_JWKS_URL')).toBe(false);
       }
+    });
+
+    it('sends webhooks, if it does, to public https:// targets only, with the key of its own Secret', () => {
+      const webhookVars = [...env.keys()].filter((k) => k.startsWith('WEBHOOK_'));
+      if (!WEBHOOK_SENDERS.includes(service)) {
+        expect(webhookVars).toEqual([]);
+        return;
+      }
+      expect(env.get('WEBHOOK_SECRETS_KEY')!.valueFrom?.secretKeyRef).toEqual({ name: `${service}-secrets`, key: 'webhook-secrets-key' });
+      // The service refuses WEBHOOK_ALLOW_HTTP under NODE_ENV=production: set, it would not start.
+      expect(env.get('NODE_ENV')?.value).toBe('production');
+      expect(env.has('WEBHOOK_ALLOW_HTTP'), 'no http:// targets').toBe(false);
+      expect(env.get('WEBHOOK_ALLOWED_NETWORKS')?.value, 'no non-public network a webhook may reach').toBe('');
     });
 
     it('connects to PostgreSQL as its own role, owner of its own schema only, through the pooler with verify-full', () => {
@@ -253,7 +274,7 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
     if (overlay === 'prod') expect(gateway.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBeDefined();
   });
 
-  it('denies by default; each service has its own NetworkPolicy: in from the Gateway and Prometheus, out to DNS, the pooler and the Kafka TLS listener only (and the JWKS host in prod)', () => {
+  it('denies by default; each service has its own NetworkPolicy: in from the Gateway and Prometheus, out to DNS, the pooler and the Kafka TLS listener only (and HTTPS to public addresses: the JWKS host in prod, integrators for a webhook sender)', () => {
     const policies = find(objs, 'NetworkPolicy');
     const deny = policies.filter((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length === 0);
     expect(deny).toHaveLength(1);
@@ -265,19 +286,30 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
       const labels = one(objs, 'Deployment', service).spec.template.metadata.labels;
       expect(policies.filter((p) => p.metadata.name === service && p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === service), `NetworkPolicy ${service}`).toHaveLength(1);
       const applying = policies.filter((p) => matches(p.spec.podSelector.matchLabels, labels));
-      const egress = applying.flatMap((p) => p.spec.egress ?? []);
-      const destinations = egress.flatMap((rule: any) =>
-        rule.to.map((to: any) => {
-          const ports = rule.ports.map((p: any) => `${p.protocol}/${p.port}`).join(',');
-          const sel = to.podSelector?.matchLabels ?? {};
-          if (sel['cnpg.io/poolerName'] === pooler && !to.namespaceSelector) return `pooler ${ports}`;
-          if (sel['strimzi.io/cluster'] === kafka.metadata.name && sel['strimzi.io/broker-role'] === 'true' && !to.namespaceSelector) return `kafka ${ports}`;
-          if (sel['k8s-app'] === 'kube-dns') return `dns ${ports}`;
-          if (to.ipBlock && ports === 'TCP/443' && expected.jwt === 'jwks') return 'https';
-          return `unexpected ${JSON.stringify(to)} ${ports}`;
-        }),
+      const destinations = applying.flatMap((policy) =>
+        (policy.spec.egress ?? []).flatMap((rule: any) =>
+          rule.to.map((to: any) => {
+            const ports = rule.ports.map((p: any) => `${p.protocol}/${p.port}`).join(',');
+            const sel = to.podSelector?.matchLabels ?? {};
+            if (sel['cnpg.io/poolerName'] === pooler && !to.namespaceSelector) return `pooler ${ports}`;
+            if (sel['strimzi.io/cluster'] === kafka.metadata.name && sel['strimzi.io/broker-role'] === 'true' && !to.namespaceSelector) return `kafka ${ports}`;
+            if (sel['k8s-app'] === 'kube-dns') return `dns ${ports}`;
+            const block = to.ipBlock && { cidr: to.ipBlock.cidr, except: [...(to.ipBlock.except ?? [])].sort() };
+            // The service's own policy opens HTTPS for its webhooks; the shared one, for the JWKS.
+            if (ports === 'TCP/443' && JSON.stringify(block) === JSON.stringify(PUBLIC_INTERNET)) return policy.metadata.name === service ? 'webhooks https' : 'jwks https';
+            return `unexpected ${JSON.stringify(to)} ${ports}`;
+          }),
+        ),
       );
-      expect(destinations.sort(), service).toEqual(['dns UDP/53,TCP/53', `kafka TCP/${tlsPort}`, 'pooler TCP/5432', ...(expected.jwt === 'jwks' ? ['https'] : [])].sort());
+      expect(destinations.sort(), service).toEqual(
+        [
+          'dns UDP/53,TCP/53',
+          `kafka TCP/${tlsPort}`,
+          'pooler TCP/5432',
+          ...(expected.jwt === 'jwks' ? ['jwks https'] : []),
+          ...(WEBHOOK_SENDERS.includes(service) ? ['webhooks https'] : []),
+        ].sort(),
+      );
       const sources = applying.flatMap((p) => p.spec.ingress ?? []).flatMap((r: any) => r.from.map((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']));
       expect(sources.sort()).toEqual([GATEWAY_NAMESPACE, 'monitoring']);
     }
@@ -344,7 +376,7 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
     expect(kafka.spec.kafka.config['auto.create.topics.enable']).toBe(false);
   });
 
-  it('gives each service a KafkaUser whose ACLs are exactly the event flow: write its topic, read what it consumes, its own group(s)', () => {
+  it('gives each service a KafkaUser whose ACLs are exactly the event flow: write its topic (no Write at all when it publishes none), read what it consumes, its own group(s)', () => {
     const users = find(objs, 'KafkaUser');
     expect(users.map((u) => u.metadata.name).sort()).toEqual([...SERVICE_NAMES].sort());
     for (const service of SERVICE_NAMES) {
@@ -356,7 +388,7 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
         a.operations.map((op: string) => `${a.type ?? 'allow'} ${op} ${a.resource.type} ${a.resource.name} ${a.resource.patternType ?? 'literal'} ${a.host ?? '*'}`),
       );
       const wanted = [
-        `allow Write topic ${Topics[flow.publishes]} literal *`,
+        ...(flow.publishes ? [`allow Write topic ${Topics[flow.publishes]} literal *`] : []),
         ...flow.consumes.map((k) => `allow Read topic ${Topics[k]} literal *`),
         ...flow.groups.map((g) => `allow Read group ${g} literal *`),
       ];
@@ -427,7 +459,16 @@ describe('the event flow of the KafkaUsers', () => {
     const code = consumedInCode(service);
     expect(code.groups).toEqual([...flow.groups].sort());
     expect(code.topics).toEqual(flow.consumes.map((k) => Topics[k]).sort());
-    expect(Topics[flow.publishes]).toBe(`smart.${service}.events.v1`);
+    if (flow.publishes) expect(Topics[flow.publishes]).toBe(`smart.${service}.events.v1`);
+    else expect(ALL_TOPICS, `${service} publishes nothing, so no topic is its`).not.toContain(`smart.${service}.events.v1`);
+  });
+
+  it('has exactly one publisher for every topic of libs/contracts', () => {
+    const published = SERVICE_NAMES.flatMap((s) => {
+      const key = EVENT_FLOW[s].publishes;
+      return key ? [Topics[key]] : [];
+    });
+    expect(published.sort()).toEqual([...ALL_TOPICS].sort());
   });
 });
 
@@ -443,7 +484,7 @@ describe('base manifests', () => {
     for (const file of files) {
       const text = readFileSync(join(ROOT, file), 'utf8');
       expect(text, file).not.toMatch(/^\s*kind:\s*Secret\b/m);
-      expect(text, file).not.toMatch(/(password|JWT_SECRET|DATABASE_URL)\s*[:=]\s*\S/i);
+      expect(text, file).not.toMatch(/(password|JWT_SECRET|WEBHOOK_SECRETS_KEY|DATABASE_URL)\s*[:=]\s*\S/i);
     }
   });
 });
