@@ -1,4 +1,4 @@
-// The local stand-in for the Kubernetes Ingress: one base URL in front of the four services.
+// The local stand-in for the Kubernetes Ingress: one base URL in front of the five services.
 // API paths go to the service that owns them; /<service>/... reaches a service's own health,
 // metrics and docs with the prefix stripped; /health/ready answers for all of them.
 import Fastify from 'fastify';

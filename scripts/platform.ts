@@ -1,4 +1,4 @@
-// Starts the four services as separate processes, as in production (each its esbuild bundle under
+// Starts the five services as separate processes, as in production (each its esbuild bundle under
 // plain node, see build.mjs), and the local gateway in front of them. Used by `npm start`, the
 // end-to-end and fault tests, `npm run demo` and the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES, ServiceRoutes, type ServiceName } from '@smart-expertise/contracts';
 import { buildServices } from './build.mjs';
 import { startGateway } from './gateway.ts';
+import { localIntegrationsEnv } from './local-env.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -87,6 +88,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const ports = {} as Record<ServiceName, number>;
   let stopping = false;
 
+  // The local stand-ins of what Kubernetes gives each service; the caller's environment wins.
+  const localDefaults: Partial<Record<ServiceName, Record<string, string>>> = { integrations: localIntegrationsEnv() };
+
   function launch(name: ServiceName): ChildProcess {
     const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, serviceCommand(name), {
@@ -94,6 +98,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       env: {
         ...process.env,
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        ...localDefaults[name],
         ...options.env,
         ...options.serviceEnv?.[name],
         PORT: String(ports[name]),

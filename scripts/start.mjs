@@ -1,4 +1,4 @@
-// npm start: bootstrap a fresh clone, bring the real stack up, start the four services as
+// npm start: bootstrap a fresh clone, bring the real stack up, start the five services as
 // separate processes behind one local gateway, and print the base URL. Ctrl-C stops everything:
 // the services first (they drain in-flight work), then Kafka and PostgreSQL, losing nothing.
 import { rmSync, writeFileSync } from 'node:fs';

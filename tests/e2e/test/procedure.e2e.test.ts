@@ -2,6 +2,7 @@
 // and an expert office, each with its own token, through the public HTTP API only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackingMessage } from '@smart-expertise/contracts/tracking-messages';
+import { Receiver } from '@smart-expertise/integrations/testing';
 import { brusselsDate, CALCULATION, NO_SMART_FLAGS, photoForm, platformForTests, SEED, waitFor } from './support.ts';
 
 const { http, who, start, stop, deposit, expertCase } = platformForTests();
@@ -102,6 +103,45 @@ describe('the main story: deposit, quote, analysis, validation, direct payment',
     expect(lastMessage(seenByInsurer)).toBe(trackingMessage('payment.requested', { invoiceNumber: 'INV-2026-0042' }, 'fr'));
     const quoteForInsurer = await http.get(`/v1/quotes/${quoteId}`, who.insurer);
     expect(quoteForInsurer.json.paymentRequest).toMatchObject({ invoiceNumber: 'INV-2026-0042' });
+  });
+});
+
+describe("integrations: the garage's software hears of the decision by webhook, and can replay it", () => {
+  it('delivers every event of the mission to the garage, signed, in order, and the feed replays the same', async () => {
+    const receiver = new Receiver();
+    await receiver.start();
+    try {
+      const subscribed = await http.post('/v1/subscriptions', who.garage, { url: receiver.url, events: ['*'], description: 'garage management software' });
+      expect(subscribed.status, subscribed.text).toBe(201);
+      receiver.secrets.push(subscribed.json.secret);
+
+      const deposited = await deposit();
+      const { quoteId } = await completeQuote(deposited.id);
+      expect((await http.post(`/v1/quotes/${quoteId}/close`, who.garage)).status).toBe(200);
+      await decide(await expertCase(deposited.id), 'validate');
+
+      const ofMission = () => receiver.accepted.filter((r) => r.event.missionId === deposited.id).map((r) => r.event);
+      const events = await waitFor(() => (ofMission().some((e) => e.type === 'mission.status_changed' && e.data.status === 'closed') ? ofMission() : undefined), {
+        message: 'the validation delivered to the garage by webhook',
+        timeoutMs: 45_000,
+      });
+      expect(receiver.rejected).toEqual([]);
+      expect(events[0]).toMatchObject({ type: 'mission.deposited', data: { garageId: expect.any(String), status: 'new' } });
+      expect(events.find((e) => e.type === 'review.decided')).toMatchObject({ data: { decision: 'validate', quoteId, expert: { name: 'Jan Peeters' } } });
+      const closed = events.at(-1)!;
+      expect(closed).toMatchObject({ type: 'mission.status_changed', data: { status: 'closed', outcome: 'validated' } });
+      expect(closed.data.tracking.message.fr).toBe(trackingMessage('review.validated', {}, 'fr'));
+      // The same mission's transitions arrive in the order they happened.
+      const statuses = events.filter((e) => e.type === 'mission.status_changed').map((e) => e.data.status);
+      expect(statuses).toEqual(['under_analysis', 'closed']);
+
+      const feed = await http.get('/v1/feed?limit=500', who.garage);
+      expect(feed.status).toBe(200);
+      expect(feed.json.items.filter((e: { missionId: string }) => e.missionId === deposited.id)).toEqual(events);
+      expect((await http.delete(`/v1/subscriptions/${subscribed.json.id}`, who.garage)).status).toBe(204);
+    } finally {
+      await receiver.stop();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-// The platform as users meet it: the four services as separate processes behind the gateway, on
+// The platform as users meet it: the five services as separate processes behind the gateway, on
 // the real stack, driven only through HTTP. Each run has its own schemas and topics.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ export async function startTestPlatform(): Promise<Platform> {
       'expert-review': schema('expert-review'),
       // Sweeps every second with a short grace, so that expiry is seen within a test.
       'expiry-scheduler': { ...schema('expiry-scheduler'), EXPIRY_CRON: '*/1 * * * * *', EXPIRY_GRACE_SECONDS: '2' },
+      // Webhooks retried within a test: the production schedule waits 5 s before the first retry.
+      integrations: { ...schema('integrations'), WEBHOOK_RETRY_SCHEDULE: '200ms,400ms,800ms,1600ms,3200ms', WEBHOOK_POLL_MS: '100' },
     },
     logDir: join(tmpdir(), `smart-expertise-e2e-${suffix}`),
   });
@@ -76,6 +78,7 @@ export function api(baseUrl: string) {
     get: (path: string, auth: string, headers?: Record<string, string>) => call('GET', path, auth, undefined, headers),
     post: (path: string, auth: string, body?: unknown) => call('POST', path, auth, body ?? {}),
     put: (path: string, auth: string, body: unknown) => call('PUT', path, auth, body),
+    delete: (path: string, auth: string) => call('DELETE', path, auth),
     /** Retries until the answer has the expected status: the services learn of each other through Kafka. */
     async until(expected: number, request: () => Promise<Response>, what: string): Promise<Response> {
       let last: Response | undefined;

@@ -1,5 +1,5 @@
 // The system under test: a private PostgreSQL and Kafka (never the shared stack: this suite stops
-// and kills them), the four services as processes behind the gateway, and the probes the suite
+// and kills them), the five services as processes behind the gateway, and the probes the suite
 // reads them with (SQL on each service's schema, /metrics, the Kafka admin).
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,9 @@ const { Kafka, logLevel } = kafkajs;
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Each service's consumer group (without the prefix) and the topics it reads, as in its source. */
+/** The fault suite's webhook retries: about 4 minutes in all, longer than any receiver outage it injects. */
+export const WEBHOOK_RETRY_SCHEDULE = '1s,2s,4s,8s,16s,32s,64s,120s';
+
 export const CONSUMERS: Record<ServiceName, { groups: { group: string; topics: TopicName[] }[]; topics: TopicName[] }> = {
   'mission-intake': { groups: [{ group: 'mission-intake', topics: [Topics.quote, Topics.expertReview, Topics.expiryScheduler] }], topics: [Topics.quote, Topics.expertReview, Topics.expiryScheduler] },
   // quote reads the verdicts (group quote) and the expert's supplement decisions (group quote-supplements).
@@ -26,6 +29,10 @@ export const CONSUMERS: Record<ServiceName, { groups: { group: string; topics: T
   },
   'expert-review': { groups: [{ group: 'expert-review', topics: [Topics.quote] }], topics: [Topics.quote] },
   'expiry-scheduler': { groups: [{ group: 'expiry-scheduler.deadlines', topics: [Topics.missionIntake] }], topics: [Topics.missionIntake] },
+  integrations: {
+    groups: [{ group: 'integrations', topics: [Topics.missionIntake, Topics.quote, Topics.expertReview] }],
+    topics: [Topics.missionIntake, Topics.quote, Topics.expertReview],
+  },
 };
 
 export interface System {
@@ -74,6 +81,8 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
         quote: { DB_SCHEMA: schema.quote },
         'expert-review': { DB_SCHEMA: schema['expert-review'] },
         'expiry-scheduler': { DB_SCHEMA: schema['expiry-scheduler'], EXPIRY_CRON: '*/1 * * * * *', EXPIRY_GRACE_SECONDS: String(EXPIRY_GRACE_SECONDS) },
+        // Retries within the suite's time: a receiver outage of a few seconds, never given up.
+        integrations: { DB_SCHEMA: schema.integrations, WEBHOOK_RETRY_SCHEDULE: WEBHOOK_RETRY_SCHEDULE, WEBHOOK_TIMEOUT_MS: '3000', WEBHOOK_POLL_MS: '200' },
       },
       logDir,
       readyTimeoutMs: 180_000,
