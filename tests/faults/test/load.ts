@@ -94,6 +94,9 @@ export interface LoadStats {
   aborted?: boolean;
 }
 
+/** The one insurer of every journey: its claims system subscribes to the webhooks (webhooks.ts). */
+export const FAULTS_INSURER = 'INSFAULTS';
+
 export function createClient(baseUrl: string, stats: LoadStats, { deadlineMs = 240_000 } = {}) {
   async function call(method: string, path: string, auth: string, body?: unknown | (() => FormData)): Promise<Response> {
     const until = Date.now() + deadlineMs;
@@ -184,7 +187,7 @@ export function newJourney(n: number, kind: JourneyKind, run: string): Journey {
     n,
     kind,
     ref: `FLT-${run}-${n}-${id}`,
-    insurer: 'INSFAULTS',
+    insurer: FAULTS_INSURER,
     garage: `GAR${id}`,
     expertOffice: `EXP${id}`,
     decisions: [],

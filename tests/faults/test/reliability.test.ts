@@ -1,8 +1,10 @@
 // Reliability under faults: while a scripted load of complete Smart Expertise journeys runs, each
 // service is SIGKILLed in turn (and a relay mid-batch), the broker is stopped, PostgreSQL is
-// restarted, poison events are published; then an auditor compares what clients were told with
-// the final state of every service, every topic is replayed from offset 0 plus duplicated and
-// reordered deliveries, and a SIGTERM with a request in flight must drain. See ../README.md.
+// restarted, poison events are published and the insurer's webhook receiver goes down for a while.
+// Then an auditor compares what clients were told with the final state of every service, and what
+// the insurer's system received with its feed; every topic is replayed from offset 0 plus
+// duplicated and reordered deliveries, and a SIGTERM with a request in flight must drain. See
+// ../README.md.
 // Reduced (CI) by default; FAULTS_FULL=1 for the full variant.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_NAMES } from '@smart-expertise/contracts';
@@ -21,11 +23,12 @@ import {
   type FaultRecord,
 } from './faults.ts';
 import { abortedLoad, createClient, runLoad, type Client, type Journey, type LoadStats } from './load.ts';
+import { auditWebhooks, receiverOutage, subscribeInsurer, type InsurerSystem } from './webhooks.ts';
 
 const FULL = process.env.FAULTS_FULL === '1';
 const PLAN = FULL
-  ? { workers: 4, killRounds: 3, kafkaOutageSeconds: 30, postgresRestarts: 2, relayKills: 2, expireInMs: 20_000 }
-  : { workers: 3, killRounds: 1, kafkaOutageSeconds: 10, postgresRestarts: 1, relayKills: 1, expireInMs: 15_000 };
+  ? { workers: 4, killRounds: 3, kafkaOutageSeconds: 30, postgresRestarts: 2, relayKills: 2, expireInMs: 20_000, webhookAttempts: 5 }
+  : { workers: 3, killRounds: 1, kafkaOutageSeconds: 10, postgresRestarts: 1, relayKills: 1, expireInMs: 15_000, webhookAttempts: 3 };
 const SHUTDOWN_TIMEOUT_MS = 20_000; // the services' default, as in k8s (terminationGracePeriodSeconds 30 = 5 s preStop + 20 s + margin)
 
 const t0 = Date.now();
@@ -38,14 +41,17 @@ const journeys: Journey[] = [];
 const extra: Journey[] = [];
 const faults: FaultRecord[] = [];
 let report: AuditReport | undefined;
+let insurerSystem: InsurerSystem;
 
 beforeAll(async () => {
   sys = await startSystem(log);
   http = createClient(sys.platform.url, stats);
+  insurerSystem = await subscribeInsurer(http, log);
   log(`platform up at ${sys.platform.url} (${FULL ? 'full' : 'reduced'} variant)`);
 }, 420_000);
 
 afterAll(async () => {
+  await insurerSystem?.receiver.stop();
   await sys?.stop();
   log('stopped');
 });
@@ -63,6 +69,8 @@ describe(`reliability under faults (${FULL ? 'full' : 'reduced'})`, () => {
           await loadProgresses(stats, 5, `the restart of ${name}`);
         }
       }
+      await receiverOutage(sys, faults, log, insurerSystem, PLAN.webhookAttempts);
+      await loadProgresses(stats, 5, "the insurer's receiver outage");
       for (let i = 0; i < PLAN.relayKills; i++) {
         await relayKilledMidBatch(sys, faults, log, http, sys.run, extra, 'mission-intake');
         await loadProgresses(stats, 5, 'the relay kill');
@@ -115,12 +123,27 @@ describe(`reliability under faults (${FULL ? 'full' : 'reduced'})`, () => {
     expect(report.doubled).toEqual([]);
     expect(report.unexplained).toEqual([]);
     // Every fault kind was injected, and the relay kill did make the relay publish a batch twice.
-    expect(faults.length).toBeGreaterThanOrEqual(SERVICE_NAMES.length * PLAN.killRounds + PLAN.relayKills + 1 + PLAN.postgresRestarts);
+    expect(faults.length).toBeGreaterThanOrEqual(SERVICE_NAMES.length * PLAN.killRounds + PLAN.relayKills + 1 + PLAN.postgresRestarts + 1);
     expect(report.redeliveredOnTopics).toBeGreaterThan(0);
     // Poison events: parked with their reason in every consumer group, visible on the gauge, and the consumers went on.
     for (const name of SERVICE_NAMES) {
       expect(parked[name], name).toEqual({ rows: expectedParked(name), reasons: expectedParked(name), gauge: expectedParked(name) });
     }
+  }, 600_000);
+
+  it("webhooks: the insurer's system received every public event, each mission's in order, duplicates only under the same webhook-id", async () => {
+    expect(report, 'the audit ran').toBeDefined();
+    const webhooks = await auditWebhooks(sys, insurerSystem);
+    console.log(
+      `[faults] WEBHOOKS feed=${webhooks.feed} received=${webhooks.received} duplicates=${webhooks.duplicates} ` +
+        `lost=${webhooks.lost.length} out_of_order=${webhooks.outOfOrder.length} unexplained=${webhooks.unexplained.length}`,
+    );
+    for (const line of [...webhooks.lost, ...webhooks.outOfOrder, ...webhooks.unexplained].slice(0, 40)) log(`  ${line}`);
+    expect(webhooks.lost).toEqual([]);
+    expect(webhooks.outOfOrder).toEqual([]);
+    expect(webhooks.unexplained).toEqual([]);
+    // Every journey's deposit at least reached the insurer's system.
+    expect(webhooks.feed).toBeGreaterThanOrEqual(report!.missionsAccepted);
   }, 600_000);
 
   it('redelivery: every topic re-consumed from offset 0 by the same groups, plus duplicated and reordered copies, changes nothing', async () => {
