@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { signToken } from '@smart-expertise/service-runtime';
 import { ALL_TOPICS } from '@smart-expertise/contracts';
+import { Receiver } from '@smart-expertise/integrations/testing';
 import { localJwtSecret } from './local-env.ts';
 import { startPlatform } from './platform.ts';
 
@@ -110,6 +111,12 @@ const euros = (cents: number) => `${(cents / 100).toFixed(2)} €`;
 try {
   console.log(`Smart Expertise demo against ${url}\n`);
   console.log('— Main story —');
+  // The garage's management software: a webhook endpoint on this machine that checks every signature.
+  const software = new Receiver();
+  await software.start();
+  const subscription = (await call('POST', '/v1/subscriptions', garage, { url: software.url, events: ['review.decided', 'mission.status_changed'], description: 'garage management software' })).json;
+  software.secrets.push(subscription.secret);
+  say('garage', `its management software subscribes to decisions and status changes by webhook (${subscription.id}, ${software.url})`);
   const m1 = (await call('POST', '/v1/missions', insurer, depositBody(`DEMO-${run}-1`))).json;
   say('insurer', `deposits mission ${m1.id} in the mailbox of CARROSSERIE-${run}`);
   show('board', `${m1.section} (Nouvelles expertises)`);
@@ -130,6 +137,18 @@ try {
   state = await board(m1.id, 'closed');
   show('board', `${state.section} (Smart Expertises), outcome ${state.outcome}`);
   show('tracking', state.tracking.at(-1).message);
+  const pushed = await until(async () => {
+    const ofMission = software.accepted.filter((r) => r.event.missionId === m1.id);
+    return ofMission.some((r) => r.event.type === 'mission.status_changed' && r.event.data.status === 'closed') ? ofMission : undefined;
+  }, 'the webhook of the validation');
+  for (const r of pushed) {
+    const what = r.event.type === 'review.decided' ? `decision ${r.event.data.decision} by ${r.event.data.expert.name}` : `status ${r.event.data.status}: ${r.event.data.tracking.message.fr}`;
+    say('software', `receives ${r.event.type} by webhook, signature verified (webhook-id ${r.webhookId}): ${what}`);
+  }
+  const replay = (await call('GET', '/v1/feed?limit=500', garage)).json.items.filter((e: any) => e.missionId === m1.id);
+  say('software', `catching up after an outage reads the same from GET /v1/feed: ${replay.map((e: any) => e.type).join(', ')}`);
+  await call('DELETE', `/v1/subscriptions/${subscription.id}`, garage);
+  await software.stop();
   const payment = await until(async () => {
     const r = await call('POST', `/v1/quotes/${q1.id}/payment-request`, garage, { invoiceNumber: `F-${run}`, invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 1_000_00, replacementVehicle: false });
     return r.status === 201 ? r.json : undefined;
