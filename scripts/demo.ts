@@ -146,7 +146,7 @@ try {
     say('software', `receives ${r.event.type} by webhook, signature verified (webhook-id ${r.webhookId}): ${what}`);
   }
   const replay = (await call('GET', '/v1/feed?limit=500', garage)).json.items.filter((e: any) => e.missionId === m1.id);
-  say('software', `catching up after an outage reads the same from GET /v1/feed: ${replay.map((e: any) => e.type).join(', ')}`);
+  say('software', `after an outage it would catch up from GET /v1/feed, which holds every event of the mission: ${replay.map((e: any) => e.type).join(', ')}`);
   await call('DELETE', `/v1/subscriptions/${subscription.id}`, garage);
   await software.stop();
   const payment = await until(async () => {
