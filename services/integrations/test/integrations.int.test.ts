@@ -169,6 +169,31 @@ describe('order and outages', () => {
     }
   });
 
+  it("hold at most 4 deliveries for a receiver that does not answer, while another subscription's go out", async () => {
+    const who = parties();
+    const slow = new Receiver();
+    const fast = new Receiver();
+    await Promise.all([slow.start(), fast.start()]);
+    try {
+      await subscribe({ role: 'insurer', org: who.insurerId }, slow);
+      await subscribe({ role: 'insurer', org: who.insurerId }, fast);
+      slow.hold = true;
+      const missions = Array.from({ length: 8 }, () => journey(who));
+      await publish(missions.flatMap((m) => m.events));
+      const expected = missions.flatMap((m) => publicFor(m.events, who, 'insurer'));
+      await waitFor(() => fast.accepted.length === expected.length, { message: 'the fast receiver gets every event while the slow one holds its deliveries' });
+      // Eight missions were due at once for the slow receiver: only the per-subscription share is in flight.
+      await waitFor(() => slow.held === 4, { message: 'four deliveries held by the slow receiver' });
+      expect(slow.mostHeld).toBe(4);
+      slow.release();
+      await waitFor(() => slow.accepted.length === expected.length, { message: 'the slow receiver gets every event once it answers' });
+      expect(slow.mostHeld).toBe(4);
+    } finally {
+      slow.release();
+      await Promise.all([slow.stop(), fast.stop()]);
+    }
+  });
+
   it('disable a subscription whose receiver stays down for the whole schedule; enabled again, it delivers everything, in order', async () => {
     const who = parties();
     const receiver = new Receiver();

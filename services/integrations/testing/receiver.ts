@@ -1,7 +1,7 @@
 // A webhook receiver on loopback, as an integrator would run one, for the integration, end-to-end
 // and fault tests: it verifies every delivery's Standard Webhooks signature with the secrets it
 // holds, records what it accepted, and answers as the test tells it (or is down).
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
@@ -23,6 +23,12 @@ export class Receiver {
   /** What to answer next, per request; 204 when empty. */
   answers: number[] = [];
   secrets: string[] = [];
+  /** While true, requests are held unanswered (a slow receiver) until `release()`. */
+  hold = false;
+  /** Requests being held now, and the most ever held at once. */
+  held = 0;
+  mostHeld = 0;
+  private waiting: (() => void)[] = [];
   private server: Server | null = null;
   private port = 0;
 
@@ -35,7 +41,8 @@ export class Receiver {
       this.requests += 1;
       const chunks: Buffer[] = [];
       request.on('data', (c: Buffer) => chunks.push(c));
-      request.on('end', () => {
+      request.on('end', () => (this.hold ? this.wait(response, () => answer()) : answer()));
+      const answer = () => {
         const body = Buffer.concat(chunks).toString('utf8');
         const headers = {
           'webhook-id': String(request.headers['webhook-id'] ?? ''),
@@ -67,10 +74,31 @@ export class Receiver {
           });
         }
         response.writeHead(status).end();
-      });
+      };
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server!.address() as AddressInfo).port;
+  }
+
+  /** Holds a request until release(), or until its sender gives up on it (its timeout). */
+  private wait(response: ServerResponse, then: () => void): void {
+    this.held += 1;
+    this.mostHeld = Math.max(this.mostHeld, this.held);
+    let done = false;
+    const finish = (answer: boolean) => {
+      if (done) return;
+      done = true;
+      this.held -= 1;
+      if (answer) then();
+    };
+    response.on('close', () => finish(false));
+    this.waiting.push(() => finish(true));
+  }
+
+  /** Answers every held request, and stops holding. */
+  release(): void {
+    this.hold = false;
+    for (const answer of this.waiting.splice(0)) answer();
   }
 
   /** Down: connections are refused until start() again (on the same port). */
