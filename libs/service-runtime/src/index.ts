@@ -6,5 +6,5 @@ export { createConsumer, isTransient, type ConsumerSpec, type EventHandler, type
 export { createKafka, createProducer } from './kafka.ts';
 export { createAuthenticator, signToken, Roles, type Role, type Principal } from './auth.ts';
 export { HttpProblem, problemCatalogue, commonProblems } from './problems.ts';
-export { runMain } from './main.ts';
+export { runMain, type Migrations } from './main.ts';
 export { encodeKeysetCursor, decodeKeysetCursor } from './cursor.ts';

@@ -1,4 +1,4 @@
 import { runMain } from '@smart-expertise/service-runtime';
-import { buildExpertReview } from './service.ts';
+import { buildExpertReview, migrations } from './service.ts';
 
-await runMain(() => buildExpertReview(process.env));
+await runMain(() => buildExpertReview(process.env), migrations);

@@ -1,4 +1,4 @@
 import { runMain } from '@smart-expertise/service-runtime';
-import { buildExpiryScheduler } from './service.ts';
+import { buildExpiryScheduler, migrations } from './service.ts';
 
-await runMain(() => buildExpiryScheduler(process.env));
+await runMain(() => buildExpiryScheduler(process.env), migrations);

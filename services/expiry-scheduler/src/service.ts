@@ -1,12 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { Topics } from '@smart-expertise/contracts';
-import { createService } from '@smart-expertise/service-runtime';
+import { createService, type Migrations } from '@smart-expertise/service-runtime';
 import type { Logger } from 'pino';
 import { loadExpiryConfig } from './config.ts';
 import { deadlineConsumer } from './events/consumers.ts';
 import { SweepRunner, expiryCronTask } from './events/cron-task.ts';
 import { expiryRunRoutes } from './http/expiry-runs.ts';
 import { expiryMetrics } from './metrics.ts';
+
+
+/** Where this service's migrations are: `main.js migrate` runs them without building the rest. */
+export const migrations: Migrations = { service: 'expiry-scheduler', dir: fileURLToPath(new URL('../migrations', import.meta.url)) };
 
 export interface BuildOptions {
   clock?: () => Date;
@@ -22,7 +26,7 @@ export async function buildExpiryScheduler(env: Record<string, string | undefine
     description:
       'Keeps the deadlines of Smart Expertise missions still running, warns before they pass, and turns a missed one into a classic expertise (mission.expired), exactly once however many replicas tick.',
     config,
-    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    migrationsDir: migrations.dir,
     topics: [Topics.missionIntake, Topics.expiryScheduler],
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

@@ -1,4 +1,4 @@
 import { runMain } from '@smart-expertise/service-runtime';
-import { buildIntegrations } from './service.ts';
+import { buildIntegrations, migrations } from './service.ts';
 
-await runMain(() => buildIntegrations(process.env));
+await runMain(() => buildIntegrations(process.env), migrations);

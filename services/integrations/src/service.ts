@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Topics } from '@smart-expertise/contracts';
-import { createService } from '@smart-expertise/service-runtime';
+import { createService, type Migrations } from '@smart-expertise/service-runtime';
 import type { Logger } from 'pino';
 import { loadIntegrationsConfig } from './config.ts';
 import { createPoster, type Poster } from './delivery/post.ts';
@@ -10,6 +10,10 @@ import { feedRoutes } from './http/feed.ts';
 import { subscriptionRoutes } from './http/subscriptions.ts';
 import { retentionTask } from './retention.ts';
 import { backlog } from './store/deliveries.ts';
+
+
+/** Where this service's migrations are: `main.js migrate` runs them without building the rest. */
+export const migrations: Migrations = { service: 'integrations', dir: fileURLToPath(new URL('../migrations', import.meta.url)) };
 
 export interface BuildOptions {
   clock?: () => Date;
@@ -28,7 +32,7 @@ export async function buildIntegrations(env: Record<string, string | undefined>,
     description:
       'Pushes the public events of the Smart Expertise procedure to integrators: webhook subscriptions per organisation, deliveries signed to the Standard Webhooks specification with retries, and a replayable feed.',
     config,
-    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    migrationsDir: migrations.dir,
     topics: [Topics.missionIntake, Topics.quote, Topics.expertReview],
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

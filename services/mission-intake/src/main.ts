@@ -1,4 +1,4 @@
 import { runMain } from '@smart-expertise/service-runtime';
-import { buildMissionIntake } from './service.ts';
+import { buildMissionIntake, migrations } from './service.ts';
 
-await runMain(() => buildMissionIntake(process.env));
+await runMain(() => buildMissionIntake(process.env), migrations);

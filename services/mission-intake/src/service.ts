@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Topics } from '@smart-expertise/contracts';
-import { createService } from '@smart-expertise/service-runtime';
+import { createService, type Migrations } from '@smart-expertise/service-runtime';
 import { loadMissionIntakeConfig } from './config.ts';
 import { lifecycleConsumers } from './events/consumers.ts';
 import { boardRoutes } from './http/board.ts';
@@ -8,6 +8,10 @@ import { missionRoutes } from './http/missions.ts';
 import { policyRoutes } from './http/policies.ts';
 import { auditRoutes } from './http/audit.ts';
 import type { Logger } from 'pino';
+
+
+/** Where this service's migrations are: `main.js migrate` runs them without building the rest. */
+export const migrations: Migrations = { service: 'mission-intake', dir: fileURLToPath(new URL('../migrations', import.meta.url)) };
 
 export interface BuildOptions {
   /** Time comes in: tests fix it so that deadlines computed from the policy are known. */
@@ -23,7 +27,7 @@ export async function buildMissionIntake(env: Record<string, string | undefined>
     name: 'mission-intake',
     description: "Deposit of Smart Expertise missions, their lifecycle and tracking, the garage's board and the insurers' policies.",
     config,
-    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    migrationsDir: migrations.dir,
     topics: [Topics.missionIntake, Topics.quote, Topics.expertReview, Topics.expiryScheduler],
     routes: (app, ctx) => {
       ctx.metrics.gauge('missions', 'Missions by lifecycle status', async () => {

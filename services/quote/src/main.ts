@@ -1,5 +1,5 @@
 import { runMain } from '@smart-expertise/service-runtime';
-import { buildQuote } from './service.ts';
+import { buildQuote, migrations } from './service.ts';
 
 // The quote service listens on 3002 unless PORT says otherwise.
-await runMain(() => buildQuote({ PORT: '3002', ...process.env }));
+await runMain(() => buildQuote({ PORT: '3002', ...process.env }), migrations);

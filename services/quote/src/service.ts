@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Topics } from '@smart-expertise/contracts';
-import { createService, type App } from '@smart-expertise/service-runtime';
+import { createService, type App, type Migrations } from '@smart-expertise/service-runtime';
 import { loadQuoteConfig } from './config.ts';
 import { quoteConsumers } from './events/consumers.ts';
 import { paymentRequestRoutes } from './http/payment-requests.ts';
@@ -17,6 +17,10 @@ export interface BuildQuoteOptions {
 }
 
 /** The quote service: quotes, calculations, photos and direct-payment requests. */
+
+/** Where this service's migrations are: `main.js migrate` runs them without building the rest. */
+export const migrations: Migrations = { service: 'quote', dir: fileURLToPath(new URL('../migrations', import.meta.url)) };
+
 export async function buildQuote(env: Record<string, string | undefined>, options: BuildQuoteOptions = {}) {
   const config = loadQuoteConfig(env);
   return createService({
@@ -24,7 +28,7 @@ export async function buildQuote(env: Record<string, string | undefined>, option
     description:
       'Quotes of Smart Expertise missions (standard and total-loss procedures), calculations, photos, their re-transmission after a request for information, supplements for hidden damage and direct-payment requests.',
     config,
-    migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    migrationsDir: migrations.dir,
     // It reads mission-intake's and expert-review's topics and writes its own.
     topics: [Topics.missionIntake, Topics.expertReview, Topics.quote],
     ...(options.clock ? { clock: options.clock } : {}),
