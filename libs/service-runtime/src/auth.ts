@@ -38,7 +38,14 @@ const VERIFIED_TOKENS_MAX = 10_000;
 const VERIFIED_TOKEN_TTL_MS = 60_000;
 const CLOCK_TOLERANCE_S = 5;
 
-export function createAuthenticator(options: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string }): Authenticator {
+export function createAuthenticator(options: {
+  secret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** How soon an unknown key id may fetch the JWKS again (jose's cooldown; default 30 s): a rotated-in key is found then. */
+  jwksCooldownMs?: number;
+}): Authenticator {
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,
@@ -53,7 +60,7 @@ export function createAuthenticator(options: { secret?: string; jwksUrl?: string
   let key: Uint8Array | JWTVerifyGetKey;
   let algorithms: string[];
   if (options.jwksUrl) {
-    key = createRemoteJWKSet(new URL(options.jwksUrl));
+    key = createRemoteJWKSet(new URL(options.jwksUrl), options.jwksCooldownMs === undefined ? {} : { cooldownDuration: options.jwksCooldownMs });
     algorithms = ['RS256', 'ES256', 'PS256', 'EdDSA'];
   } else if (options.secret) {
     key = new TextEncoder().encode(options.secret);

@@ -38,8 +38,9 @@ export const BaseConfig = Type.Object({
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** JWKS URL of the identity provider, in production. Takes precedence over JWT_SECRET. */
   JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  JWT_ISSUER: Type.Optional(Type.String()),
-  JWT_AUDIENCE: Type.Optional(Type.String()),
+  /** The `iss` and `aud` every token must carry; both required when NODE_ENV=production. */
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
   /** Requests per minute and organisation before 429. */
@@ -76,6 +77,11 @@ export function loadConfig<P extends TProperties>(
   }
   if (!config.KAFKA_SASL_MECHANISM && (config.KAFKA_SASL_USERNAME || config.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError('invalid configuration: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM');
+  }
+  // A token minted for another application of the same identity provider, or by another provider
+  // sharing a key, must not open this API: in production the issuer and the audience are checked.
+  if (config.NODE_ENV === 'production' && (!config.JWT_ISSUER || !config.JWT_AUDIENCE)) {
+    throw new ConfigError('invalid configuration: JWT_ISSUER and JWT_AUDIENCE are required when NODE_ENV=production: every token is checked against them');
   }
   if (!config.JWT_SECRET && !config.JWT_JWKS_URL) {
     throw new ConfigError('invalid configuration: set JWT_JWKS_URL (production) or JWT_SECRET (local, at least 32 characters)');

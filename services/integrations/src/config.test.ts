@@ -9,7 +9,7 @@ const base = {
   JWT_SECRET: 'x'.repeat(32),
   WEBHOOK_SECRETS_KEY: key.toString('base64'),
 };
-const production = { ...base, NODE_ENV: 'production' };
+const production = { ...base, NODE_ENV: 'production', JWT_ISSUER: 'https://login.example/', JWT_AUDIENCE: 'smart-expertise-api' };
 
 const HOUR = 3_600_000;
 

@@ -121,6 +121,10 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
         expect(env.get('JWT_SECRET')!.valueFrom.secretKeyRef.name).toBe('smart-expertise-secrets');
         expect(env.has('JWT_JWKS_URL')).toBe(false);
       }
+      // Under NODE_ENV=production the service refuses to start without both (libs/service-runtime/src/config.ts).
+      expect(env.get('NODE_ENV')?.value).toBe('production');
+      expect(env.get('JWT_ISSUER')?.value, 'JWT_ISSUER').toMatch(expected.jwt === 'jwks' ? /^https:\/\// : /./);
+      expect(env.get('JWT_AUDIENCE')?.value, 'JWT_AUDIENCE').toMatch(/./);
     });
 
     it('sends webhooks, if it does, to public https:// targets only, with the key of its own Secret', () => {
