@@ -1,11 +1,15 @@
-// The access matrix: every route of the four services × every role × own organisation / another
-// organisation / no token / expired / signed with another key / `alg: none` / bad claims /
-// garbage, against the answers api.md promises: 2xx for an allowed role on its own resource, 404
-// for another organisation's (never 403: that would reveal it exists), 403 for a role that may
-// never call the route, 401 without a valid token. The route list comes from the services
-// themselves (service.routes() and the OpenAPI documents): a route missing from EXPECTATIONS fails.
+// The access matrix: every route of the five services × every role × own organisation / another
+// organisation / the same organisation id under another role / no token / expired / signed with
+// another key / `alg: none` / bad claims / garbage, against the answers api.md promises: 2xx for an
+// allowed role on its own resource, 404 for another organisation's (never 403: that would reveal it
+// exists), 403 for a role that may never call the route, 401 without a valid token. The route list
+// comes from the services themselves (service.routes() and the OpenAPI documents): a route missing
+// from EXPECTATIONS fails.
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Roles, type Role } from '@smart-expertise/service-runtime';
+import { waitFor } from '@smart-expertise/service-runtime/testing';
 import { Platform, SERVICE_NAMES, principalOf, type ServiceName } from './platform.ts';
 import { EXPECTATIONS, PLATFORM_WIDE, PUBLIC, seedFixtures, type Fixtures, type Req } from './routes.ts';
 import { GARBAGE_AUTHORIZATIONS, INVALID_TOKEN_KINDS, tokenOf } from './tokens.ts';
@@ -110,17 +114,26 @@ describe('access matrix', () => {
         }
         // Another organisation first: it must not change anything the own call relies on.
         const wide = PLATFORM_WIDE.includes(role);
+        const mine = expected.request(f, role);
         if (expected.scope === 'org' && !wide) {
-          check(`${role} other org`, (await send(base, other)).status, 404);
+          check(`${role} other org`, (await send(mine, other)).status, 404);
         } else if (expected.scope === 'list' && !wide) {
-          const response = await send(base, other);
-          check(`${role} other org`, response.status, 200, !response.body.includes(base.absent!));
+          const response = await send(mine, other);
+          check(`${role} other org`, response.status, 200, !response.body.includes(mine.absent!));
         } else if (!expected.fresh) {
-          check(`${role} other org`, (await send(expected.request(f), other)).status, expected.ok);
+          check(`${role} other org`, (await send(expected.request(f, role), other)).status, expected.ok);
         }
-        const ownRequest = expected.fresh ? await expected.fresh(f) : expected.request(f);
+        // The same organisation id under another role the route allows is another owner.
+        if (expected.scope !== 'none' && !wide) {
+          for (const otherRole of expected.roles.filter((r) => r !== role && !PLATFORM_WIDE.includes(r))) {
+            const response = await send(mine, `Bearer ${await tokenOf('valid', principalOf(otherRole, ownOrg))}`);
+            if (expected.scope === 'org') check(`${otherRole} with ${role}'s org id`, response.status, 404);
+            else check(`${otherRole} with ${role}'s org id`, response.status, 200, !response.body.includes(mine.absent!));
+          }
+        }
+        const ownRequest = expected.fresh ? await expected.fresh(f, role) : expected.request(f, role);
         const response = await send(ownRequest, own);
-        check(`${role} own org`, response.status, expected.ok, expected.scope !== 'list' || wide || response.body.includes(base.absent!));
+        check(`${role} own org`, response.status, expected.ok, expected.scope !== 'list' || wide || response.body.includes(mine.absent!));
         if (response.status !== expected.ok) failures.push(`${role} own org answered ${response.body.slice(0, 300)}`);
       }
       console.log(`${key}: ${cases} cases`);
@@ -146,3 +159,77 @@ describe('HEAD routes', () => {
   });
 });
 
+describe('webhook subscriptions', () => {
+  const SUBSCRIPTION_ID = /sub_[0-9a-f]{32}/;
+  const DELIVERY_ID = /dlv_[0-9a-f]{32}/;
+  const bearer = async (role: Role, org: string) => `Bearer ${await tokenOf('valid', principalOf(role, org))}`;
+  /** What a refusal tells, the id it names aside. */
+  const told = (response: Awaited<ReturnType<Platform['request']>>, id: string) => ({
+    status: response.status,
+    contentType: response.headers['content-type'],
+    code: response.json?.code,
+    title: response.json?.title,
+    detail: String(response.json?.detail).replaceAll(id, '<id>'),
+    errors: response.json?.errors,
+  });
+  const stored = async (id: string) =>
+    (await platform.service('integrations').ctx.pool.query('SELECT status, secret_encrypted, previous_secret_encrypted, updated_at FROM subscriptions WHERE id = $1', [id])).rows[0];
+
+  it("answer another organisation's subscription, or the same organisation id under another role, exactly like a missing one, and leave it as it was", async () => {
+    const mine = f.subscriptions.garage;
+    const before = [await stored(mine.id), await stored(mine.spareId)];
+    const strangers: [string, string][] = [
+      ['another garage', await bearer('garage', f.b.garageId)],
+      ["an insurer with the garage's org id", await bearer('insurer', f.a.garageId)],
+      ["an expert office with the garage's org id", await bearer('expert', f.a.garageId)],
+    ];
+    const failures: string[] = [];
+    let cases = 0;
+    for (const [key, expected] of Object.entries(EXPECTATIONS).filter(([k, e]) => e.service === 'integrations' && k.includes(':id'))) {
+      const [method] = key.split(' ') as [string];
+      const { url, absent: _absent, ...options } = expected.request(f, 'garage');
+      const id = SUBSCRIPTION_ID.exec(url)![0];
+      const missing = `sub_${randomBytes(16).toString('hex')}`;
+      for (const [who, authorization] of strangers) {
+        const theirs = await platform.request('integrations', method, url, { ...options, authorization });
+        const none = await platform.request('integrations', method, url.replace(id, missing), { ...options, authorization });
+        cases += 1;
+        if (theirs.status !== 404) failures.push(`${key}, ${who}: ${theirs.status} ${theirs.body.slice(0, 200)}`);
+        else if (!isDeepStrictEqual(told(theirs, id), told(none, missing))) failures.push(`${key}, ${who}: ${JSON.stringify(told(theirs, id))} differs from a missing one's ${JSON.stringify(told(none, missing))}`);
+      }
+    }
+    console.log(`subscriptions of another owner: ${cases} cases`);
+    expect(failures).toEqual([]);
+    // Neither removed, nor rotated, nor touched.
+    expect([await stored(mine.id), await stored(mine.spareId)]).toEqual(before);
+  });
+
+  it('reach a delivery only through its own subscription', async () => {
+    const mine = f.subscriptions.garage;
+    // The matrix redelivered it: let that attempt end first, so that nothing moves but what this test sends.
+    await waitFor(async () => (await platform.dueWebhooks()) === 0, { message: 'the redelivery to be sent' });
+    const delivery = async () =>
+      (await platform.service('integrations').ctx.pool.query('SELECT status, attempts, retry_base, next_attempt_at FROM deliveries WHERE id = $1', [mine.deliveryId])).rows[0];
+    const before = await delivery();
+    const theirs = await f.seeder.subscription(f.b, 'garage');
+    const through: [string, string, string][] = [
+      ["another garage's own subscription", theirs.id, await bearer('garage', f.b.garageId)],
+      ["A's insurer's subscription", f.subscriptions.insurer.id, await bearer('insurer', f.a.insurerId)],
+      ["the garage's other subscription", mine.spareId, await bearer('garage', f.a.garageId)],
+    ];
+    for (const [what, subscriptionId, authorization] of through) {
+      const url = `/v1/subscriptions/${subscriptionId}/deliveries/${mine.deliveryId}/redeliver`;
+      const missing = `dlv_${randomBytes(16).toString('hex')}`;
+      const response = await platform.request('integrations', 'POST', url, { authorization });
+      const none = await platform.request('integrations', 'POST', url.replace(DELIVERY_ID, missing), { authorization });
+      expect(response.status, what).toBe(404);
+      expect(told(response, mine.deliveryId), what).toEqual(told(none, missing));
+      expect(response.json.code).toBe('delivery_not_found');
+    }
+    // Nor does another owner's delivery log show it.
+    const log = await platform.request('integrations', 'GET', `/v1/subscriptions/${theirs.id}/deliveries?limit=100`, { token: f.b.garage });
+    expect(log.status).toBe(200);
+    expect(log.body).not.toContain(mine.deliveryId);
+    expect(await delivery()).toEqual(before);
+  });
+});

@@ -3,7 +3,8 @@
 // content types, oversized bodies and path traversal in ids. Schema-invalid requests must answer
 // 4xx problem+json, quickly, and write nothing; hostile but schema-valid ones (SQL and script
 // snippets, unicode edge cases, numbers at the bounds) must never answer 5xx, must round-trip
-// unchanged, and leave the data consistent (no half-written mission, quote or event).
+// unchanged, and leave the data consistent (no half-written mission, quote or event). Webhook
+// targets keep the production rule (https to public addresses only), so private ones are refused.
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,17 @@ const counts = new Map<string, { invalid: number; hostile: number }>();
 
 beforeAll(async () => {
   const unlimited = { RATE_LIMIT_PER_MINUTE: '1000000' };
-  platform = await Platform.create({ env: { 'mission-intake': unlimited, quote: unlimited, 'expert-review': unlimited, 'expiry-scheduler': unlimited } });
+  platform = await Platform.create({
+    env: {
+      'mission-intake': unlimited,
+      quote: unlimited,
+      'expert-review': unlimited,
+      'expiry-scheduler': unlimited,
+      // The production rule for webhook targets (https, public addresses only), and room for every
+      // hostile subscription the campaign makes, so that each is read back.
+      integrations: { ...unlimited, WEBHOOK_ALLOW_HTTP: 'false', WEBHOOK_ALLOWED_NETWORKS: '', WEBHOOK_MAX_SUBSCRIPTIONS: '1000' },
+    },
+  });
   f = await seedFixtures(platform);
   for (const name of SERVICE_NAMES) docs.set(name, (await platform.request(name, 'GET', '/docs/json')).json);
   for (const role of ['insurer', 'garage', 'expert', 'ops'] as const) {
@@ -59,12 +70,12 @@ function routeParts(key: string) {
   const [method, url] = key.split(' ') as [string, string];
   const expected = EXPECTATIONS[key]!;
   const op = docs.get(expected.service)!.paths[url.replace(/:(\w+)/g, '{$1}')]![method.toLowerCase()]!;
-  const base = expected.request(f);
+  const role = expected.roles.includes('ops') && expected.roles.length > 1 ? expected.roles.find((r) => r !== 'ops')! : expected.roles[0]!;
+  const base = expected.request(f, role);
   const { url: baseUrl, absent: _absent, ...baseOptions } = base;
   const bodySchema = op.requestBody?.content?.['application/json']?.schema;
   const params = (op.parameters ?? []).filter((p) => p.in === 'path');
   const query = (op.parameters ?? []).filter((p) => p.in === 'query');
-  const role = expected.roles.includes('ops') && expected.roles.length > 1 ? expected.roles.find((r) => r !== 'ops')! : expected.roles[0]!;
   return { method, url, expected, bodySchema, params, query, baseUrl, baseOptions, token: tokens.get(role)! };
 }
 
@@ -245,6 +256,262 @@ describe('hostile-input campaign', () => {
     }
   });
 
+  describe('integrations: webhook targets, subscription bodies, ids and cursors, each refused with a problem naming it', () => {
+    /**
+     * Each refusal: the status, the problem's code, and the field it names as `errors` does (the
+     * runtime's validation names a body field `/url`, a query parameter `/querystring/limit`; the
+     * service's own cursor problems `/query/cursor`).
+     */
+    interface Refusal {
+      label: string;
+      method: string;
+      url: string;
+      options: InjectOptions;
+      status: number;
+      code: string;
+      path?: string;
+    }
+    const subscriptions = async () => (await platform.service('integrations').ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriptions')).rows[0]!.n;
+    const subscribe = (body: unknown): Pick<Refusal, 'method' | 'url' | 'options'> => ({ method: 'POST', url: '/v1/subscriptions', options: { token: tokens.get('garage')!, body } });
+    const withUrl = (url: unknown) => subscribe({ url, events: ['*'], description: 'claims system' });
+    const withEvents = (events: unknown) => subscribe({ url: 'https://hooks.example.com/smart-expertise', events });
+    const mine = () => f.subscriptions.garage;
+    const deliveriesOf = (query: string) => ({ method: 'GET', url: `/v1/subscriptions/${mine().id}/deliveries?${query}`, options: { token: tokens.get('garage')! } });
+    const feed = (query: string) => ({ method: 'GET', url: `/v1/feed?${query}`, options: { token: tokens.get('garage')! } });
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const DAY = 86_400_000;
+
+    /** The answer's failure, or null: a 4xx problem+json with the expected code, naming the field. */
+    function refusalProblem(r: Refusal, response: Awaited<ReturnType<Platform['request']>>): string | null {
+      const where = `${r.method} ${r.url.slice(0, 80)} [${r.label}]`;
+      if (response.status !== r.status) return `${where}: expected ${r.status}, got ${response.status} ${response.body.slice(0, 200)}`;
+      if (!String(response.headers['content-type']).startsWith('application/problem+json')) return `${where}: ${response.status} is not problem+json`;
+      if (response.json?.code !== r.code) return `${where}: expected code ${r.code}, got ${response.json?.code}`;
+      if (typeof response.json?.detail !== 'string' || response.json.detail.length === 0) return `${where}: the problem has no detail`;
+      // A refused target is named /body/url where every other body field is named without /body:
+      // the same field, checked on its own below.
+      const paths: string[] = (response.json.errors ?? []).map((e: { path: string }) => e.path.replace(/^\/body(?=\/)/, ''));
+      if (r.path && !paths.some((p) => p === r.path || p.startsWith(`${r.path}/`))) return `${where}: the problem names ${JSON.stringify(paths)}, not ${r.path}`;
+      if (response.ms > MAX_MS) return `${where}: took ${Math.round(response.ms)} ms`;
+      return null;
+    }
+
+    async function refuseAll(refusals: Refusal[]) {
+      const before = await subscriptions();
+      const failures: string[] = [];
+      for (const r of refusals) {
+        const failure = refusalProblem(r, await platform.request('integrations', r.method, r.url, r.options));
+        if (failure) failures.push(failure);
+      }
+      expect(failures).toEqual([]);
+      expect(await subscriptions(), 'subscriptions made by refused requests').toBe(before);
+      console.log(`integrations refusals: ${refusals.length} cases`);
+    }
+
+    /** Targets a webhook may never have in production: not https, not a public address, or hiding one. */
+    const REFUSED_TARGETS: [string, string][] = [
+      ['not a URL', 'not a url'],
+      ['a relative URL', '/hooks'],
+      ['a scheme-relative URL', '//hooks.example.com/hooks'],
+      ['javascript:', 'javascript:alert(document.cookie)'],
+      ['file:', 'file:///etc/passwd'],
+      ['data:', 'data:text/html,<script>alert(1)</script>'],
+      ['gopher:', 'gopher://hooks.example.com:70/_POST%20/'],
+      ['ftp:', 'ftp://hooks.example.com/hooks'],
+      ['ws:', 'ws://hooks.example.com/hooks'],
+      ['http: (https only in production)', 'http://hooks.example.com/hooks'],
+      ['http: to the metadata service', 'http://169.254.169.254/latest/meta-data/'],
+      ['loopback', 'https://127.0.0.1/hooks'],
+      ['loopback elsewhere in 127/8', 'https://127.10.20.30/hooks'],
+      ['loopback, decimal', 'https://2130706433/hooks'],
+      ['loopback, octal', 'https://0177.0.0.1/hooks'],
+      ['loopback, hexadecimal', 'https://0x7f.0x0.0x0.0x1/hooks'],
+      ['loopback, one hexadecimal number', 'https://0x7f000001/hooks'],
+      ['loopback, two parts', 'https://127.1/hooks'],
+      ['loopback, trailing dot', 'https://127.0.0.1./hooks'],
+      ['IPv6 loopback', 'https://[::1]/hooks'],
+      ['IPv4-mapped loopback', 'https://[::ffff:127.0.0.1]/hooks'],
+      ['IPv4-mapped loopback, hexadecimal', 'https://[::ffff:7f00:1]/hooks'],
+      ['IPv4-compatible loopback', 'https://[::127.0.0.1]/hooks'],
+      ['NAT64 of loopback', 'https://[64:ff9b::7f00:1]/hooks'],
+      ['6to4 of loopback', 'https://[2002:7f00:1::]/hooks'],
+      ['unspecified', 'https://0.0.0.0/hooks'],
+      ['unspecified, short', 'https://0/hooks'],
+      ['IPv6 unspecified', 'https://[::]/hooks'],
+      ['localhost', 'https://localhost/hooks'],
+      ['localhost, capitals and a port', 'https://LOCALHOST:8443/hooks'],
+      ['a name under localhost', 'https://hooks.localhost/hooks'],
+      ['localhost, percent-encoded', 'https://%6c%6f%63%61%6c%68%6f%73%74/hooks'],
+      ['localhost, circled letters', 'https://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/hooks'],
+      ['loopback, fullwidth digits', 'https://１２７.０.０.１/hooks'],
+      ['loopback, ideographic full stops', 'https://127。0。0。1/hooks'],
+      ['private 10/8', 'https://10.0.0.1/hooks'],
+      ['private 172.16/12', 'https://172.16.5.4/hooks'],
+      ['private 192.168/16', 'https://192.168.1.1/hooks'],
+      ['private, decimal', 'https://3232235777/hooks'],
+      ['private, hexadecimal', 'https://0xc0a80101/hooks'],
+      ['private, octal', 'https://0300.0250.01.01/hooks'],
+      ['IPv4-mapped private', 'https://[::ffff:10.0.0.1]/hooks'],
+      ['metadata service (link-local)', 'https://169.254.169.254/latest/meta-data/'],
+      ['metadata service, decimal', 'https://2852039166/latest/meta-data/'],
+      ['metadata service, hexadecimal', 'https://0xa9fea9fe/latest/meta-data/'],
+      ['metadata service, octal', 'https://0251.0376.0251.0376/latest/meta-data/'],
+      ['metadata service, IPv4-mapped', 'https://[::ffff:169.254.169.254]/latest/meta-data/'],
+      ['metadata service, IPv4-mapped hexadecimal', 'https://[::ffff:a9fe:a9fe]/latest/meta-data/'],
+      ['IPv6 metadata service (unique local)', 'https://[fd00:ec2::254]/latest/meta-data/'],
+      ['IPv6 link-local', 'https://[fe80::1]/hooks'],
+      ['IPv6 unique local', 'https://[fc00::1]/hooks'],
+      ['carrier-grade NAT (a cloud metadata address)', 'https://100.100.100.200/hooks'],
+      ['broadcast', 'https://255.255.255.255/hooks'],
+      ['multicast', 'https://224.0.0.1/hooks'],
+      ['reserved (benchmarking)', 'https://198.18.0.1/hooks'],
+      ['user and password', 'https://user:password@hooks.example.com/hooks'],
+      ['a user only', 'https://token@hooks.example.com/hooks'],
+      ['a public name as userinfo before a private host', 'https://hooks.example.com@127.0.0.1/hooks'],
+      ['a fragment', 'https://hooks.example.com/hooks#section'],
+      ['an empty fragment', 'https://hooks.example.com/hooks#'],
+      ['a fragment hiding a private host', 'https://127.0.0.1#@hooks.example.com/hooks'],
+      ['a single-label host', 'https://intranet/hooks'],
+      ['a host with a space', 'https://hooks example.com/hooks'],
+      ['a host with a right-to-left override', 'https://hooks.example\u202e.com/hooks'],
+      ['a port out of range', 'https://hooks.example.com:99999/hooks'],
+    ];
+
+    it('POST /v1/subscriptions refuses every target it must not call (422 target_not_allowed), and URLs over 2 kB (400, 413 over 8 kB)', async () => {
+      await refuseAll([
+        ...REFUSED_TARGETS.map(([label, url]): Refusal => ({ label, ...withUrl(url), status: 422, code: 'target_not_allowed', path: '/url' })),
+        { label: 'a 3 kB URL', ...withUrl(`https://hooks.example.com/${'a'.repeat(3_000)}`), status: 400, code: 'validation_failed', path: '/url' },
+        { label: 'a 3 kB host', ...withUrl(`https://${'a'.repeat(3_000)}.example.com/`), status: 400, code: 'validation_failed', path: '/url' },
+        { label: 'a 10 kB URL (over the route’s 8 kB)', ...withUrl(`https://hooks.example.com/${'a'.repeat(10_000)}`), status: 413, code: 'payload_too_large' },
+        { label: 'an empty URL', ...withUrl(''), status: 400, code: 'validation_failed', path: '/url' },
+        { label: 'a URL that is a number', ...withUrl(443), status: 400, code: 'validation_failed', path: '/url' },
+        { label: 'a URL that is an object', ...withUrl({ href: 'https://hooks.example.com/' }), status: 400, code: 'validation_failed', path: '/url' },
+        { label: 'URLs', ...withUrl(['https://hooks.example.com/a', 'https://hooks.example.com/b']), status: 400, code: 'validation_failed', path: '/url' },
+        { label: 'no URL', ...subscribe({ events: ['*'] }), status: 400, code: 'validation_failed', path: '/url' },
+      ]);
+    });
+
+    it('a refused target is named at /url, the body field path every other refusal uses (validation errors, mission-intake)', async () => {
+      const tooLong = await platform.request('integrations', 'POST', '/v1/subscriptions', withUrl(`https://hooks.example.com/${'a'.repeat(3000)}`).options);
+      const loopback = await platform.request('integrations', 'POST', '/v1/subscriptions', withUrl('https://127.0.0.1/hooks').options);
+      expect(tooLong.json.errors.map((e: { path: string }) => e.path)).toEqual(['/url']);
+      expect(loopback.json.errors.map((e: { path: string }) => e.path)).toEqual(['/url']);
+    });
+
+    it('a name that is loopback by definition (RFC 6761) is refused when subscribing, also written as a fully qualified name', async () => {
+      const answers: string[] = [];
+      for (const url of ['https://localhost./hooks', 'https://hooks.localhost./hooks']) {
+        const response = await platform.request('integrations', 'POST', '/v1/subscriptions', withUrl(url).options);
+        answers.push(`${url}: ${response.status} ${response.json?.code ?? ''}`);
+        // What was wrongly accepted goes, so that the campaign's count of rows stays about its own requests.
+        if (response.status === 201) await platform.request('integrations', 'DELETE', `/v1/subscriptions/${response.json.id}`, { token: tokens.get('garage')! });
+      }
+      expect(answers).toEqual(['https://localhost./hooks: 422 target_not_allowed', 'https://hooks.localhost./hooks: 422 target_not_allowed']);
+    });
+
+    it('POST /v1/subscriptions refuses unknown, duplicate, missing and ill-typed events, long descriptions, extra fields, and bodies over its 8 kB', async () => {
+      const base = { url: 'https://hooks.example.com/smart-expertise', events: ['*'] };
+      await refuseAll([
+        { label: 'an unknown event type', ...withEvents(['mission.exploded']), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'an internal event type', ...withEvents(['quote.submitted']), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'a pattern instead of a type', ...withEvents(['mission.*']), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'a type in capitals', ...withEvents(['MISSION.DEPOSITED']), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'SQL as a type', ...withEvents(["mission.deposited' OR '1'='1"]), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'a duplicate type', ...withEvents(['mission.deposited', 'mission.deposited']), status: 400, code: 'validation_failed', path: '/events' },
+        { label: 'a duplicate *', ...withEvents(['*', '*']), status: 400, code: 'validation_failed', path: '/events' },
+        { label: 'no type', ...withEvents([]), status: 400, code: 'validation_failed', path: '/events' },
+        { label: '10 000 types', ...withEvents(Array.from({ length: 10_000 }, (_, i) => `t${i}`)), status: 413, code: 'payload_too_large' },
+        { label: 'more types than exist', ...withEvents(Array.from({ length: 50 }, () => '*')), status: 400, code: 'validation_failed', path: '/events' },
+        { label: 'a number as a type', ...withEvents([1]), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'null as a type', ...withEvents([null]), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'an object as a type', ...withEvents([{ type: 'mission.deposited' }]), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'a nested list as a type', ...withEvents([['*']]), status: 400, code: 'validation_failed', path: '/events/0' },
+        { label: 'events as a string', ...withEvents('*'), status: 400, code: 'validation_failed', path: '/events' },
+        { label: 'events as an object', ...withEvents({ 0: '*' }), status: 400, code: 'validation_failed', path: '/events' },
+        { label: 'no events', ...subscribe({ url: base.url }), status: 400, code: 'validation_failed', path: '/events' },
+        { label: 'a description of 201 characters', ...subscribe({ ...base, description: 'd'.repeat(201) }), status: 400, code: 'validation_failed', path: '/description' },
+        { label: 'a description of 201 emoji', ...subscribe({ ...base, description: '😀'.repeat(201) }), status: 400, code: 'validation_failed', path: '/description' },
+        { label: 'a description that is a number', ...subscribe({ ...base, description: 42 }), status: 400, code: 'validation_failed', path: '/description' },
+        { label: 'a NUL in the description', ...subscribe({ ...base, description: 'a\u0000b' }), status: 400, code: 'validation_failed' },
+        { label: 'a secret of our choosing', ...subscribe({ ...base, secret: 'whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=' }), status: 400, code: 'validation_failed', path: '/secret' },
+        { label: 'an id of our choosing', ...subscribe({ ...base, id: `sub_${'0'.repeat(32)}` }), status: 400, code: 'validation_failed', path: '/id' },
+        { label: "another organisation's", ...subscribe({ ...base, organisation: f.b.garageId }), status: 400, code: 'validation_failed', path: '/organisation' },
+        { label: 'another role', ...subscribe({ ...base, role: 'insurer' }), status: 400, code: 'validation_failed', path: '/role' },
+        { label: 'a status', ...subscribe({ ...base, status: 'disabled' }), status: 400, code: 'validation_failed', path: '/status' },
+        { label: 'a body over 8 kB', ...subscribe({ ...base, description: 'd'.repeat(9_000) }), status: 413, code: 'payload_too_large' },
+        { label: 'a body over 8 kB of padding', method: 'POST', url: '/v1/subscriptions', options: { token: tokens.get('garage')!, raw: `${' '.repeat(8_200)}${JSON.stringify(base)}`, contentType: 'application/json' }, status: 413, code: 'payload_too_large' },
+      ]);
+    });
+
+    it('the subscription and delivery ids refuse injection, traversal and oversized ids on every route: a malformed id is a bad request, a well-formed unknown one a missing subscription', async () => {
+      // The platform's Id: letters, digits, _ and -, at most 64.
+      const wellFormed = (id: string) => /^[A-Za-z0-9_-]{1,64}$/.test(id);
+      const ids = ["' OR '1'='1", "sub_1'; DROP TABLE subscriptions; --", 'sub_1 UNION SELECT secret_encrypted FROM subscriptions', '../../etc/passwd', '..%2f..%2fetc%2fpasswd', '%2e%2e', '$1', '*', '%', '_'];
+      const refusals: Refusal[] = [];
+      const routes = Object.keys(EXPECTATIONS).filter((k) => EXPECTATIONS[k]!.service === 'integrations' && k.includes(':id'));
+      for (const key of routes) {
+        const [method, template] = key.split(' ') as [string, string];
+        const { url, absent: _absent, ...options } = EXPECTATIONS[key]!.request(f, 'garage');
+        const subscriptionId = url.split('/')[3]!;
+        for (const id of ids) {
+          const expected = wellFormed(id) ? { status: 404, code: 'subscription_not_found' } : { status: 400, code: 'validation_failed', path: '/params/id' };
+          refusals.push({ label: `id ${id}`, method, url: url.replace(subscriptionId, encodeURIComponent(id)), options: { ...options, token: tokens.get('garage')! }, ...expected });
+        }
+        refusals.push({ label: 'id of 65 characters', method, url: url.replace(subscriptionId, `sub_${'a'.repeat(61)}`), options: { ...options, token: tokens.get('garage')! }, status: 400, code: 'validation_failed', path: '/params/id' });
+        if (template.includes(':deliveryId')) {
+          const deliveryId = mine().deliveryId;
+          for (const id of ids) {
+            const expected = wellFormed(id) ? { status: 404, code: 'delivery_not_found' } : { status: 400, code: 'validation_failed', path: '/params/deliveryId' };
+            refusals.push({ label: `deliveryId ${id}`, method, url: url.replace(deliveryId, encodeURIComponent(id)), options: { ...options, token: tokens.get('garage')! }, ...expected });
+          }
+          refusals.push({ label: 'deliveryId of 65 characters', method, url: url.replace(deliveryId, `dlv_${'a'.repeat(61)}`), options: { ...options, token: tokens.get('garage')! }, status: 400, code: 'validation_failed', path: '/params/deliveryId' });
+        }
+      }
+      await refuseAll(refusals);
+    });
+
+    it('GET /v1/subscriptions/:id/deliveries refuses an unknown status, a garbage or forged cursor, and a limit out of 1..100', async () => {
+      const bad = (label: string, query: string, code: string, path: string): Refusal => ({ label, ...deliveriesOf(query), status: 400, code, path });
+      await refuseAll([
+        ...['unknown', 'PENDING', 'delivered,failed', "delivered' OR '1'='1", ''].map((status) => bad(`status ${JSON.stringify(status)}`, `status=${encodeURIComponent(status)}`, 'validation_failed', '/querystring/status')),
+        bad('two statuses', 'status=pending&status=failed', 'validation_failed', '/querystring/status'),
+        ...['garbage', '!!!', 'eyJ', 'W10', 'a'.repeat(512), "' OR 1=1--", '../../etc/passwd', '%00'].map((c) => bad(`cursor ${c.slice(0, 20)}`, `cursor=${encodeURIComponent(c)}`, 'invalid_cursor', '/query/cursor')),
+        bad('cursor over 512 characters', `cursor=${'a'.repeat(513)}`, 'validation_failed', '/querystring/cursor'),
+        ...[['1'], [1.5], [0], [-1], [2 ** 53], [1, 2], [], [null], { seq: 1 }, null, 'x', [true]].map((v) => bad(`forged cursor ${JSON.stringify(v)}`, `cursor=${cursor(v)}`, 'invalid_cursor', '/query/cursor')),
+        bad('cursor in standard base64', `cursor=${encodeURIComponent(Buffer.from('[1]').toString('base64') + '+/')}`, 'invalid_cursor', '/query/cursor'),
+        ...['0', '101', '1000', '-1', 'abc', ''].map((limit) => bad(`limit ${JSON.stringify(limit)}`, `limit=${encodeURIComponent(limit)}`, 'validation_failed', '/querystring/limit')),
+        bad('an unknown parameter', 'subscriptionId=sub_1', 'validation_failed', '/querystring/subscriptionId'),
+      ]);
+    });
+
+    it('GET /v1/feed refuses a garbage or forged cursor (400), one older than the retention (410), and a limit out of 1..500', async () => {
+      const now = Date.now();
+      const bad = (label: string, query: string, code: string, path: string): Refusal => ({ label, ...feed(query), status: 400, code, path });
+      const forged = [['1', now], [1, String(now)], [1.5, now], [-1, now], [1, 0], [1, -now], [1, 1.5], [2 ** 53, now], [1, 2 ** 53], [1], [1, now, 3], [null, null], [], { seq: 1, recordedAtMs: now }, null, 'x'];
+      await refuseAll([
+        ...['garbage', '!!!', 'eyJ', 'a'.repeat(512), "' OR 1=1--", '../../etc/passwd', '%00', '\u{1F600}'].map((c) => bad(`after ${c.slice(0, 20)}`, `after=${encodeURIComponent(c)}`, 'invalid_cursor', '/query/after')),
+        bad('after over 512 characters', `after=${'a'.repeat(513)}`, 'validation_failed', '/querystring/after'),
+        ...forged.map((v) => bad(`forged after ${JSON.stringify(v)}`, `after=${cursor(v)}`, 'invalid_cursor', '/query/after')),
+        { label: 'an event recorded 36 days ago', ...feed(`after=${cursor([1, now - 36 * DAY])}`), status: 410, code: 'cursor_expired' },
+        { label: 'an event recorded in 1970', ...feed(`after=${cursor([0, 1])}`), status: 410, code: 'cursor_expired' },
+        { label: 'a far seq recorded a year ago', ...feed(`after=${cursor([Number.MAX_SAFE_INTEGER, now - 365 * DAY])}`), status: 410, code: 'cursor_expired' },
+        ...['0', '501', '1000', '-1', 'abc', ''].map((limit) => bad(`limit ${JSON.stringify(limit)}`, `limit=${encodeURIComponent(limit)}`, 'validation_failed', '/querystring/limit')),
+        bad('an unknown parameter', 'organisation=INS1', 'validation_failed', '/querystring/organisation'),
+      ]);
+    });
+
+    it("GET /v1/feed serves from a forged but well-formed cursor the organisation's own events only", async () => {
+      const now = Date.now();
+      const { rows } = await platform.service('integrations').ctx.pool.query<{ mission_id: string }>('SELECT mission_id FROM missions WHERE garage_id = $1', [f.a.garageId]);
+      const garages = new Set(rows.map((r) => r.mission_id));
+      for (const value of [[0, now], [Number.MAX_SAFE_INTEGER, now], [1, now + 365 * DAY], [0, Number.MAX_SAFE_INTEGER]]) {
+        const response = await platform.request('integrations', 'GET', `/v1/feed?limit=500&after=${cursor(value)}`, { token: tokens.get('garage')! });
+        expect(response.status, `${JSON.stringify(value)}: ${response.body.slice(0, 200)}`).toBe(200);
+        expect(response.json.items.filter((e: { missionId: string }) => !garages.has(e.missionId)), JSON.stringify(value)).toEqual([]);
+      }
+    });
+  });
+
   it('wrote nothing for refused requests (row counts of every table unchanged, outboxes included)', async () => {
     expect(await platform.tableCounts()).toEqual(baseline);
   });
@@ -274,6 +541,12 @@ describe('hostile-input campaign', () => {
                   // The same JSON values: the order of an object's keys carries no meaning, and -0 is sent as 0.
                   if (!isDeepStrictEqual(shown.json[field], JSON.parse(JSON.stringify(sent[field])))) failure = `${key} [${c.label}]: ${field} changed on the way back`;
                 }
+              }
+              if (!failure && key === 'POST /v1/subscriptions' && response.status === 201) {
+                const sent = c.options.body as { url: string; events: string[]; description?: string };
+                const shown = await platform.request('integrations', 'GET', `/v1/subscriptions/${response.json.id}`, { token: tokens.get('insurer')! });
+                const expected = { url: new URL(sent.url).href, events: sent.events.includes('*') ? ['*'] : sent.events, description: sent.description ?? null };
+                if (!isDeepStrictEqual({ url: shown.json?.url, events: shown.json?.events, description: shown.json?.description }, expected)) failure = `${key} [${c.label}]: the subscription changed on the way back`;
               }
               if (failure) failures.push(failure);
               return failure === null;
@@ -320,9 +593,27 @@ describe('hostile-input campaign', () => {
       ['expert-review', `/v1/reviews/${f.read.reviewId}`, 'expert'],
       ['mission-intake', '/v1/missions?limit=100', 'insurer'],
       ['mission-intake', '/v1/board?limit=100', 'garage'],
+      ['integrations', '/v1/subscriptions', 'insurer'],
+      ['integrations', `/v1/subscriptions/${f.subscriptions.insurer.id}/deliveries?limit=100`, 'insurer'],
     ];
     for (const [service, url, role] of reads) expect((await platform.request(service, 'GET', url, { token: tokens.get(role)! })).status, url).toBe(200);
     const missions = await one('mission-intake', 'SELECT count(*) AS n FROM missions');
     expect(await one('quote', 'SELECT count(*) AS n FROM missions')).toBe(missions);
+    // The hostile deposits became public events: every webhook went out, nothing is held back, and
+    // each role's feed still reads to its end.
+    expect(await one('integrations', 'SELECT count(*) AS n FROM missions')).toBe(missions);
+    expect(await one('integrations', 'SELECT count(*) AS n FROM held_events')).toBe(0);
+    expect(await one('integrations', "SELECT count(*) AS n FROM deliveries WHERE status <> 'delivered'")).toBe(0);
+    for (const role of ['insurer', 'garage', 'expert'] as const) {
+      let events = 0;
+      for (let after = ''; ; ) {
+        const page = await platform.request('integrations', 'GET', `/v1/feed?limit=500${after}`, { token: tokens.get(role)! });
+        expect(page.status, `${role}'s feed after ${events} events: ${page.body.slice(0, 200)}`).toBe(200);
+        if (page.json.items.length === 0) break;
+        events += page.json.items.length;
+        after = `&after=${page.json.nextCursor}`;
+      }
+      expect(events, `${role}'s feed`).toBeGreaterThan(0);
+    }
   }, 90_000);
 });

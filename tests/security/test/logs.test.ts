@@ -1,10 +1,12 @@
 // What the services write to their logs, captured with the production logger configuration
-// (createLogger with its redactions) at the most verbose level, through a whole procedure: never a
-// token, never the owner's name, phone or e-mail, never a photo's bytes, never a request body.
+// (createLogger with its redactions) at the most verbose level, through a whole procedure heard by
+// webhooks: never a token, never the owner's name, phone or e-mail, never a photo's bytes, never a
+// request body, never a webhook signing secret nor the key that seals them.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@smart-expertise/service-runtime';
-import { Platform, SERVICE_NAMES, Seeder, parties, type ServiceName } from './platform.ts';
+import { waitFor } from '@smart-expertise/service-runtime/testing';
+import { Platform, SERVICE_NAMES, SUBSCRIBER_ROLES, Seeder, parties, subscriptionBody, type ServiceName } from './platform.ts';
 
 const lines: { service: ServiceName; line: string }[] = [];
 let platform: Platform;
@@ -16,10 +18,31 @@ function capture(service: ServiceName) {
 }
 
 beforeAll(async () => {
-  platform = await Platform.create({ loggers: Object.fromEntries(SERVICE_NAMES.map((name) => [name, capture(name)])) as Record<ServiceName, ReturnType<typeof capture>> });
+  platform = await Platform.create({
+    loggers: Object.fromEntries(SERVICE_NAMES.map((name) => [name, capture(name)])) as Record<ServiceName, ReturnType<typeof capture>>,
+    // A failed delivery is retried at once, so that its log lines are among those checked.
+    env: { integrations: { WEBHOOK_RETRY_SCHEDULE: '50ms,50ms' } },
+  });
   const seeder = new Seeder(platform);
   const p = await parties('L');
-  secrets.push(p.insurer, p.garage, p.expert, p.ops);
+  secrets.push(p.insurer, p.garage, p.expert, p.ops, platform.webhookSecretsKey);
+  // Every party hears the procedure by webhook; the garage rotates its secret first, so that each
+  // delivery is signed with both, and the first delivery fails once.
+  const signing = (secret: string) => secrets.push(secret, secret.replace(/^whsec_/, ''));
+  const subscriptions = await Promise.all(SUBSCRIBER_ROLES.map((role) => seeder.subscription(p, role)));
+  for (const { secret } of subscriptions) signing(secret);
+  const garage = subscriptions[SUBSCRIBER_ROLES.indexOf('garage')]!;
+  const rotated = await platform.request('integrations', 'POST', `/v1/subscriptions/${garage.id}/rotate-secret`, { token: p.garage });
+  expect(rotated.status).toBe(200);
+  signing(rotated.json.secret);
+  platform.webhooks.answers.push(500);
+  // Refused subscriptions whose bodies carry a password and a secret of the caller's choosing.
+  const password = 'Int3grator-Passw0rd-Secret';
+  secrets.push(password);
+  expect((await platform.request('integrations', 'POST', '/v1/subscriptions', { token: p.garage, body: subscriptionBody({ url: `https://integrator:${password}@hooks.example.com/` }) })).status).toBe(422);
+  const chosen = 'whsec_Q2hvc2VuQnlUaGVDYWxsZXJDaG9zZW5CeVRoZUNhbGxlcg==';
+  secrets.push(chosen);
+  expect((await platform.request('integrations', 'POST', '/v1/subscriptions', { token: p.garage, body: subscriptionBody({ secret: chosen }) })).status).toBe(400);
   // A whole procedure with an owner whose data must stay out of the logs.
   const original = seeder.mission.bind(seeder);
   seeder.mission = (who, over = {}) => original(who, { owner: { ...OWNER, vatRegime: 'none' }, ...over });
@@ -35,6 +58,14 @@ beforeAll(async () => {
   // A request that fails validation with the owner's data in its body.
   expect((await platform.request('mission-intake', 'POST', '/v1/missions', { token: p.insurer, body: { owner: OWNER } })).status).toBe(400);
   await platform.quiesce();
+  // The garage's deliveries went out signed with its two secrets, one of them after a failure.
+  const toGarage = platform.webhooks.received.filter((r) => r.url === garage.url);
+  expect(toGarage.length).toBeGreaterThan(0);
+  expect(toGarage.every((r) => r.headers['webhook-signature']!.split(' ').length === 2)).toBe(true);
+  await waitFor(
+    async () => (await platform.service('integrations').ctx.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM deliveries WHERE attempts > 1 AND status = 'delivered'")).rows[0]!.n > 0,
+    { message: 'the failed delivery to be delivered on retry' },
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -46,10 +77,14 @@ describe('logs', () => {
     expect(lines.length).toBeGreaterThan(20);
     expect(lines.some((l) => l.line.includes('"reqId"') && l.line.includes('"req"'))).toBe(true);
     for (const name of SERVICE_NAMES) expect(lines.some((l) => l.service === name), name).toBe(true);
+    // The webhook sender's lines too: deliveries made, and the one that failed and was retried.
+    const sender = lines.filter((l) => l.service === 'integrations' && l.line.includes('"deliveryId"'));
+    expect(sender.some((l) => l.line.includes('"nextAttemptAt"')), 'a failed delivery logged').toBe(true);
+    expect(sender.length, 'deliveries logged').toBeGreaterThan(3);
     console.log(`logs: ${lines.length} lines checked`);
   });
 
-  it('never contain a token, the owner’s personal data, or a photo', () => {
+  it('never contain a token, the owner’s personal data, a photo, a webhook signing secret or the key that seals them', () => {
     const leaks: string[] = [];
     for (const { service, line } of lines) {
       for (const secret of [...secrets, OWNER.name, OWNER.phone, OWNER.email, 'Bearer ']) {

@@ -1,17 +1,42 @@
-// The four services in-process on one topic prefix (events flow between them like in production),
+// The five services in-process on one topic prefix (events flow between them like in production),
 // requests through fastify's inject (no sockets), and seeding through the real APIs and events.
+// Webhooks go to an in-process receiver instead of the network: integrations keeps the production
+// rules for targets (https only, public addresses only) and still seals, signs and logs each
+// delivery as in production; only the socket is replaced.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { buildExpertReview } from '@smart-expertise/expert-review';
 import { buildExpiryScheduler } from '@smart-expertise/expiry-scheduler';
+import { buildIntegrations, type BuildOptions as IntegrationsOptions } from '@smart-expertise/integrations';
 import { buildMissionIntake } from '@smart-expertise/mission-intake';
 import { buildQuote } from '@smart-expertise/quote';
 import type { Principal } from '@smart-expertise/service-runtime';
 import { testEnvironment, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 
-export type ServiceName = 'mission-intake' | 'quote' | 'expert-review' | 'expiry-scheduler';
-export const SERVICE_NAMES: ServiceName[] = ['mission-intake', 'quote', 'expert-review', 'expiry-scheduler'];
-type AnyService = Awaited<ReturnType<typeof buildMissionIntake>> | Awaited<ReturnType<typeof buildQuote>> | Awaited<ReturnType<typeof buildExpertReview>> | Awaited<ReturnType<typeof buildExpiryScheduler>>;
+export type ServiceName = 'mission-intake' | 'quote' | 'expert-review' | 'expiry-scheduler' | 'integrations';
+export const SERVICE_NAMES: ServiceName[] = ['mission-intake', 'quote', 'expert-review', 'expiry-scheduler', 'integrations'];
+type AnyService =
+  | Awaited<ReturnType<typeof buildMissionIntake>>
+  | Awaited<ReturnType<typeof buildQuote>>
+  | Awaited<ReturnType<typeof buildExpertReview>>
+  | Awaited<ReturnType<typeof buildExpiryScheduler>>
+  | Awaited<ReturnType<typeof buildIntegrations>>;
+
+type Poster = NonNullable<IntegrationsOptions['poster']>;
+
+/** What integrations posted: the receiver of every webhook, answering without a socket. */
+export class WebhookInbox implements Poster {
+  readonly received: { url: string; headers: Record<string, string>; body: string }[] = [];
+  /** What to answer next, per delivery; 204 when empty. */
+  readonly answers: number[] = [];
+
+  async post(url: string, headers: Record<string, string>, body: string) {
+    this.received.push({ url, headers, body });
+    return { status: this.answers.shift() ?? 204, error: null, durationMs: 0 };
+  }
+
+  close(): void {}
+}
 
 export interface Response {
   status: number;
@@ -34,6 +59,7 @@ export interface InjectOptions {
 export const EXPERT_IDENTITY = { name: 'Jan Peeters', phone: '+32 470 12 34 56' };
 
 export interface PlatformOptions {
+  /** Variables per service, over the test defaults (integrations: the production rules for webhook targets). */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   loggers?: Partial<Record<ServiceName, Logger>>;
   /** Start consumers and relays (needed to seed through events); otherwise only migrate. */
@@ -43,6 +69,9 @@ export interface PlatformOptions {
 export class Platform {
   readonly services = new Map<ServiceName, AnyService>();
   readonly topicPrefix = `t${uniqueSuffix()}.`;
+  /** The key that seals the webhook signing secrets at rest: it must never reach a log either. */
+  readonly webhookSecretsKey = randomBytes(32).toString('base64');
+  readonly webhooks = new WebhookInbox();
 
   static async create(options: PlatformOptions = {}): Promise<Platform> {
     const platform = new Platform();
@@ -54,6 +83,11 @@ export class Platform {
       buildQuote(env('quote'), log('quote')),
       buildExpertReview(env('expert-review'), log('expert-review')),
       buildExpiryScheduler(env('expiry-scheduler', { EXPIRY_CRON_ENABLED: 'false' }), log('expiry-scheduler')),
+      // Production's rules: no http://, no private, loopback or link-local target.
+      buildIntegrations(env('integrations', { WEBHOOK_SECRETS_KEY: platform.webhookSecretsKey, WEBHOOK_ALLOW_HTTP: 'false', WEBHOOK_ALLOWED_NETWORKS: '' }), {
+        ...log('integrations'),
+        poster: platform.webhooks,
+      }),
     ]);
     SERVICE_NAMES.forEach((name, i) => platform.services.set(name, built[i]!));
     if (options.start === false) await Promise.all(built.map(async (s) => (await s.migrate(), await s.app.ready())));
@@ -117,7 +151,7 @@ export class Platform {
     return out;
   }
 
-  /** Waits until no event is pending in any outbox and the row counts stop moving. */
+  /** Waits until no event is pending in any outbox, no webhook is due, and the row counts stop moving. */
   async quiesce(): Promise<Record<string, number>> {
     let previous = '';
     return waitFor(
@@ -126,6 +160,7 @@ export class Platform {
           const { rows } = await service.ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL');
           if (rows[0]!.n > 0) return undefined;
         }
+        if ((await this.dueWebhooks()) > 0) return undefined;
         const counts = await this.tableCounts();
         const now = JSON.stringify(counts);
         const stable = now === previous;
@@ -134,6 +169,14 @@ export class Platform {
       },
       { intervalMs: 700, timeoutMs: 60_000, message: 'the platform to be quiet' },
     );
+  }
+
+  /** Webhook deliveries integrations has still to send now (the in-process receiver accepts them all). */
+  async dueWebhooks(): Promise<number> {
+    const { rows } = await this.service('integrations').ctx.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.status = 'enabled' WHERE d.status = 'pending' AND d.next_attempt_at <= now()",
+    );
+    return rows[0]!.n;
   }
 }
 
@@ -194,6 +237,18 @@ export const calculationBody = () => ({
 export const smartFrameBody = () => ({ probableTotalLoss: false, multipleDamageZones: false, expertAdviceNeeded: false, technicalInspectionNeeded: false, onSiteExpertNeeded: false });
 export const paymentRequestBody = () => ({ invoiceNumber: `F-${uniqueSuffix()}`, invoiceDate: new Date().toISOString().slice(0, 10), amountCents: 600_00, replacementVehicle: false });
 
+/** The roles whose organisations subscribe to webhooks and read the feed. */
+export type SubscriberRole = 'insurer' | 'garage' | 'expert';
+export const SUBSCRIBER_ROLES: SubscriberRole[] = ['insurer', 'garage', 'expert'];
+
+/** A subscription to every public event, at a public https target (the in-process receiver answers it). */
+export const subscriptionBody = (over: Record<string, unknown> = {}) => ({
+  url: `https://hooks.example.com/smart-expertise/${uniqueSuffix()}`,
+  events: ['*'],
+  description: 'claims system',
+  ...over,
+});
+
 /** A JPEG header followed by random bytes: unique per call. */
 export function jpeg(size = 256): Buffer {
   const header = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00];
@@ -220,6 +275,26 @@ export class Seeder {
     const response = await this.platform.request('mission-intake', 'POST', '/v1/missions', { token: p.insurer, body: depositBody(p, over) });
     if (response.status !== 201) throw new Error(`deposit: ${response.status} ${response.body}`);
     return response.json.id;
+  }
+
+  /** A webhook subscription of one of the parties' organisations, and its signing secret (shown once). */
+  async subscription(p: Parties, role: SubscriberRole, over: Record<string, unknown> = {}): Promise<{ id: string; url: string; secret: string }> {
+    const response = await this.platform.request('integrations', 'POST', '/v1/subscriptions', { token: p[role], body: subscriptionBody(over) });
+    if (response.status !== 201) throw new Error(`subscribe: ${response.status} ${response.body}`);
+    return { id: response.json.id, url: response.json.url, secret: response.json.secret };
+  }
+
+  /** The first delivery of a subscription once the receiver has accepted it. */
+  async delivered(subscriptionId: string): Promise<string> {
+    return waitFor(
+      async () => {
+        const { rows } = await this.platform
+          .service('integrations')
+          .ctx.pool.query<{ id: string }>("SELECT id FROM deliveries WHERE subscription_id = $1 AND status = 'delivered' ORDER BY feed_seq LIMIT 1", [subscriptionId]);
+        return rows[0]?.id;
+      },
+      { message: `a delivery of subscription ${subscriptionId}`, timeoutMs: 45_000 },
+    );
   }
 
   /** A mission the quote service has learnt of (mission.received consumed). */

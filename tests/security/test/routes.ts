@@ -1,8 +1,9 @@
 // The route table of the platform as api.md writes it: for each route, the roles allowed, the
 // answer an allowed role gets on its own resource, whether another organisation's resource is a
-// 404, and how to build a request on organisation A's resource. The access matrix and the
-// hostile-input campaign both read it; a route the services expose and this table does not know
-// fails the matrix.
+// 404, and how to build a request on organisation A's resource (for a webhook subscription, which
+// belongs to an organisation under one role, the resource of the role asking). The access matrix
+// and the hostile-input campaign both read it; a route the services expose and this table does not
+// know fails the matrix.
 import type { Role } from '@smart-expertise/service-runtime';
 import {
   Platform,
@@ -14,9 +15,12 @@ import {
   parties,
   paymentRequestBody,
   smartFrameBody,
+  subscriptionBody,
+  SUBSCRIBER_ROLES,
   type InjectOptions,
   type Parties,
   type ServiceName,
+  type SubscriberRole,
 } from './platform.ts';
 
 export interface Fixtures {
@@ -26,6 +30,12 @@ export interface Fixtures {
   read: { missionId: string; quoteId: string; photoIds: string[]; reviewId: string };
   draft: { quoteId: string };
   totalLoss: { quoteId: string };
+  /**
+   * A's webhook subscriptions, one per role (a subscription belongs to an organisation under one
+   * role), made before the expertise so that each has deliveries; `spareId` is a second one, the
+   * one DELETE names (a hostile but valid DELETE may remove it).
+   */
+  subscriptions: Record<SubscriberRole, { id: string; deliveryId: string; spareId: string }>;
   seeder: Seeder;
 }
 
@@ -42,14 +52,21 @@ export interface Expectation {
    * the resource; none: nothing belongs to an organisation (or only ops calls it).
    */
   scope: 'org' | 'list' | 'none';
-  /** The request on organisation A's resource (no side effect needed: refused before the handler, or a read). */
-  request(f: Fixtures): Req;
+  /**
+   * The request on organisation A's resource (no side effect needed: refused before the handler, or
+   * a read); `role`, when given, is the role asking, whose resource it is where that matters.
+   */
+  request(f: Fixtures, role?: Role): Req;
   /** A fresh resource for the one allowed call that changes state. */
-  fresh?(f: Fixtures): Promise<Req>;
+  fresh?(f: Fixtures, role?: Role): Promise<Req>;
 }
 
 /** A date two months ahead: later than any deposit's deadline here. */
 const laterDate = () => new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+
+/** The role whose subscription a request names: the role asking, or the garage's for a role refused anyway. */
+const subscriber = (role?: Role): SubscriberRole => (role === 'insurer' || role === 'expert' ? role : 'garage');
+const subscription = (f: Fixtures, role?: Role) => f.subscriptions[subscriber(role)];
 
 const policy = { workingDays: 5, minPhotos: 4, reviewThresholds: { agreedLabourRateCents: 65_00, smartCeilingCents: 5_000_00, totalLossRatioPercent: 70 } };
 
@@ -205,6 +222,46 @@ export const EXPECTATIONS: Record<string, Expectation> = {
     service: 'expiry-scheduler', roles: ['ops'], ok: 201, scope: 'none',
     request: () => ({ url: '/v1/expiry-runs?wait=true' }),
   },
+  // integrations: a subscription belongs to an organisation under one role; the feed is the
+  // organisation's own events.
+  'POST /v1/subscriptions': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 201, scope: 'none',
+    request: () => ({ url: '/v1/subscriptions', body: subscriptionBody({ events: ['mission.deposited', 'quote.transmitted'] }) }),
+  },
+  'GET /v1/subscriptions': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 200, scope: 'list',
+    request: (f, role) => ({ url: '/v1/subscriptions', absent: subscription(f, role).id }),
+  },
+  'GET /v1/subscriptions/:id': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 200, scope: 'org',
+    request: (f, role) => ({ url: `/v1/subscriptions/${subscription(f, role).id}` }),
+  },
+  'DELETE /v1/subscriptions/:id': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 204, scope: 'org',
+    request: (f, role) => ({ url: `/v1/subscriptions/${subscription(f, role).spareId}` }),
+    fresh: async (f, role) => ({ url: `/v1/subscriptions/${(await f.seeder.subscription(f.a, subscriber(role))).id}` }),
+  },
+  'POST /v1/subscriptions/:id/rotate-secret': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 200, scope: 'org',
+    request: (f, role) => ({ url: `/v1/subscriptions/${subscription(f, role).id}/rotate-secret` }),
+    fresh: async (f, role) => ({ url: `/v1/subscriptions/${(await f.seeder.subscription(f.a, subscriber(role))).id}/rotate-secret` }),
+  },
+  'POST /v1/subscriptions/:id/enable': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 200, scope: 'org',
+    request: (f, role) => ({ url: `/v1/subscriptions/${subscription(f, role).id}/enable` }),
+  },
+  'GET /v1/subscriptions/:id/deliveries': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 200, scope: 'org',
+    request: (f, role) => ({ url: `/v1/subscriptions/${subscription(f, role).id}/deliveries?limit=100` }),
+  },
+  'POST /v1/subscriptions/:id/deliveries/:deliveryId/redeliver': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 202, scope: 'org',
+    request: (f, role) => ({ url: `/v1/subscriptions/${subscription(f, role).id}/deliveries/${subscription(f, role).deliveryId}/redeliver` }),
+  },
+  'GET /v1/feed': {
+    service: 'integrations', roles: ['insurer', 'garage', 'expert'], ok: 200, scope: 'list',
+    request: (f) => ({ url: '/v1/feed?limit=500', absent: f.read.missionId }),
+  },
 };
 
 /** Routes without roles: public by design. Anything else without roles is a defect. */
@@ -217,6 +274,10 @@ export async function seedFixtures(platform: Platform): Promise<Fixtures> {
   const seeder = new Seeder(platform);
   const a = await parties('A');
   const b = await parties('B');
+  // Subscribed first, so that the expertise's public events make deliveries.
+  const subscribed = await Promise.all(SUBSCRIBER_ROLES.map(async (role) => [role, await seeder.subscription(a, role), await seeder.subscription(a, role)] as const));
   const [read, draft, totalLoss] = await Promise.all([seeder.validated(a), seeder.draftQuote(a), seeder.draftQuote(a, 'total_loss')]);
-  return { a, b, read, draft, totalLoss, seeder };
+  const subscriptions = {} as Fixtures['subscriptions'];
+  for (const [role, kept, spare] of subscribed) subscriptions[role] = { id: kept.id, deliveryId: await seeder.delivered(kept.id), spareId: spare.id };
+  return { a, b, read, draft, totalLoss, subscriptions, seeder };
 }

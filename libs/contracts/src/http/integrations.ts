@@ -3,7 +3,7 @@
  * of an organisation, their delivery log, and the feed of its public events.
  */
 import Type from 'typebox';
-import { Instant } from '../common.ts';
+import { Id, Instant } from '../common.ts';
 import { PUBLIC_EVENT_TYPES, PublicEventEnvelope } from '../public-events/catalogue.ts';
 
 const closed = { additionalProperties: false } as const;
@@ -55,8 +55,9 @@ export const SubscriptionWithSecret = Type.Object(
 
 export const SubscriptionList = Type.Object({ items: Type.Array(Subscription) }, closed);
 
-export const SubscriptionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, closed);
-export const DeliveryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), deliveryId: Type.String({ minLength: 1, maxLength: 64 }) }, closed);
+/** Ids in paths are the platform's `Id`: a malformed one is a 400, one of another organisation a 404. */
+export const SubscriptionParams = Type.Object({ id: Id }, closed);
+export const DeliveryParams = Type.Object({ id: Id, deliveryId: Id }, closed);
 
 export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
 

@@ -48,6 +48,11 @@ describe('checkTarget: host names', () => {
     expect(checkTarget('https://hooks.example.com/', https)).toMatchObject({ ok: true });
   });
 
+  it.each(['https://localhost/', 'https://localhost./', 'https://api.localhost/', 'https://API.LOCALHOST./x'])('refuses %s, loopback by definition, unless loopback is allowed', (url) => {
+    expect(checkTarget(url, https)).toMatchObject({ ok: false, reason: expect.stringMatching(/is a loopback name/) });
+    expect(checkTarget(url, { allowHttp: false, allowed: parseAllowedNetworks('loopback') })).toMatchObject({ ok: true });
+  });
+
   it('accepts an international domain name, as the URL writes it in punycode', () => {
     const check = checkTarget('https://bücher.example/hooks', https);
     expect(check.ok && check.url.hostname).toBe('xn--bcher-kva.example');

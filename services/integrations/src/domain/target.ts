@@ -76,7 +76,8 @@ export function checkTarget(text: string, options: { allowHttp: boolean; allowed
   }
   if (url.username || url.password) return { ok: false, reason: 'credentials in the URL are refused: verify the signature instead' };
   if (url.hash || url.href.endsWith('#')) return { ok: false, reason: 'a URL fragment is never sent: remove it' };
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  // Without brackets (IPv6) and without the root's trailing dot (`localhost.` is `localhost`).
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   if (!host) return { ok: false, reason: 'the URL has no host' };
   if (ipaddr.isValid(host)) {
     const refusal = addressRefusal(host, options.allowed);

@@ -102,7 +102,7 @@ export function subscriptionRoutes(app: App, ctx: ServiceContext<IntegrationsCon
       const { url, description } = request.body;
       const events = request.body.events as string[];
       const target = checkTarget(url, { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowed: config.allowedNetworks });
-      if (!target.ok) throw problems.targetNotAllowed(target.reason, { errors: [{ path: '/body/url', message: target.reason }] });
+      if (!target.ok) throw problems.targetNotAllowed(target.reason, { errors: [{ path: '/url', message: target.reason }] });
       const id = newSubscriptionId();
       const secret = newSigningSecret();
       const now = clock();
