@@ -67,16 +67,22 @@ export async function claimDue(
 ): Promise<ClaimedDelivery[]> {
   const { rows } = await pool.query({
     name: 'deliveries-claim',
-    text: `WITH due AS (
-             SELECT d.id, d.subscription_id, d.next_attempt_at, d.feed_seq
+    // The head of every (subscription, mission) chain in one pass over the pending rows, in the
+    // order of the deliveries_chain index: linear in what is pending whatever the statistics say.
+    // (A NOT EXISTS on an earlier pending delivery was planned as a nested loop over the whole
+    // backlog when the statistics still said nothing was pending: 50 s for 20,000 rows.)
+    text: `WITH heads AS (
+             SELECT DISTINCT ON (d.subscription_id, d.mission_id) d.id, d.subscription_id, d.next_attempt_at, d.feed_seq, d.leased_until
              FROM deliveries d
-             JOIN subscriptions s ON s.id = d.subscription_id AND s.status = 'enabled'
-             WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-               AND (d.leased_until IS NULL OR d.leased_until < now())
-               AND NOT EXISTS (
-                 SELECT 1 FROM deliveries e
-                 WHERE e.subscription_id = d.subscription_id AND e.mission_id = d.mission_id AND e.status = 'pending' AND e.feed_seq < d.feed_seq)
-             ORDER BY d.next_attempt_at, d.feed_seq
+             WHERE d.status = 'pending'
+             ORDER BY d.subscription_id, d.mission_id, d.feed_seq
+           ),
+           due AS (
+             SELECT h.id, h.subscription_id, h.next_attempt_at, h.feed_seq
+             FROM heads h
+             JOIN subscriptions s ON s.id = h.subscription_id AND s.status = 'enabled'
+             WHERE h.next_attempt_at <= now() AND (h.leased_until IS NULL OR h.leased_until < now())
+             ORDER BY h.next_attempt_at, h.feed_seq
              LIMIT $1 * 4
            ),
            ranked AS (

@@ -5,12 +5,11 @@ import type { Pool, Tx } from '@smart-expertise/service-runtime';
 /**
  * Every transaction that writes the feed holds this lock until it commits, so feed rows commit in
  * the order of their `seq`: a reader that has seen seq n never finds a smaller one appear later
- * (which concurrent writers would otherwise allow, and the feed's cursor would skip).
+ * (which concurrent writers would otherwise allow, and the feed's cursor would skip). Keyed by the
+ * schema, so environments sharing one database do not wait for each other.
  */
-const FEED_WRITER_LOCK = 0x5e_feed;
-
 export async function lockFeedWriter(tx: Tx): Promise<void> {
-  await tx.query({ name: 'feed-writer-lock', text: 'SELECT pg_advisory_xact_lock($1)', values: [FEED_WRITER_LOCK] });
+  await tx.query({ name: 'feed-writer-lock', text: "SELECT pg_advisory_xact_lock(hashtextextended('integrations.feed:' || current_schema(), 0))" });
 }
 
 export async function knownMissions(tx: Tx, missionIds: string[]): Promise<Map<string, MissionParties>> {
