@@ -146,15 +146,16 @@ $ free -m
 ${input.machine.memory}
 \`\`\`
 
-Everything shares those cores: PostgreSQL, the Kafka broker (one JVM), the four services (one
-Node.js process each), the load generator (autocannon, in the bench's process) and the baselines.
+Everything shares those cores: PostgreSQL, the Kafka broker (one JVM), the five services (one
+Node.js process each), the load generator (autocannon, in the bench's process), the baselines and
+the fan-out's webhook receivers.
 A figure here is the platform's share of one small machine, not the capacity of a deployment.
 
 ## Method
 
 \`npm run bench\` (\`scripts/bench.mjs\` → \`bench/src/run.ts\`) brings the stack up as \`npm start\` does
 (\`tools/stack\`: embedded PostgreSQL and a KRaft Kafka broker, or the servers in
-\`DATABASE_URL\`/\`KAFKA_BROKERS\`), starts the four services as separate processes
+\`DATABASE_URL\`/\`KAFKA_BROKERS\`), starts the five services as separate processes
 (\`scripts/platform.ts\`) on fresh schemas \`bench_<id>_<service>\` and topic prefix \`bench<id>.\`,
 runs the scenarios, stops everything, drops its schemas and topics, and writes this file.
 Load goes straight to each service's port (the gateway is the local stand-in for the ingress and

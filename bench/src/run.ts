@@ -1,6 +1,6 @@
 // npm run bench: the benchmark suite on the real stack, services as separate processes.
-//   node --import tsx bench/src/run.ts [--quick] [--only=deposit,propagation,board,sweep,footprint] [--profile] [--no-report]
-//                                      [--runs=N] [--seconds=N] [--sweep-runs=N] [--close-rate=N]
+//   node --import tsx bench/src/run.ts [--quick] [--only=deposit,propagation,board,sweep,footprint,fanout] [--profile] [--no-report]
+//                                      [--runs=N] [--seconds=N] [--sweep-runs=N] [--close-rate=N] [--fanout-deposits=N] [--fanout-runs=N]
 // --quick: small sizes and few short runs (a smoke run of a few minutes); default: the full run.
 // --profile: the services run with node --cpu-prof; the top self-time functions go in the report.
 import { randomBytes } from 'node:crypto';
@@ -24,6 +24,7 @@ import { propagationScenario } from './scenarios/propagation.ts';
 import { boardScenario } from './scenarios/board.ts';
 import { sweepScenario } from './scenarios/sweep.ts';
 import { footprintResult, measureStartup, type StartupFigures } from './scenarios/footprint.ts';
+import { FANOUT_SERVICE_ENV, fanoutScenario } from './scenarios/fanout.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -42,6 +43,8 @@ sizes.runs = numberArg('runs') ?? sizes.runs;
 sizes.seconds = numberArg('seconds') ?? sizes.seconds;
 sizes.sweepRuns = numberArg('sweep-runs') ?? sizes.sweepRuns;
 sizes.closeRate = numberArg('close-rate') ?? sizes.closeRate;
+sizes.fanoutDeposits = numberArg('fanout-deposits') ?? sizes.fanoutDeposits;
+sizes.fanoutRuns = numberArg('fanout-runs') ?? sizes.fanoutRuns;
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const startedAt = new Date();
 const t0 = performance.now();
@@ -76,12 +79,19 @@ const dbWork = await createDbWorkMeter(db, log);
 
 // What every service gets. Deliberately the defaults but for: logs at warn (info logs one line per
 // request), a rate limit out of the way of a load generator that is one organisation, no cron
-// (sweeps are started by the scenario).
+// (sweeps are started by the scenario), and integrations' room for the fan-out's 100 subscriptions
+// of one organisation and its deliveries in flight (scenarios/fanout.ts). Webhooks to plain http on
+// loopback are the local platform's defaults (scripts/local-env.ts), kept.
 const settings: Record<string, string> = {
   LOG_LEVEL: 'warn',
   RATE_LIMIT_PER_MINUTE: '100000000',
   KAFKA_TOPIC_PARTITIONS: '6',
   EXPIRY_CRON_ENABLED: 'false (expiry-scheduler)',
+  WEBHOOK_MAX_SUBSCRIPTIONS: `${FANOUT_SERVICE_ENV.WEBHOOK_MAX_SUBSCRIPTIONS} (integrations)`,
+  WEBHOOK_CONCURRENCY: `${FANOUT_SERVICE_ENV.WEBHOOK_CONCURRENCY} (integrations)`,
+  WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION: `${FANOUT_SERVICE_ENV.WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION} (integrations, the default)`,
+  WEBHOOK_ALLOW_HTTP: 'true (integrations, local default)',
+  WEBHOOK_ALLOWED_NETWORKS: 'loopback (integrations, local default)',
 };
 const common = {
   DATABASE_URL: stack.databaseUrl,
@@ -148,6 +158,7 @@ try {
       {
         DB_SCHEMA: schemas[n],
         ...(n === 'expiry-scheduler' ? { EXPIRY_CRON_ENABLED: 'false' } : {}),
+        ...(n === 'integrations' ? FANOUT_SERVICE_ENV : {}),
         ...(profile ? { NODE_OPTIONS: `--import=${join(import.meta.dirname, 'cpu-profile.mjs')}`, BENCH_CPU_PROF_DIR: join(profileDir, n) } : {}),
       },
     ]),
@@ -185,6 +196,7 @@ try {
     ['propagation', '2. Propagation latency', propagationScenario],
     ['board', '3. Board read', boardScenario],
     ['sweep', '4. Expiry sweep', sweepScenario],
+    ['fanout', '6. Webhook fan-out', fanoutScenario],
   ];
   for (const [key, title, scenario] of scenarios) {
     if (!wanted(key)) continue;
@@ -198,7 +210,9 @@ try {
     }
   }
   const peak = overall.peaks();
-  if (startup) results.push(footprintResult(startup, idle, peak, profile));
+  // Section 5 comes before 6: the footprint is computed last, from the peaks of every scenario.
+  const fanoutAt = results.findIndex((r) => r.key === 'fanout');
+  if (startup) results.splice(fanoutAt < 0 ? results.length : fanoutAt, 0, footprintResult(startup, idle, peak, profile));
   sampler.stop();
   overall.stop();
   await platform.stop();

@@ -23,10 +23,13 @@ export interface Sizes {
   closeRate: number;
   /** autocannon connections for the saturating deposit runs. */
   connections: number;
+  /** Deposits per fan-out run (each a webhook delivery to every one of the 100 subscribers), and how many runs. */
+  fanoutDeposits: number;
+  fanoutRuns: number;
 }
 
-export const QUICK: Sizes = { runs: 2, seconds: 5, boardTotal: 100_000, boardGarage: 10_000, sweepCount: 10_000, sweepRuns: 1, closeRate: 100, connections: 32 };
-export const FULL: Sizes = { runs: 5, seconds: 15, boardTotal: 1_000_000, boardGarage: 100_000, sweepCount: 100_000, sweepRuns: 3, closeRate: 100, connections: 32 };
+export const QUICK: Sizes = { runs: 2, seconds: 5, boardTotal: 100_000, boardGarage: 10_000, sweepCount: 10_000, sweepRuns: 1, closeRate: 100, connections: 32, fanoutDeposits: 200, fanoutRuns: 2 };
+export const FULL: Sizes = { runs: 5, seconds: 15, boardTotal: 1_000_000, boardGarage: 100_000, sweepCount: 100_000, sweepRuns: 3, closeRate: 100, connections: 32, fanoutDeposits: 1_000, fanoutRuns: 3 };
 
 export interface BenchContext {
   /** The baseline's CPU per insert (every process but the load generator), once scenario 1 measured it. */

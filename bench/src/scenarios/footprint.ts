@@ -96,7 +96,7 @@ image do (its esbuild bundle under plain node, \`node --enable-source-maps dist/
 to its first 200 on \`/health/ready\` (database and Kafka reachable, consumers joined, HTTP
 listening), polled every 10 ms; on a fresh schema and topic prefix (migrations and topic creation
 included), then again on the migrated schema (a pod restart). ${startup.baseline.length} runs each. RSS: VmRSS from /proc/<pid>/status of the platform's service processes,
-idle after start-up, and the peak sampled every 250 ms through scenarios 1–4.${profile ? ' **This run had --cpu-prof on: figures are inflated by the profiler.**' : ''}
+idle after start-up, and the peak sampled every 250 ms through the load scenarios (1–4 and 6).${profile ? ' **This run had --cpu-prof on: figures are inflated by the profiler.**' : ''}
 
 | service | RSS idle (MB) | RSS peak under load (MB) | RSS at ready, alone (MB) | start-up, restart: median / p99 (s) | start-up, fresh schema: median / p99 (s) | restart / baseline |
 |---|---:|---:|---:|---:|---:|---:|
