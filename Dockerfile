@@ -7,7 +7,8 @@
 # third-party packages stay outside the bundle. The runtime image holds that bundle, the service's
 # production node_modules and the SQL migrations, and runs it with plain node (no TypeScript loader).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# The Node.js LTS major of the whole project (scripts/bootstrap.mjs NODE_MAJOR; tests/ops checks they agree).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- manifests: every package.json and the lock, nothing else ----------------------------------
 # npm ci needs the package.json of every workspace to accept the lock file; copying them this way
@@ -29,6 +30,8 @@ RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<mission-inta
 RUN npm ci --omit=dev --workspace "services/${SERVICE}" --include-workspace-root=false \
       --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
+# The software bill of materials of what the image ships (CycloneDX), from the same lock.
+RUN npm sbom --sbom-format cyclonedx --omit=dev --workspace "services/${SERVICE}" > /sbom.cdx.json
 
 # ---- build: the bundle, services/<SERVICE>/dist/main.js --------------------------------------
 FROM deps AS build
@@ -45,6 +48,9 @@ RUN node scripts/build.mjs "${SERVICE}"
 # ---- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
+# No package manager at run time: the image runs one bundle with node, nothing installs anything.
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
 ENV NODE_ENV=production \
     SERVICE_NAME=${SERVICE} \
     NPM_CONFIG_UPDATE_NOTIFIER=false
@@ -58,6 +64,7 @@ COPY --chown=root:root libs/service-runtime/migrations libs/service-runtime/migr
 COPY --chown=root:root services/${SERVICE}/package.json services/${SERVICE}/
 COPY --chown=root:root services/${SERVICE}/migrations services/${SERVICE}/migrations
 COPY --from=build --chown=root:root /app/services/${SERVICE}/dist services/${SERVICE}/dist
+COPY --from=deps --chown=root:root /sbom.cdx.json /app/sbom.cdx.json
 # Code stays root-owned and read-only for the process; the root filesystem is mounted read-only in
 # Kubernetes, with /tmp the only writable path (an emptyDir / tmpfs there).
 USER node

