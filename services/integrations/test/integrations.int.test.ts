@@ -34,6 +34,7 @@ async function subscribe(as: { role: 'insurer' | 'garage' | 'expert'; org: strin
   const principal = as.role === 'expert' ? { ...as, name: 'Jan Peeters', phone: '+32 470 12 34 56' } : as;
   const response = await request('POST', '/v1/subscriptions', { token: await token(principal), body: { url: receiver.url, events, description: 'claims system' } });
   expect(response.status, response.text).toBe(201);
+  expect(response.headers.get('cache-control'), 'the secret is never cached').toBe('no-store');
   receiver.secrets.push(response.json.secret);
   return response.json as { id: string; secret: string };
 }
@@ -244,6 +245,7 @@ describe('order and outages', () => {
       const old = subscription.secret;
       const rotated = await request('POST', `/v1/subscriptions/${subscription.id}/rotate-secret`, { token: insurer });
       expect(rotated.status).toBe(200);
+      expect(rotated.headers.get('cache-control')).toBe('no-store');
       expect(rotated.json.secret).not.toBe(old);
       const overlap = Date.parse(rotated.json.previousSecretExpiresAt) - Date.now();
       expect(overlap).toBeGreaterThan(23.9 * 3600_000);

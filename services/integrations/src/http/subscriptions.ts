@@ -114,7 +114,8 @@ export function subscriptionRoutes(app: App, ctx: ServiceContext<IntegrationsCon
         ),
       );
       if (!row) throw problems.tooManySubscriptions(`An organisation holds at most ${config.WEBHOOK_MAX_SUBSCRIPTIONS} subscriptions; remove one first.`);
-      reply.code(201).header('location', `/v1/subscriptions/${id}`);
+      // The one answer that shows the secret: no cache on the way may keep it.
+      reply.code(201).header('location', `/v1/subscriptions/${id}`).header('cache-control', 'no-store');
       return { ...view(row, now), secret };
     },
   );
@@ -164,9 +165,10 @@ export function subscriptionRoutes(app: App, ctx: ServiceContext<IntegrationsCon
         response: { 200: SubscriptionWithSecret, 401: ProblemRef, 403: ProblemRef, 404: ProblemRef },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const secret = newSigningSecret();
       const now = clock();
+      reply.header('cache-control', 'no-store');
       const row = await withTransaction(pool, async (tx) => {
         const current = await findSubscription(tx, request.params.id, ownerOf(request.principal), { lock: true });
         if (!current) throw problems.subscriptionNotFound(`No subscription ${request.params.id}.`);
