@@ -74,6 +74,11 @@ export interface Platform {
  */
 export const NODE_FLAGS = ['--enable-source-maps', '--heap-growing-percent=20'] as const;
 
+/** The local stand-ins of what Kubernetes gives a service besides the common variables; the caller's environment wins over them. */
+export function localServiceDefaults(name: ServiceName): Record<string, string> {
+  return name === 'integrations' ? localIntegrationsEnv() : {};
+}
+
 /** The command line that runs one service's bundle. */
 export function serviceCommand(name: ServiceName): string[] {
   return [...NODE_FLAGS, join(root, 'services', name, 'dist', 'main.js')];
@@ -88,9 +93,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const ports = {} as Record<ServiceName, number>;
   let stopping = false;
 
-  // The local stand-ins of what Kubernetes gives each service; the caller's environment wins.
-  const localDefaults: Partial<Record<ServiceName, Record<string, string>>> = { integrations: localIntegrationsEnv() };
-
   function launch(name: ServiceName): ChildProcess {
     const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, serviceCommand(name), {
@@ -98,7 +100,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       env: {
         ...process.env,
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
-        ...localDefaults[name],
+        ...localServiceDefaults(name),
         ...options.env,
         ...options.serviceEnv?.[name],
         PORT: String(ports[name]),

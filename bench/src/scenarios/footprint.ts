@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SERVICE_NAMES, type ServiceName } from '@smart-expertise/contracts';
 import { buildServices } from '../../../scripts/build.mjs';
-import { freePort, serviceCommand } from '../../../scripts/platform.ts';
+import { freePort, localServiceDefaults, serviceCommand } from '../../../scripts/platform.ts';
 import { startBaseline } from '../lib/baseline.ts';
 import type { ScenarioResult } from '../lib/context.ts';
 import { rssMb } from '../lib/proc.ts';
@@ -28,7 +28,7 @@ async function startOnce(name: ServiceName, env: Record<string, string>): Promis
   const started = performance.now();
   const child = spawn(process.execPath, serviceCommand(name), {
     cwd: join(root, 'services', name),
-    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...localServiceDefaults(name), ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
