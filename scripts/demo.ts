@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { signToken } from '@smart-expertise/service-runtime';
-import { ALL_TOPICS } from '@smart-expertise/contracts';
 import { Receiver } from '@smart-expertise/integrations/testing';
 import { localJwtSecret } from './local-env.ts';
 import { startPlatform } from './platform.ts';
@@ -22,11 +21,10 @@ async function runningPlatform(): Promise<{ url: string; stop: () => Promise<voi
     }
   }
   console.log('(no running platform found: starting one; `npm start` keeps one running)');
-  const { ensureStack, ensureTopics } = await import('../tools/stack/index.mjs');
+  const { ensureStack, kafkaEnv } = await import('../tools/stack/index.mjs');
   const stack = await ensureStack({ root, log: () => {} });
-  await ensureTopics(stack.kafkaBrokers, ALL_TOPICS, { partitions: 6 });
   const platform = await startPlatform({
-    env: { DATABASE_URL: stack.databaseUrl, KAFKA_BROKERS: stack.kafkaBrokers.join(','), JWT_SECRET: localJwtSecret(), KAFKA_TOPIC_PARTITIONS: '6' },
+    env: { DATABASE_URL: stack.databaseUrl, ...kafkaEnv(stack), JWT_SECRET: localJwtSecret(), KAFKA_TOPIC_PARTITIONS: '6' },
     logDir: join(root, '.stack', 'logs'),
   });
   return {

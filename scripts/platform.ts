@@ -6,10 +6,11 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NAMES, ServiceRoutes, type ServiceName } from '@smart-expertise/contracts';
+import { PARTITIONS_DEFAULT, SERVICE_NAMES, ServiceRoutes, type ServiceName } from '@smart-expertise/contracts';
 import { buildServices } from './build.mjs';
 import { startGateway } from './gateway.ts';
 import { localIntegrationsEnv } from './local-env.ts';
+import { localKafkaAdminOf, provisionKafka, serviceKafkaEnv } from './kafka-users.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -92,6 +93,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const upstreams = {} as Record<ServiceName, string>;
   const ports = {} as Record<ServiceName, number>;
   let stopping = false;
+  // On the local broker (the stack's superuser in the environment), each service connects as its
+  // own user with its ACLs, as in Kubernetes; the superuser makes the topics first.
+  const kafkaAdmin = localKafkaAdminOf(options.env);
+  if (kafkaAdmin) {
+    await provisionKafka({
+      brokers: options.env.KAFKA_BROKERS!.split(','),
+      admin: kafkaAdmin,
+      prefix: options.env.KAFKA_TOPIC_PREFIX ?? '',
+      services: SERVICE_NAMES,
+      partitions: Number(options.env.KAFKA_TOPIC_PARTITIONS ?? PARTITIONS_DEFAULT),
+    });
+  }
 
   function launch(name: ServiceName): ChildProcess {
     const log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
@@ -102,6 +115,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
         ...localServiceDefaults(name),
         ...options.env,
+        ...(kafkaAdmin ? serviceKafkaEnv(kafkaAdmin, name) : {}),
         ...options.serviceEnv?.[name],
         PORT: String(ports[name]),
         HOST: '127.0.0.1',

@@ -3,11 +3,11 @@
 import { bootstrap, root } from './bootstrap.mjs';
 
 await bootstrap();
-const { ensureStack } = await import('../tools/stack/index.mjs');
+const { ensureStack, kafkaEnv } = await import('../tools/stack/index.mjs');
 const { localJwtSecret } = await import('./local-env.ts');
 const stack = await ensureStack({ root });
 console.log(`export DATABASE_URL='${stack.databaseUrl}'`);
-console.log(`export KAFKA_BROKERS='${stack.kafkaBrokers.join(',')}'`);
+for (const [name, value] of Object.entries(kafkaEnv(stack))) console.log(`export ${name}='${value}'`);
 console.log(`export JWT_SECRET='${localJwtSecret()}'`);
 console.log('# Ctrl-C stops the stack');
 const stop = async () => {

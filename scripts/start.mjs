@@ -7,8 +7,8 @@ import { bootstrap, inOwnProcessGroup, root } from './bootstrap.mjs';
 
 await inOwnProcessGroup();
 await bootstrap();
-const { ensureStack, ensureTopics } = await import('../tools/stack/index.mjs');
-const { ALL_TOPICS, SERVICE_NAMES } = await import('@smart-expertise/contracts');
+const { ensureStack, kafkaEnv } = await import('../tools/stack/index.mjs');
+const { SERVICE_NAMES } = await import('@smart-expertise/contracts');
 const { localJwtSecret } = await import('./local-env.ts');
 const { startPlatform, freePort } = await import('./platform.ts');
 
@@ -31,12 +31,11 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
-  await ensureTopics(stack.kafkaBrokers, ALL_TOPICS, { partitions: 6 });
   const logDir = join(root, '.stack', 'logs');
   platform = await startPlatform({
     env: {
       DATABASE_URL: stack.databaseUrl,
-      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+      ...kafkaEnv(stack),
       JWT_SECRET: localJwtSecret(),
       KAFKA_TOPIC_PARTITIONS: '6',
     },

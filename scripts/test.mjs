@@ -25,7 +25,7 @@ function workspaces() {
 }
 
 await bootstrap();
-const { ensureStack } = await import('../tools/stack/index.mjs');
+const { ensureStack, kafkaEnv } = await import('../tools/stack/index.mjs');
 const stack = await ensureStack({ root });
 let exitCode = 1;
 let summary = '0 passed, 1 failed';
@@ -33,7 +33,9 @@ try {
   const env = {
     ...process.env,
     DATABASE_URL: stack.databaseUrl,
-    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    // The broker's superuser: the tests' own clients make their topics; services started as
+    // processes get their own users (scripts/kafka-users.ts).
+    ...kafkaEnv(stack),
     // Each run signs its test tokens with a fresh secret.
     JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString('base64url'),
     KAFKAJS_NO_PARTITIONER_WARNING: '1',

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import { SERVICE_NAMES, type ServiceName } from '@smart-expertise/contracts';
+import type { KafkaSecurity } from '@smart-expertise/service-runtime';
+import type { KafkaSasl } from '../../tools/stack/kafka.mjs';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { FULL, QUICK, newJwtSecret, tokenFactory, type BenchContext, type ScenarioResult } from './lib/context.ts';
 import { RssSampler, rssMb } from './lib/proc.ts';
@@ -50,11 +52,12 @@ const startedAt = new Date();
 const t0 = performance.now();
 
 interface StackModule {
-  ensureStack(options: { root: string; log?: (line: string) => void }): Promise<{ databaseUrl: string; kafkaBrokers: string[]; provider?: string; stop(): Promise<void> }>;
+  ensureStack(options: { root: string; log?: (line: string) => void }): Promise<{ databaseUrl: string; kafkaBrokers: string[]; kafkaSasl?: KafkaSasl; provider?: string; stop(): Promise<void> }>;
+  kafkaEnv(stack: { kafkaBrokers: string[]; kafkaSasl?: KafkaSasl }): Record<string, string>;
   KAFKA_VERSION: string;
 }
 const stackModulePath = join(root, 'tools', 'stack', 'index.mjs');
-const { ensureStack, KAFKA_VERSION } = (await import(stackModulePath)) as StackModule;
+const { ensureStack, kafkaEnv, KAFKA_VERSION } = (await import(stackModulePath)) as StackModule;
 
 const machineInfo = machine();
 log(`${quick ? 'quick' : 'full'} run on ${machineInfo.cores} × ${machineInfo.cpu}, load ${machineInfo.loadAtStart}`);
@@ -93,9 +96,11 @@ const settings: Record<string, string> = {
   WEBHOOK_ALLOW_HTTP: 'true (integrations, local default)',
   WEBHOOK_ALLOWED_NETWORKS: 'loopback (integrations, local default)',
 };
+const kafkaSecurity: KafkaSecurity = stack.kafkaSasl ? { sasl: stack.kafkaSasl } : {};
 const common = {
   DATABASE_URL: stack.databaseUrl,
-  KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+  // The broker's superuser: the launcher gives each service its own user (scripts/kafka-users.ts).
+  ...kafkaEnv(stack),
   JWT_SECRET: jwtSecret,
   LOG_LEVEL: 'warn',
   RATE_LIMIT_PER_MINUTE: '100000000',
@@ -121,7 +126,7 @@ async function cleanup(): Promise<void> {
     log(`could not drop the bench schemas: ${(error as Error).message}`);
   }
   try {
-    const kafka = new kafkajs.Kafka({ brokers: stack.kafkaBrokers, clientId: 'bench-cleanup', logLevel: kafkajs.logLevel.NOTHING });
+    const kafka = new kafkajs.Kafka({ brokers: stack.kafkaBrokers, sasl: stack.kafkaSasl, clientId: 'bench-cleanup', logLevel: kafkajs.logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
@@ -180,6 +185,7 @@ try {
     platform,
     databaseUrl: stack.databaseUrl,
     kafkaBrokers: stack.kafkaBrokers,
+    kafkaSecurity,
     jwtSecret,
     topicPrefix,
     schemas,

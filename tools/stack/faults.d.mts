@@ -1,6 +1,7 @@
 export interface FaultStack {
   databaseUrl: string;
   kafkaBrokers: string[];
+  kafkaSasl: { mechanism: 'scram-sha-512'; username: string; password: string };
   stopKafka(): Promise<void>;
   killKafka(): Promise<void>;
   startKafka(): Promise<void>;

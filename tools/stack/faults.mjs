@@ -24,6 +24,8 @@ export async function startFaultStack({ root, dir, log = () => {} }) {
   const stack = {
     databaseUrl: postgres.url,
     kafkaBrokers: kafka.brokers,
+    /** The broker's superuser (the harness's own clients); the services get their own users. */
+    kafkaSasl: kafka.sasl,
     /** Stops the broker (SIGTERM, controlled shutdown) and waits for it to exit. */
     async stopKafka() {
       await stopProcess(kafka.pid);

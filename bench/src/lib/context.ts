@@ -2,7 +2,7 @@
 // connection to PostgreSQL, the run's sizes, and the memory sampler.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { signToken, type Principal } from '@smart-expertise/service-runtime';
+import { signToken, type KafkaSecurity, type Principal } from '@smart-expertise/service-runtime';
 import type { ServiceName } from '@smart-expertise/contracts';
 import type { Platform } from '../../../scripts/platform.ts';
 import type { RssSampler } from './proc.ts';
@@ -39,6 +39,8 @@ export interface BenchContext {
   platform: Platform;
   databaseUrl: string;
   kafkaBrokers: string[];
+  /** The stack broker's superuser, for the bench's own clients (baselines, cleanup). */
+  kafkaSecurity: KafkaSecurity;
   jwtSecret: string;
   topicPrefix: string;
   schemas: Record<ServiceName, string>;

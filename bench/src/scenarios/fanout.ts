@@ -99,7 +99,7 @@ export async function fanoutScenario(ctx: BenchContext): Promise<ScenarioResult>
   const concurrency = Number(FANOUT_SERVICE_ENV.WEBHOOK_CONCURRENCY);
   const perOrigin = Number(FANOUT_SERVICE_ENV.WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION);
 
-  const admin = createKafka({ brokers: ctx.kafkaBrokers, clientId: 'bench-fanout', logger: createLogger('bench', 'warn') }).admin();
+  const admin = createKafka({ brokers: ctx.kafkaBrokers, security: ctx.kafkaSecurity, clientId: 'bench-fanout', logger: createLogger('bench', 'warn') }).admin();
   let receivers: Helper | undefined;
   let poster: Helper | undefined;
   try {

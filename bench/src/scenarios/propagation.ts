@@ -117,7 +117,7 @@ export async function propagationScenario(ctx: BenchContext): Promise<ScenarioRe
 
   // The baseline: one produce-to-consume round trip with the services' producer settings.
   const logger = createLogger('bench', 'warn');
-  const kafka = createKafka({ brokers: ctx.kafkaBrokers, clientId: 'bench-baseline', logger });
+  const kafka = createKafka({ brokers: ctx.kafkaBrokers, security: ctx.kafkaSecurity, clientId: 'bench-baseline', logger });
   const admin = kafka.admin();
   await admin.connect();
   const topic = `${ctx.topicPrefix}bench.roundtrip`;

@@ -34,7 +34,7 @@ export async function sweepScenario(ctx: BenchContext): Promise<ScenarioResult> 
 
   async function baselineRun(): Promise<number> {
     const logger = createLogger('bench', 'warn');
-    const kafka = createKafka({ brokers: ctx.kafkaBrokers, clientId: 'bench-sweep-baseline', logger });
+    const kafka = createKafka({ brokers: ctx.kafkaBrokers, security: ctx.kafkaSecurity, clientId: 'bench-sweep-baseline', logger });
     const admin = kafka.admin();
     await admin.connect();
     const topic = `${ctx.topicPrefix}bench.sweep.${Date.now()}`;

@@ -55,6 +55,12 @@ export interface ServiceDefinition<C extends BaseConfig> {
   migrationsDir: string;
   /** Topics this service publishes to or reads from; created at start when KAFKA_CREATE_TOPICS. */
   topics?: TopicName[];
+  /**
+   * false: the service writes no topic, and its Kafka user may not (the broker refuses even the
+   * idempotent producer's id to a user that may write nothing), so no producer connects and no
+   * outbox relay runs.
+   */
+  publishes?: boolean;
   routes(app: App, ctx: ServiceContext<C>): Promise<void> | void;
   consumers?(ctx: ServiceContext<C>): ConsumerSpec[];
   background?(ctx: ServiceContext<C>): BackgroundTask[];

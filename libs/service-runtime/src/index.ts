@@ -3,7 +3,7 @@ export { loadConfig, BaseConfig, ConfigError } from './config.ts';
 export { withTransaction, afterCommit, quoteIdent, type Pool, type Tx } from './db.ts';
 export { createOutbox, type Outbox, type NewEvent } from './outbox.ts';
 export { createConsumer, isTransient, type ConsumerSpec, type EventHandler, type EventHandlers } from './consumer.ts';
-export { createKafka, createProducer } from './kafka.ts';
+export { createKafka, createProducer, ensureTopics, type KafkaSecurity } from './kafka.ts';
 export { createAuthenticator, signToken, Roles, type Role, type Principal } from './auth.ts';
 export { HttpProblem, problemCatalogue, commonProblems } from './problems.ts';
 export { runMain, type Migrations } from './main.ts';

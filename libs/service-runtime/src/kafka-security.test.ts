@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 import { kafkaSecurityOf } from './kafka.ts';
 import Type from 'typebox';
@@ -8,7 +8,13 @@ const load = (env: Record<string, string>) => loadConfig(Type.Object({}), { ...b
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 describe('Kafka security from the environment', () => {
-  it('is none by default: a plaintext listener, as the local stack runs', () => {
+  // env-schema reads the process's environment too, where `npm test` puts the stack's superuser.
+  beforeEach(() => {
+    for (const name of ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SSL', 'KAFKA_SSL_CA']) vi.stubEnv(name, undefined);
+  });
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('is none by default: a plaintext listener without authentication', () => {
     expect(kafkaSecurityOf(load({}))).toEqual({});
   });
 

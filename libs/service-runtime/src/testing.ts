@@ -1,5 +1,6 @@
-// Helpers for tests that run against the real stack (`npm test` provides DATABASE_URL and
-// KAFKA_BROKERS). Each test owns its data: a fresh schema and topic prefix per service instance.
+// Helpers for tests that run against the real stack (`npm test` provides DATABASE_URL,
+// KAFKA_BROKERS and the broker's superuser in KAFKA_SASL_*). Each test owns its data: a fresh
+// schema and topic prefix per service instance.
 import { randomBytes, randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { validateEvent, type DomainEvent, type EventEnvelope } from '@smart-expertise/contracts';
@@ -7,12 +8,25 @@ import { signToken, type Principal } from './auth.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
-export function stackEnv(): { DATABASE_URL: string; KAFKA_BROKERS: string; JWT_SECRET: string } {
+const SASL_VARIABLES = ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const;
+
+export function stackEnv(): { DATABASE_URL: string; KAFKA_BROKERS: string; JWT_SECRET: string } & Partial<Record<(typeof SASL_VARIABLES)[number], string>> {
   const { DATABASE_URL, KAFKA_BROKERS } = process.env;
   if (!DATABASE_URL || !KAFKA_BROKERS) {
     throw new Error('integration tests need the real stack: run them through `npm test`, or start `npm run stack` and export what it prints');
   }
-  return { DATABASE_URL, KAFKA_BROKERS, JWT_SECRET: testJwtSecret() };
+  const sasl = Object.fromEntries(SASL_VARIABLES.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+  return { DATABASE_URL, KAFKA_BROKERS, ...sasl, JWT_SECRET: testJwtSecret() };
+}
+
+/** A kafkajs client of the stack's broker, as its superuser when the stack has one. */
+export function stackKafka(options: { retry?: { retries: number } } = {}) {
+  const env = stackEnv();
+  const sasl =
+    env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
+      ? ({ mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD } as kafkajs.SASLOptions)
+      : undefined;
+  return new Kafka({ brokers: env.KAFKA_BROKERS.split(','), sasl, logLevel: logLevel.NOTHING, ...options });
 }
 
 let secret: string | undefined;
@@ -64,7 +78,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
 
 /** Reads every event on some topics from the beginning, so a test can wait for what it expects. */
 export async function createEventProbe(topics: string[]) {
-  const kafka = new Kafka({ brokers: stackEnv().KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const kafka = stackKafka();
   const consumer = kafka.consumer({ groupId: `probe-${uniqueSuffix()}` });
   const events: (DomainEvent & { topic: string })[] = [];
   const raw: { topic: string; key: string | null; value: string }[] = [];
@@ -92,7 +106,7 @@ export async function createEventProbe(topics: string[]) {
 
 /** Publishes raw bytes to a topic, as a misbehaving or replaying producer would. */
 export async function publishRaw(topic: string, messages: { key: string; value: string | EventEnvelope }[]): Promise<void> {
-  const kafka = new Kafka({ brokers: stackEnv().KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const kafka = stackKafka();
   const producer = kafka.producer();
   await producer.connect();
   try {

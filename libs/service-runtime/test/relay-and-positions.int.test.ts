@@ -2,10 +2,9 @@
 // replicas take turns publishing; a consumer commits its Kafka positions on an interval and on the
 // way out. The relays here poll once a minute, so only the wake-ups can publish within the tests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import kafkajs from 'kafkajs';
 import { Topics } from '@smart-expertise/contracts';
 import { withTransaction, afterCommit } from '../src/index.ts';
-import { createEventProbe, publishRaw, stackEnv, testEnvironment, uniqueSuffix, waitFor } from '../src/testing.ts';
+import { createEventProbe, publishRaw, stackEnv, stackKafka, testEnvironment, uniqueSuffix, waitFor } from '../src/testing.ts';
 import { buildDemoService } from './fixtures/demo-service.ts';
 
 type DemoService = Awaited<ReturnType<typeof buildDemoService>>;
@@ -104,7 +103,7 @@ describe('consumer positions', () => {
     );
     await consumer.stop();
 
-    const kafka = new kafkajs.Kafka({ brokers: stackEnv().KAFKA_BROKERS!.split(','), logLevel: kafkajs.logLevel.NOTHING });
+    const kafka = stackKafka();
     const admin = kafka.admin();
     await admin.connect();
     try {

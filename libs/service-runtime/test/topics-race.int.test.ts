@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import pino from 'pino';
 import { ALL_TOPICS } from '@smart-expertise/contracts';
-import { createKafka, ensureTopics } from '../src/kafka.ts';
+import { createKafka, ensureTopics, kafkaSecurityOf } from '../src/kafka.ts';
 import { stackEnv, uniqueSuffix } from '../src/testing.ts';
 
 describe('ensureTopics when several services start at once', () => {
@@ -50,7 +50,7 @@ describe('ensureTopics when several services start at once', () => {
     const prefix = `race${uniqueSuffix()}.`;
     const topics = ALL_TOPICS.map((t) => prefix + t);
     const racers = Array.from({ length: 4 }, (_, i) => {
-      const kafka = createKafka({ brokers, clientId: `racer-${i}`, logger: pino({ level: 'silent' }) });
+      const kafka = createKafka({ brokers, clientId: `racer-${i}`, logger: pino({ level: 'silent' }), security: kafkaSecurityOf(stackEnv() as Parameters<typeof kafkaSecurityOf>[0]) });
       return { kafka, admin: kafka.admin() };
     });
     const consumers: kafkajs.Consumer[] = [];

@@ -34,6 +34,8 @@ export async function buildIntegrations(env: Record<string, string | undefined>,
     config,
     migrationsDir: migrations.dir,
     topics: [Topics.missionIntake, Topics.quote, Topics.expertReview],
+    // It tells integrators over HTTPS, never another service: its Kafka user reads only.
+    publishes: false,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     routes(app, ctx) {

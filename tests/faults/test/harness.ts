@@ -5,7 +5,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { SERVICE_NAMES, Topics, type ServiceName, type TopicName } from '@smart-expertise/contracts';
+import { EventFlow, SERVICE_NAMES, topicsReadBy, type ServiceName, type TopicName } from '@smart-expertise/contracts';
 import { testJwtSecret, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
 import { startPlatform, type Platform } from '../../../scripts/platform.ts';
 import { startFaultStack, type FaultStack } from '../../../tools/stack/faults.mjs';
@@ -17,23 +17,11 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 /** The fault suite's webhook retries: about 4 minutes in all, longer than any receiver outage it injects. */
 export const WEBHOOK_RETRY_SCHEDULE = '1s,2s,4s,8s,16s,32s,64s,120s';
 
-export const CONSUMERS: Record<ServiceName, { groups: { group: string; topics: TopicName[] }[]; topics: TopicName[] }> = {
-  'mission-intake': { groups: [{ group: 'mission-intake', topics: [Topics.quote, Topics.expertReview, Topics.expiryScheduler] }], topics: [Topics.quote, Topics.expertReview, Topics.expiryScheduler] },
-  // quote reads the verdicts (group quote) and the expert's supplement decisions (group quote-supplements).
-  quote: {
-    groups: [
-      { group: 'quote', topics: [Topics.missionIntake] },
-      { group: 'quote-supplements', topics: [Topics.expertReview] },
-    ],
-    topics: [Topics.missionIntake, Topics.expertReview],
-  },
-  'expert-review': { groups: [{ group: 'expert-review', topics: [Topics.quote] }], topics: [Topics.quote] },
-  'expiry-scheduler': { groups: [{ group: 'expiry-scheduler.deadlines', topics: [Topics.missionIntake] }], topics: [Topics.missionIntake] },
-  integrations: {
-    groups: [{ group: 'integrations', topics: [Topics.missionIntake, Topics.quote, Topics.expertReview] }],
-    topics: [Topics.missionIntake, Topics.quote, Topics.expertReview],
-  },
-};
+/** Each service's consumer groups and the topics it reads: the event flow of libs/contracts. */
+export const CONSUMERS = Object.fromEntries(SERVICE_NAMES.map((name) => [name, { groups: EventFlow[name].groups, topics: topicsReadBy(name) }])) as Record<
+  ServiceName,
+  { groups: readonly { group: string; topics: readonly TopicName[] }[]; topics: TopicName[] }
+>;
 
 export interface System {
   run: string;
@@ -56,7 +44,13 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
   const stack = await startFaultStack({ root, dir, log });
   // The helpers of service-runtime/testing (token, createEventProbe, publishRaw) read these.
   process.env.DATABASE_URL = stack.databaseUrl;
-  process.env.KAFKA_BROKERS = stack.kafkaBrokers.join(',');
+  const kafkaEnv = {
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    KAFKA_SASL_MECHANISM: stack.kafkaSasl.mechanism,
+    KAFKA_SASL_USERNAME: stack.kafkaSasl.username,
+    KAFKA_SASL_PASSWORD: stack.kafkaSasl.password,
+  };
+  Object.assign(process.env, kafkaEnv);
   const prefix = `f${uniqueSuffix().slice(0, 8)}.`;
   const schema = Object.fromEntries(SERVICE_NAMES.map((n) => [n, `faults_${n.replaceAll('-', '_')}`])) as Record<ServiceName, string>;
   const logDir = join(dir, 'logs');
@@ -65,7 +59,8 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
     platform = await startPlatform({
       env: {
         DATABASE_URL: stack.databaseUrl,
-        KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+        // The superuser: the launcher makes the topics and gives each service its own user.
+        ...kafkaEnv,
         JWT_SECRET: testJwtSecret(),
         KAFKA_TOPIC_PREFIX: prefix,
         KAFKA_TOPIC_PARTITIONS: '3',
@@ -93,7 +88,7 @@ export async function startSystem(log: (line: string) => void): Promise<System> 
   }
   const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4, connectionTimeoutMillis: 5_000 });
   db.on('error', () => {}); // PostgreSQL restarts are part of the test
-  const kafka = new Kafka({ brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const kafka = new Kafka({ brokers: stack.kafkaBrokers, sasl: stack.kafkaSasl, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
   log(`private stack in ${dir}; services log to ${logDir}`);
   return {
     run,

@@ -101,21 +101,6 @@ export const KAFKA_VERSION = /KAFKA_VERSION = '([\d.]+)'/.exec(readFileSync(join
 export const KAFKA_POM_VERSION = /<kafka\.version>([\d.]+)<\/kafka\.version>/.exec(readFileSync(join(ROOT, 'tools/kafka/pom.xml'), 'utf8'))![1]!;
 
 /**
- * Who consumes what: the event flow the KafkaUsers' ACLs must encode. Keys of `Topics`
- * (libs/contracts/src/topics.ts); a service publishes to its own topic, or to none (`null`:
- * integrations tells integrators over HTTPS, never another service). This table belongs in
- * libs/contracts (next to TopicOf); until it is there, tests/ops checks it against the consumers'
- * code (consumedInCode below), so it cannot drift from what the services do.
- */
-export const EVENT_FLOW: Record<ServiceName, { publishes: keyof typeof Topics | null; consumes: (keyof typeof Topics)[]; groups: string[] }> = {
-  'mission-intake': { publishes: 'missionIntake', consumes: ['quote', 'expertReview', 'expiryScheduler'], groups: ['mission-intake'] },
-  quote: { publishes: 'quote', consumes: ['missionIntake', 'expertReview'], groups: ['quote', 'quote-supplements'] },
-  'expert-review': { publishes: 'expertReview', consumes: ['quote'], groups: ['expert-review'] },
-  'expiry-scheduler': { publishes: 'expiryScheduler', consumes: ['missionIntake'], groups: ['expiry-scheduler.deadlines'] },
-  integrations: { publishes: null, consumes: ['missionIntake', 'quote', 'expertReview'], groups: ['integrations'] },
-};
-
-/**
  * The consumer groups and topics in a service's services/<name>/src/events/consumers.ts:
  * `groupId: 'literal'` or `groupId: CONSUMER_GROUP` (a `const CONSUMER_GROUP = '...'` of that file),
  * and `topics: [Topics.x, ...]`.

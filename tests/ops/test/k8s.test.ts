@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ALL_TOPICS,
-  EVENT_FLOW,
   KAFKA_POM_VERSION,
   KAFKA_VERSION,
   PARTITIONS_DEFAULT,
@@ -22,6 +21,7 @@ import {
   type ServiceName,
 } from './facts.ts';
 import { kustomizeBuild, validateObject, type K8sObject } from './render.ts';
+import { EventFlow, kafkaAclsOf, topicsReadBy } from '../../../libs/contracts/src/event-flow.ts';
 
 const OVERLAYS = {
   dev: { namespace: 'smart-expertise-dev', jwt: 'secret' },
@@ -238,7 +238,7 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
           const lag = so.spec.triggers.find((t: any) => t.type === 'prometheus');
           expect(lag.metadata.query).toContain('kafka_consumergroup_lag');
           expect(lag.metadata.query).toContain(`namespace="${expected.namespace}"`);
-          for (const group of EVENT_FLOW[service].groups) expect(lag.metadata.query, `lag of group ${group}`).toContain(group);
+          for (const { group } of EventFlow[service].groups) expect(lag.metadata.query, `lag of group ${group}`).toContain(group);
         }
         expect(deployment.spec.replicas, 'no spec.replicas under an autoscaler').toBeUndefined();
       } else {
@@ -341,11 +341,11 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
 
   it('creates the topics of libs/contracts with Strimzi, on the broker version of the local stack, controllers apart from brokers', () => {
     const kafka = one(objs, 'Kafka');
-    // The same broker locally (tools/stack/kafka.mjs, tools/kafka/pom.xml) and here. NOTE: Strimzi
-    // 1.1+ no longer reconciles 4.1.x (1.2 runs 4.2.0-4.3.1); the schema accepts any string, so this
-    // passes while the operator would refuse the cluster: move all three to 4.2.1 together.
+    // The same broker locally (tools/stack/kafka.mjs, tools/kafka/pom.xml) and here, and one that
+    // the current Strimzi (1.2: 4.2.0-4.3.1) reconciles: the schema accepts any string.
     expect(KAFKA_POM_VERSION, 'tools/kafka/pom.xml and tools/stack/kafka.mjs').toBe(KAFKA_VERSION);
     expect(kafka.spec.kafka.version).toBe(KAFKA_VERSION);
+    expect(['4.2.0', '4.2.1', '4.3.0', '4.3.1'], 'a version Strimzi 1.2 reconciles').toContain(KAFKA_VERSION);
     const topics = find(objs, 'KafkaTopic');
     expect(topics.map((t) => t.spec.topicName).sort()).toEqual([...ALL_TOPICS].sort());
     for (const t of topics) {
@@ -384,18 +384,13 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
     const users = find(objs, 'KafkaUser');
     expect(users.map((u) => u.metadata.name).sort()).toEqual([...SERVICE_NAMES].sort());
     for (const service of SERVICE_NAMES) {
-      const flow = EVENT_FLOW[service];
       const user = one(objs, 'KafkaUser', service);
       expect(user.spec.authentication).toEqual({ type: 'scram-sha-512' });
       expect(user.spec.authorization.type).toBe('simple');
       const acls = user.spec.authorization.acls.flatMap((a: any) =>
         a.operations.map((op: string) => `${a.type ?? 'allow'} ${op} ${a.resource.type} ${a.resource.name} ${a.resource.patternType ?? 'literal'} ${a.host ?? '*'}`),
       );
-      const wanted = [
-        ...(flow.publishes ? [`allow Write topic ${Topics[flow.publishes]} literal *`] : []),
-        ...flow.consumes.map((k) => `allow Read topic ${Topics[k]} literal *`),
-        ...flow.groups.map((g) => `allow Read group ${g} literal *`),
-      ];
+      const wanted = kafkaAclsOf(service).map((acl) => `allow ${acl.operation} ${acl.resource} ${acl.name} literal *`);
       expect(acls.sort(), service).toEqual(wanted.sort());
     }
   });
@@ -459,18 +454,18 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
 
 describe('the event flow of the KafkaUsers', () => {
   it.each(SERVICE_NAMES)('is what %s consumes in its code (services/<name>/src/events/consumers.ts)', (service) => {
-    const flow = EVENT_FLOW[service];
+    const flow = EventFlow[service];
     const code = consumedInCode(service);
-    expect(code.groups).toEqual([...flow.groups].sort());
-    expect(code.topics).toEqual(flow.consumes.map((k) => Topics[k]).sort());
-    if (flow.publishes) expect(Topics[flow.publishes]).toBe(`smart.${service}.events.v1`);
+    expect(code.groups).toEqual(flow.groups.map((g) => g.group).sort());
+    expect(code.topics).toEqual(topicsReadBy(service).sort());
+    if (flow.writes) expect(flow.writes).toBe(`smart.${service}.events.v1`);
     else expect(ALL_TOPICS, `${service} publishes nothing, so no topic is its`).not.toContain(`smart.${service}.events.v1`);
   });
 
   it('has exactly one publisher for every topic of libs/contracts', () => {
     const published = SERVICE_NAMES.flatMap((s) => {
-      const key = EVENT_FLOW[s].publishes;
-      return key ? [Topics[key]] : [];
+      const topic = EventFlow[s].writes;
+      return topic ? [topic] : [];
     });
     expect(published.sort()).toEqual([...ALL_TOPICS].sort());
   });

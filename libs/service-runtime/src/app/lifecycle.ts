@@ -31,8 +31,10 @@ export function createLifecycle<C extends BaseConfig>({ app, def, ctx, producer,
         const topics = (def.topics ?? ALL_TOPICS).map((t) => config.KAFKA_TOPIC_PREFIX + t);
         await ensureTopics(admin, topics, { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR });
       }
-      await producer.connect();
-      await outbox.start();
+      if (def.publishes !== false) {
+        await producer.connect();
+        await outbox.start();
+      }
       for (const spec of consumerSpecs) {
         const consumer = createConsumer({
           kafka,
