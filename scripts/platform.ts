@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PARTITIONS_DEFAULT, SERVICE_NAMES, ServiceRoutes, type ServiceName } from '@smart-expertise/contracts';
 import { buildServices } from './build.mjs';
 import { startGateway } from './gateway.ts';
+import { withServiceRoles } from './local-db-roles.ts';
 import { localIntegrationsEnv } from './local-env.ts';
 import { localKafkaAdminOf, provisionKafka, serviceKafkaEnv } from './kafka-users.ts';
 
@@ -41,7 +42,11 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 }
 
 export interface PlatformOptions {
-  /** DATABASE_URL, KAFKA_BROKERS, JWT_SECRET and anything else every service gets. */
+  /**
+   * DATABASE_URL, KAFKA_BROKERS, JWT_SECRET and anything else every service gets, but for the
+   * stack's superusers (DATABASE_URL's, and the broker's in KAFKA_SASL_*): the launcher keeps them
+   * and gives each service its own PostgreSQL role and Kafka user instead.
+   */
   env: Record<string, string>;
   /** Per-service extra environment (e.g. a faster cron for the scheduler). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
@@ -86,6 +91,12 @@ export function serviceCommand(name: ServiceName): string[] {
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  // --- PostgreSQL roles (scripts/local-db-roles.ts) ---
+  // Each service connects as its own role, owner of its schema only, as in Kubernetes: `env` has
+  // the stack superuser's DATABASE_URL, which only the caller keeps (the tests' and the bench's
+  // reads across schemas); each service is given its role's (its own in `serviceEnv` still wins).
+  options = { ...options, serviceEnv: await withServiceRoles(options.env, options.serviceEnv) };
+  // --- end of PostgreSQL roles ---
   mkdirSync(options.logDir, { recursive: true });
   // Bundles the current sources (well under a second); restarts reuse these bundles.
   await buildServices(root, [...SERVICE_NAMES]);

@@ -1,12 +1,14 @@
 // Scenario 5: each service's start-up time (spawn to the first 200 of /health/ready, polled every
 // 10 ms), alone on the machine, on a fresh schema (migrations, topic creation) and again on the
-// migrated one (a pod restart); resident memory idle and at the peak of the load scenarios.
+// migrated one (a pod restart), connected as its own PostgreSQL role as the platform starts it;
+// resident memory idle and at the peak of the load scenarios.
 // Baseline: a bare fastify process started the same way (an esbuild bundle under plain node).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SERVICE_NAMES, type ServiceName } from '@smart-expertise/contracts';
 import { buildServices } from '../../../scripts/build.mjs';
+import { withServiceRoles } from '../../../scripts/local-db-roles.ts';
 import { freePort, localServiceDefaults, serviceCommand } from '../../../scripts/platform.ts';
 import { startBaseline } from '../lib/baseline.ts';
 import type { ScenarioResult } from '../lib/context.ts';
@@ -62,8 +64,10 @@ export async function measureStartup(common: Record<string, string>, schemaBase:
   const out: StartupFigures = { fresh: empty(), restart: empty(), readyRss: empty(), baseline: [], baselineRss: [] };
   await buildServices(root, [...SERVICE_NAMES]);
   for (let i = 0; i < runs; i++) {
+    // Each service as its own PostgreSQL role, owner of its schema, as startPlatform gives it.
+    const serviceEnv = await withServiceRoles(common, Object.fromEntries(SERVICE_NAMES.map((name) => [name, { DB_SCHEMA: `${schemaBase}_fp${i}_${name.replaceAll('-', '_')}` }])));
     for (const name of SERVICE_NAMES) {
-      const env = { ...common, DB_SCHEMA: `${schemaBase}_fp${i}_${name.replaceAll('-', '_')}`, KAFKA_TOPIC_PREFIX: `${topicPrefix}fp${i}.`, EXPIRY_CRON_ENABLED: 'false' };
+      const env = { ...common, ...serviceEnv[name], KAFKA_TOPIC_PREFIX: `${topicPrefix}fp${i}.`, EXPIRY_CRON_ENABLED: 'false' };
       out.fresh[name].push((await startOnce(name, env)).ms);
       const again = await startOnce(name, env);
       out.restart[name].push(again.ms);

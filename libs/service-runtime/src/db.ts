@@ -93,6 +93,16 @@ export async function withTransaction<T>(pool: Pool, work: (tx: Tx) => Promise<T
 // services/<name>/dist/main.js, while the runtime's migrations stay in its own folder.
 const RUNTIME_MIGRATIONS = join(dirname(createRequire(import.meta.url).resolve('@smart-expertise/service-runtime/package.json')), 'migrations');
 
+async function schemaExists(url: string, schema: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return (await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Brings the service's schema up to date: the runtime's tables (outbox, inbox, parked events)
  * and then the service's own migrations. Replicas starting together wait for each other.
@@ -102,7 +112,10 @@ export async function migrate({ url, schema, dir, logger }: { url: string; schem
   const common = {
     databaseUrl: url,
     schema,
-    createSchema: true,
+    // node-pg-migrate creates the schema with CREATE SCHEMA IF NOT EXISTS, which PostgreSQL refuses
+    // to a role without CREATE on the database even when the schema exists: a service's own role
+    // (Kubernetes, the local platform) owns its schema and may create no other. Only when missing.
+    createSchema: !(await schemaExists(url, schema)),
     direction: 'up' as const,
     checkOrder: true,
     advisoryLockMode: 'wait' as const,

@@ -4,15 +4,23 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { expect } from 'vitest';
+import { SERVICE_NAMES, type ServiceName } from '@smart-expertise/contracts';
 import { stackEnv, token, uniqueSuffix, waitFor } from '@smart-expertise/service-runtime/testing';
+import { serviceDatabaseUrl } from '../../../scripts/local-db-roles.ts';
 import { startPlatform, type Platform } from '../../../scripts/platform.ts';
 
 export { waitFor, uniqueSuffix };
 
-export async function startTestPlatform(): Promise<Platform> {
+/** The platform and each service's schema in it. */
+export interface TestPlatform extends Platform {
+  schemas: Record<ServiceName, string>;
+}
+
+export async function startTestPlatform(): Promise<TestPlatform> {
   const suffix = uniqueSuffix();
-  const schema = (name: string) => ({ DB_SCHEMA: `e2e_${suffix}_${name.replaceAll('-', '_')}` });
-  return startPlatform({
+  const schemas = Object.fromEntries(SERVICE_NAMES.map((name) => [name, `e2e_${suffix}_${name.replaceAll('-', '_')}`])) as Record<ServiceName, string>;
+  const schema = (name: ServiceName) => ({ DB_SCHEMA: schemas[name] });
+  const platform = await startPlatform({
     env: {
       ...stackEnv(),
       KAFKA_TOPIC_PREFIX: `e2e${suffix}.`,
@@ -32,6 +40,7 @@ export async function startTestPlatform(): Promise<Platform> {
     },
     logDir: join(tmpdir(), `smart-expertise-e2e-${suffix}`),
   });
+  return Object.assign(platform, { schemas });
 }
 
 export interface Actors {
@@ -159,19 +168,23 @@ export const SEED = {
 
 /**
  * The platform of one test file and its parties: an insurer, a garage (and another one) and an
- * expert office of their own. `start` in beforeAll, `stop` in afterAll; `http` and `who` are
- * filled in by `start`, so tests read them once it has run.
+ * expert office of their own. `start` in beforeAll, `stop` in afterAll; `http`, `who` and
+ * `databases` are filled in by `start`, so tests read them once it has run.
  */
 export function platformForTests() {
   const ids = { insurer: `INS${uniqueSuffix()}`, garage: `GAR${uniqueSuffix()}`, otherGarage: `GAR${uniqueSuffix()}`, expertOffice: `EXP${uniqueSuffix()}` };
   const http = {} as ReturnType<typeof api>;
   const who = {} as Actors;
+  /** Each service's schema and the DATABASE_URL its process was given: its own role's. */
+  const databases = {} as Record<ServiceName, { schema: string; url: string }>;
   let platform: Platform | undefined;
 
   async function start(): Promise<void> {
-    platform = await startTestPlatform();
-    Object.assign(http, api(platform.url));
+    const started = await startTestPlatform();
+    platform = started;
+    Object.assign(http, api(started.url));
     Object.assign(who, await actors(ids));
+    for (const name of SERVICE_NAMES) databases[name] = { schema: started.schemas[name], url: serviceDatabaseUrl(stackEnv().DATABASE_URL, name) };
   }
 
   async function stop(): Promise<void> {
@@ -197,5 +210,5 @@ export function platformForTests() {
     return found.id;
   }
 
-  return { http, who, start, stop, deposit, expertCase };
+  return { http, who, databases, start, stop, deposit, expertCase };
 }
