@@ -10,4 +10,10 @@ export const ServiceRoutes = {
   integrations: { port: 3005, apiPrefixes: ['/v1/subscriptions', '/v1/feed'] },
 } as const;
 export type ServiceName = keyof typeof ServiceRoutes;
+
+/**
+ * The operations paths every consuming service answers for itself (its parked events): the
+ * gateway reaches one service's at `/<service><path>`, rewritten to `<path>`.
+ */
+export const OPS_PATHS = ['/v1/parked-events'] as const;
 export const SERVICE_NAMES = Object.keys(ServiceRoutes) as ServiceName[];

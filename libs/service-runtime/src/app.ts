@@ -21,6 +21,7 @@ import { createLifecycle } from './app/lifecycle.ts';
 import { bodyLimitCap, requestLimits } from './app/limits.ts';
 import { httpMetrics, metricsRoute, watchConsumerLag, watchOutbox } from './app/metrics.ts';
 import { rateLimits } from './app/rate-limit.ts';
+import { parkedEventRoutes } from './app/parked-events.ts';
 import { requestId, requestIds } from './app/request-id.ts';
 import { routeTable, type RouteInfo } from './app/route-table.ts';
 import { validation } from './app/validation.ts';
@@ -126,6 +127,7 @@ export async function createService<C extends BaseConfig>(def: ServiceDefinition
 
   await def.routes(app, ctx);
   const consumers = def.consumers?.(ctx) ?? [];
+  if (consumers.length > 0) parkedEventRoutes(app, { pool, consumers });
   watchConsumerLag(metrics, { admin, consumers, topicPrefix: config.KAFKA_TOPIC_PREFIX });
 
   return {

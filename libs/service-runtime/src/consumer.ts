@@ -57,6 +57,22 @@ interface Delivery {
 }
 
 /**
+ * Applies one event in `tx` unless the group's inbox already holds it: the event's effect and its
+ * inbox row commit together. The consumer does this for an event alone, and ops' replay of a
+ * parked event does the same.
+ */
+export async function applyWithInbox(tx: Tx, groupId: string, event: DomainEvent, handler: EventHandler<EventType>): Promise<'applied' | 'duplicate'> {
+  const inserted = await tx.query({
+    name: 'inbox-insert',
+    text: 'INSERT INTO inbox (consumer_group, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    values: [groupId, event.id, event.type],
+  });
+  if (inserted.rowCount === 0) return 'duplicate';
+  await handler(tx, event as never);
+  return 'applied';
+}
+
+/**
  * Consumes events with an inbox: each event's effect and its inbox row commit together, so a
  * redelivered event changes nothing. An event that fails validation, or whose handler keeps
  * failing for a reason that is not transient, is parked with its reason and the consumer goes on.
@@ -136,16 +152,7 @@ export function createConsumer({
   }
 
   async function apply(event: DomainEvent, handler: EventHandler<EventType>): Promise<'applied' | 'duplicate'> {
-    return withTransaction(pool, async (tx) => {
-      const inserted = await tx.query({
-        name: 'inbox-insert',
-        text: 'INSERT INTO inbox (consumer_group, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        values: [spec.groupId, event.id, event.type],
-      });
-      if (inserted.rowCount === 0) return 'duplicate';
-      await handler(tx, event as never);
-      return 'applied';
-    });
+    return withTransaction(pool, (tx) => applyWithInbox(tx, spec.groupId, event, handler));
   }
 
   /** Applies events in order in one transaction; the outcome of each, by position. */

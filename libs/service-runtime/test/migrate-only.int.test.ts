@@ -28,7 +28,7 @@ const tablesOf = (client: pg.Client, schema: string) =>
   client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema]).then((r) => r.rows.map((row) => row.table_name));
 
 // The runtime's tables and the service's own (the demo's `abandons`, `effects`).
-const DEMO_TABLES = ['abandons', 'effects', 'inbox', 'migrations', 'outbox', 'parked_events', 'runtime_migrations'];
+const DEMO_TABLES = ['abandons', 'effects', 'inbox', 'migrations', 'outbox', 'parked_event_actions', 'parked_events', 'runtime_migrations'];
 
 describe('main.js migrate', () => {
   it("migrates the service's schema with nothing but the database's settings, starts nothing else and exits 0: what the pre-rollout Job runs", async () => {

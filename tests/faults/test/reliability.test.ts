@@ -8,7 +8,7 @@
 // Reduced (CI) by default; FAULTS_FULL=1 for the full variant.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_NAMES } from '@smart-expertise/contracts';
-import { publishRaw } from '@smart-expertise/service-runtime/testing';
+import { publishRaw, token } from '@smart-expertise/service-runtime/testing';
 import { audit, readAllEvents, snapshot, type AuditReport } from './auditor.ts';
 import { EXPIRY_GRACE_SECONDS, CONSUMERS, metricsOf, settle, startSystem, sumOf, type System } from './harness.ts';
 import {
@@ -105,7 +105,7 @@ describe(`reliability under faults (${FULL ? 'full' : 'reduced'})`, () => {
     const parked: Record<string, { rows: number; reasons: number; gauge: number }> = {};
     for (const name of SERVICE_NAMES) {
       const { rows } = await sys.db.query(
-        `SELECT count(*)::int AS rows, count(*) FILTER (WHERE length(reason) > 0)::int AS reasons FROM ${sys.schema[name]}.parked_events WHERE replayed_at IS NULL`,
+        `SELECT count(*)::int AS rows, count(*) FILTER (WHERE length(reason) > 0)::int AS reasons FROM ${sys.schema[name]}.parked_events WHERE status = 'parked'`,
       );
       parked[name] = { ...rows[0], gauge: sumOf(await metricsOf(sys, name), 'parked_events') };
     }
@@ -147,6 +147,23 @@ describe(`reliability under faults (${FULL ? 'full' : 'reduced'})`, () => {
     // Every journey's deposit at least reached the insurer's system.
     expect(webhooks.feed).toBeGreaterThanOrEqual(report!.missionsAccepted);
   }, 600_000);
+
+  it("ops set the poison records aside through each service's parked-events API, through the gateway, and the gauges drop to 0", async () => {
+    expect(report, 'the audit ran').toBeDefined();
+    const ops = { authorization: `Bearer ${await token({ role: 'ops', org: 'OPS', sub: 'faults' })}` };
+    for (const name of SERVICE_NAMES) {
+      const base = `${sys.platform.url}/${name}/v1/parked-events`;
+      const list = (await (await fetch(`${base}?limit=100`, { headers: ops })).json()) as { items: { id: string; eventId: string | null }[] };
+      expect(list.items, name).toHaveLength(expectedParked(name));
+      for (const item of list.items) {
+        // Not events at all: no fix makes them apply, so a replay is refused and they stay parked.
+        expect((await fetch(`${base}/${item.id}/replay`, { method: 'POST', headers: ops })).status, `${name} replay ${item.id}`).toBe(422);
+        const discarded = await fetch(`${base}/${item.id}/discard`, { method: 'POST', headers: { ...ops, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'poison injected by the fault suite' }) });
+        expect(discarded.status, `${name} discard ${item.id}`).toBe(200);
+      }
+      expect(sumOf(await metricsOf(sys, name), 'parked_events'), name).toBe(0);
+    }
+  }, 120_000);
 
   it('redelivery: every topic re-consumed from offset 0 by the same groups, plus duplicated and reordered copies, changes nothing', async () => {
     expect(report, 'the audit ran').toBeDefined();

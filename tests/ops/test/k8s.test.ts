@@ -22,6 +22,7 @@ import {
 } from './facts.ts';
 import { kustomizeBuild, validateObject, type K8sObject } from './render.ts';
 import { EventFlow, kafkaAclsOf, topicsReadBy } from '../../../libs/contracts/src/event-flow.ts';
+import { OPS_PATHS } from '../../../libs/contracts/src/routing.ts';
 
 const OVERLAYS = {
   dev: { namespace: 'smart-expertise-dev', jwt: 'secret' },
@@ -270,10 +271,15 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
           expect(rule.filters).toEqual([{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }]);
           continue;
         }
-        for (const m of rule.matches) for (const b of rule.backendRefs) routed.push(`${m.path.value} -> ${b.name}:${b.port} (${m.path.type})`);
+        const rewrite = rule.filters?.find((f: any) => f.type === 'URLRewrite')?.urlRewrite.path;
+        const as = rewrite ? ` as ${rewrite.type} ${rewrite.replacePrefixMatch}` : '';
+        for (const m of rule.matches) for (const b of rule.backendRefs) routed.push(`${m.path.value} -> ${b.name}:${b.port} (${m.path.type})${as}`);
       }
     }
-    const wanted = SERVICE_NAMES.flatMap((s) => ServiceRoutes[s].apiPrefixes.map((p) => `${p} -> ${s}:${ServiceRoutes[s].port} (PathPrefix)`));
+    const wanted = SERVICE_NAMES.flatMap((s) => [
+      ...ServiceRoutes[s].apiPrefixes.map((p) => `${p} -> ${s}:${ServiceRoutes[s].port} (PathPrefix)`),
+      ...OPS_PATHS.map((p) => `/${s}${p} -> ${s}:${ServiceRoutes[s].port} (PathPrefix) as ReplacePrefixMatch ${p}`),
+    ]);
     expect(routed.sort()).toEqual(wanted.sort());
     if (overlay === 'prod') expect(gateway.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBeDefined();
   });

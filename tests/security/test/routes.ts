@@ -43,6 +43,11 @@ export type Req = InjectOptions & { url: string; absent?: string };
 
 export interface Expectation {
   service: ServiceName;
+  /**
+   * Every service answers this route for itself (the runtime's operations routes): the matrix and
+   * the campaign call it on `service`, and the route table accepts it from any service.
+   */
+  everyService?: true;
   /** Roles allowed (must be exactly the route's config.roles). */
   roles: Role[];
   /** The answer for an allowed role on its own resource. */
@@ -221,6 +226,24 @@ export const EXPECTATIONS: Record<string, Expectation> = {
   'POST /v1/expiry-runs': {
     service: 'expiry-scheduler', roles: ['ops'], ok: 201, scope: 'none',
     request: () => ({ url: '/v1/expiry-runs?wait=true' }),
+  },
+  // every service: ops' parked events (the runtime's routes, the same code in each). The fixtures
+  // park nothing, so an allowed call on an id answers 404: what the matrix checks is who may call.
+  'GET /v1/parked-events': {
+    service: 'quote', everyService: true, roles: ['ops'], ok: 200, scope: 'none',
+    request: () => ({ url: '/v1/parked-events?status=parked&limit=10' }),
+  },
+  'GET /v1/parked-events/:id': {
+    service: 'quote', everyService: true, roles: ['ops'], ok: 404, scope: 'none',
+    request: () => ({ url: '/v1/parked-events/1' }),
+  },
+  'POST /v1/parked-events/:id/replay': {
+    service: 'quote', everyService: true, roles: ['ops'], ok: 404, scope: 'none',
+    request: () => ({ url: '/v1/parked-events/1/replay' }),
+  },
+  'POST /v1/parked-events/:id/discard': {
+    service: 'quote', everyService: true, roles: ['ops'], ok: 404, scope: 'none',
+    request: () => ({ url: '/v1/parked-events/1/discard', body: { reason: 'set aside by the access matrix' } }),
   },
   // integrations: a subscription belongs to an organisation under one role; the feed is the
   // organisation's own events.

@@ -43,7 +43,7 @@ export function watchOutbox(metrics: Metrics, { outbox, pool }: { outbox: Outbox
   metrics.gauge('outbox_pending_events', 'Events written but not yet published to Kafka', async () => (await outbox.backlog()).pending);
   metrics.gauge('outbox_oldest_pending_age_seconds', 'Age of the oldest unpublished event', async () => (await outbox.backlog()).oldestAgeSeconds);
   metrics.gauge('parked_events', 'Events parked for ops (invalid or repeatedly failing)', async () => {
-    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM parked_events WHERE replayed_at IS NULL');
+    const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM parked_events WHERE status = 'parked'");
     return rows[0]?.n ?? 0;
   });
 }
