@@ -455,6 +455,9 @@ describe.each(Object.entries(OVERLAYS))('overlay %s', (overlay, expected) => {
       }
       expect(docs, `docs/operations.md explains ${rule.alert}`).toContain(`### ${rule.alert}`);
     }
+    // A service Prometheus does not scrape at all silences every alert on it: each one has a guard.
+    const guards = rules.map((r: any) => r.expr as string).join('\n');
+    for (const service of SERVICE_NAMES) expect(guards, `absent() guard for ${service}`).toContain(`absent(up{service="${service}"})`);
   });
 });
 
